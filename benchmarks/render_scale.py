@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+# Copyright (c) 2026 ostokubevirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Render-mode scale benchmark: synthetic tenants of N servers, total time and marginal cost per VM.
+
+    python benchmarks/render_scale.py            # 200 and 2,000 servers (the documented numbers)
+    python benchmarks/render_scale.py --quick    # 50 and 500 servers (CI smoke run)
+
+Servers are cloned from the demo tenant's translatable servers (each clone gets its own ids,
+ports, MACs and volumes), so every code path a real tenant takes is exercised. The marginal
+cost is (t_large - t_small) / (n_large - n_small): fixed start-up costs cancel out.
+Exits non-zero when the marginal cost exceeds the target, so CI notices a regression.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import gc
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+import uuid
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET_MS_PER_VM = 5.0
+
+
+def _import_collection():
+    """Make ansible_collections.ostokubevirt.migrate importable from a plain checkout."""
+    try:
+        from ansible_collections.ostokubevirt.migrate.plugins.module_utils import tenant  # noqa: F401
+        return
+    except ImportError:
+        pass
+    shim = tempfile.mkdtemp(prefix="ostk-bench-")
+    os.makedirs(os.path.join(shim, "ansible_collections", "ostokubevirt"))
+    os.symlink(REPO, os.path.join(shim, "ansible_collections", "ostokubevirt", "migrate"))
+    sys.path.insert(0, shim)
+
+
+_import_collection()
+
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils._yaml import load_data  # noqa: E402
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.manifest_writer import render_texts, sync_tree  # noqa: E402
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant  # noqa: E402
+
+NAMESPACE_UUID = uuid.UUID("6f1c7f64-0c1e-4c55-9b7c-2b9d2f6f0a11")
+
+
+def _new_id(*parts) -> str:
+    return str(uuid.uuid5(NAMESPACE_UUID, "/".join(str(p) for p in parts)))
+
+
+def synthetic_snapshot(demo: dict, servers: int) -> dict:
+    """The demo tenant with its translatable servers cloned up to `servers` servers."""
+    translation = translate_tenant(demo)
+    good = {row["id"] for row in translation.plan["servers"] if row["status"] != "blocked"}
+    templates = [s for s in demo["servers"] if s["id"] in good]
+    ports_by_device = {}
+    for port in demo.get("ports", []):
+        ports_by_device.setdefault(port.get("device_id"), []).append(port)
+    volumes_by_id = {v["id"]: v for v in demo.get("volumes", [])}
+    snap = {k: v for k, v in demo.items() if k not in ("servers", "ports", "volumes", "floating_ips")}
+    snap["servers"], snap["ports"], snap["volumes"], snap["floating_ips"] = [], [], [], []
+    snap["ports"].extend(p for p in demo.get("ports", []) if not str(p.get("device_owner", "")).startswith("compute:"))
+    for index in range(servers):
+        template = templates[index % len(templates)]
+        server = copy.deepcopy(template)
+        server["id"] = _new_id("server", index)
+        server["name"] = f"{template['name']}-{index:05d}"
+        volume_ids = {}
+        for entry in server.get("os-extended-volumes:volumes_attached") or []:
+            new_volume = copy.deepcopy(volumes_by_id[entry["id"]])
+            new_volume["id"] = volume_ids[entry["id"]] = _new_id("volume", index, entry["id"])
+            new_volume["name"] = f"{new_volume.get('name') or 'vol'}-{index:05d}"
+            for attachment in new_volume.get("attachments") or []:
+                attachment["server_id"] = server["id"]
+                attachment["volume_id"] = new_volume["id"]
+            snap["volumes"].append(new_volume)
+            entry["id"] = new_volume["id"]
+        macs = {}
+        for n, port in enumerate(ports_by_device.get(template["id"], [])):
+            new_port = copy.deepcopy(port)
+            new_port["id"] = _new_id("port", index, n)
+            new_port["device_id"] = server["id"]
+            mac = f"fa:16:3e:{(index >> 16) & 0xff:02x}:{(index >> 8) & 0xff:02x}:{index & 0xff:02x}"
+            macs[port["mac_address"]] = mac if n == 0 else mac[:-2] + f"{(index + 128) & 0xff:02x}"
+            new_port["mac_address"] = macs[port["mac_address"]]
+            snap["ports"].append(new_port)
+        for addresses in (server.get("addresses") or {}).values():
+            for address in addresses:
+                old = address.get("OS-EXT-IPS-MAC:mac_addr")
+                if old in macs:
+                    address["OS-EXT-IPS-MAC:mac_addr"] = macs[old]
+        snap["servers"].append(server)
+    return snap
+
+
+def measure(demo: dict, servers: int, workdir: str) -> dict:
+    snap = synthetic_snapshot(demo, servers)
+    gc.collect()
+    tracemalloc.start()
+    start = time.perf_counter()
+    translation = translate_tenant(snap)
+    translated = time.perf_counter()
+    texts = render_texts(translation)
+    emitted = time.perf_counter()
+    sync_tree(os.path.join(workdir, f"n{servers}"), texts)
+    written = time.perf_counter()
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    vms = translation.plan["summary"]["objects"].get("VirtualMachine", 0)
+    return {"servers": servers, "vms": vms, "objects": len(translation.objects), "translate_s": translated - start,
+            "emit_s": emitted - translated, "write_s": written - emitted, "total_s": written - start,
+            "peak_mib": peak / 2 ** 20}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="50 and 500 servers instead of 200 and 2,000")
+    parser.add_argument("--snapshot", default=os.path.join(REPO, "examples", "snapshots", "demo.yaml"))
+    args = parser.parse_args()
+    small, large = (50, 500) if args.quick else (200, 2000)
+    with open(args.snapshot, encoding="utf-8") as handle:
+        demo = load_data(handle.read(), source=args.snapshot)
+    with tempfile.TemporaryDirectory(prefix="ostk-bench-out-") as workdir:
+        measure(demo, 20, workdir)  # warm imports and caches
+        results = [measure(demo, n, workdir) for n in (small, large)]
+    print(f"{'servers':>8} {'VMs':>6} {'objects':>8} {'translate':>10} {'emit':>8} {'write':>8} {'total':>8} {'peak MiB':>9}")
+    for r in results:
+        print(f"{r['servers']:>8} {r['vms']:>6} {r['objects']:>8} {r['translate_s']:>9.2f}s {r['emit_s']:>7.2f}s "
+              f"{r['write_s']:>7.2f}s {r['total_s']:>7.2f}s {r['peak_mib']:>9.1f}")
+    small_r, large_r = results
+    marginal_ms = (large_r["total_s"] - small_r["total_s"]) / (large_r["vms"] - small_r["vms"]) * 1000
+    translate_ms = (large_r["translate_s"] - small_r["translate_s"]) / (large_r["vms"] - small_r["vms"]) * 1000
+    print(f"marginal cost per VM: {marginal_ms:.2f} ms total ({translate_ms:.2f} ms translation); "
+          f"target {TARGET_MS_PER_VM:.1f} ms -> ratio {marginal_ms / TARGET_MS_PER_VM:.2f} of target")
+    print(f"peak traced memory per VM at {large_r['vms']} VMs: {large_r['peak_mib'] * 1024 / max(large_r['vms'], 1):.1f} KiB")
+    return 0 if marginal_ms <= TARGET_MS_PER_VM else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

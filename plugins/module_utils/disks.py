@@ -1,0 +1,142 @@
+# Copyright (c) 2026 ostokubevirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""A server's disks -> CDI DataVolumes plus the VM's disks/volumes, in device order.
+
+Root disk of an image-booted server: its data lives on the compute node (the Glance image
+is only where it started), so the DataVolume is sourced from the server itself. Cinder
+volumes map one-to-one. Ephemeral and swap disks become emptyDisks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import k8s_object, object_meta
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
+
+GIB = 1024 ** 3
+DISK_SOURCE_ANNOTATION = "ostokubevirt.io/disk-source"
+DISK_SOURCE_KIND_ANNOTATION = "ostokubevirt.io/disk-source-kind"
+PENDING_SOURCE = {"upload": {}}
+_DEVICE_RE = re.compile(r"^/dev/(?:[a-z]+?)([a-z]+)$")
+DEFAULT_STORAGE_KEY = "default"
+
+
+@dataclasses.dataclass
+class DiskSpec:
+    """One disk of the VM as the plan reports it."""
+
+    volume_name: str
+    size_gib: int
+    kind: str                  # root-disk | cinder-volume | ephemeral | swap
+    source_id: str
+    device: str = ""
+    datavolume: str | None = None
+    storage_class: str | None = None
+    boot: bool = False
+    shared: bool = False
+
+    def plan_row(self) -> dict:
+        return {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, "", False)}
+
+
+def to_int(value, *, field: str, collector: FindingCollector, default: int | None = None) -> int | None:
+    """Integers as OpenStack returns them: ints, numeric strings, "" or None for "unset"."""
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        try:
+            number = int(float(value))
+        except (TypeError, ValueError):
+            raise collector.fail(field, f"expected an integer, got {value!r}") from None
+    if number < 0:
+        raise collector.fail(field, f"must not be negative, got {number}")
+    return number
+
+
+def device_sort_key(device: str) -> tuple:
+    """/dev/vda < /dev/vdb < ... < /dev/vdz < /dev/vdaa, independent of bus letter prefix."""
+    match = _DEVICE_RE.match(device or "")
+    if not match:
+        return (1, 0, device or "")
+    letters = match.group(1)
+    return (0, len(letters), letters)
+
+
+def storage_class_for(volume_type: str | None, options: TranslationOptions) -> str | None:
+    if volume_type and volume_type in options.storage_map:
+        return options.storage_map[volume_type]
+    return options.storage_map.get(DEFAULT_STORAGE_KEY)
+
+
+def datavolume(name: str, namespace: str, *, size_gib: int, storage_class: str | None, options: TranslationOptions,
+               source_kind: str, source_id: str, source_name: str | None, source_type: str) -> dict:
+    """A DataVolume whose source comes from options.disk_sources, else the documented pending upload source."""
+    source = options.disk_sources.get(source_id)
+    annotations = {DISK_SOURCE_KIND_ANNOTATION: source_kind}
+    if source is None:
+        source = PENDING_SOURCE
+        annotations[DISK_SOURCE_ANNOTATION] = "pending"
+        # An upload target must bind before a consumer exists, even on WaitForFirstConsumer classes.
+        annotations["cdi.kubevirt.io/storage.bind.immediate.requested"] = "true"
+    else:
+        annotations[DISK_SOURCE_ANNOTATION] = "mapped"
+    storage: dict = {
+        "accessModes": [options.disk_access_mode],
+        "volumeMode": options.disk_volume_mode,
+        "resources": {"requests": {"storage": f"{size_gib}Gi"}},
+    }
+    if storage_class:
+        storage["storageClassName"] = storage_class
+    meta = object_meta(name, namespace, source_type=source_type, source_id=source_id, source_name=source_name,
+                       annotations=annotations)
+    return k8s_object("cdi.kubevirt.io/v1beta1", "DataVolume", meta, spec={"source": dict(source), "storage": storage})
+
+
+def root_disk_size_gib(flavor: dict, image_props: dict, collector: FindingCollector) -> int:
+    """max(flavor disk, image min_disk, image virtual size): what Nova would have allocated."""
+    flavor_disk = to_int(flavor.get("disk"), field="flavor.disk", collector=collector, default=0)
+    min_disk = to_int(image_props.get("min_disk"), field="image.min_disk", collector=collector, default=0)
+    virtual = to_int(image_props.get("virtual_size"), field="image.virtual_size", collector=collector, default=0)
+    size = to_int(image_props.get("size"), field="image.size", collector=collector, default=0)
+    candidates = [flavor_disk, min_disk, math.ceil(virtual / GIB) if virtual else 0]
+    if not any(candidates) and size:
+        candidates.append(math.ceil(size / GIB))
+    best = max(candidates)
+    if best <= 0:
+        raise collector.fail("flavor.disk", "root disk size unknown: flavor disk is 0 and the image has no "
+                             "min_disk, virtual_size or size")
+    return best
+
+
+def cinder_volume_disk(volume: dict, attachment_device: str, collector: FindingCollector, index: int) -> DiskSpec:
+    size = to_int(volume.get("size"), field=f"volumes[{volume.get('id')}].size", collector=collector)
+    if not size:
+        raise collector.fail(f"volumes[{volume.get('id')}].size", "volume has no size")
+    return DiskSpec(volume_name=f"disk{index}", size_gib=size, kind="cinder-volume", source_id=str(volume["id"]),
+                    device=attachment_device, shared=bool(volume.get("multiattach")))
+
+
+def scratch_disks(flavor: dict, collector: FindingCollector) -> list[dict]:
+    """Ephemeral and swap disks as emptyDisk volumes (name, capacity) with the warnings users must see."""
+    disks = []
+    ephemeral = to_int(flavor.get("ephemeral", flavor.get("OS-FLV-EXT-DATA:ephemeral")), field="flavor.ephemeral",
+                       collector=collector, default=0)
+    if ephemeral:
+        disks.append({"name": "ephemeral0", "capacity": f"{ephemeral}Gi", "kind": "ephemeral", "size_gib": ephemeral})
+        collector.warn("flavor.ephemeral", f"{ephemeral}Gi ephemeral disk becomes an emptyDisk: its contents are not "
+                       "copied, and it is blank and unformatted at every VM start (fstab entries for it may fail)")
+    swap_mib = to_int(flavor.get("swap"), field="flavor.swap", collector=collector, default=0)
+    if swap_mib:
+        swap_gib = math.ceil(swap_mib / 1024)
+        disks.append({"name": "swap0", "capacity": f"{swap_gib}Gi", "kind": "swap", "size_gib": swap_gib})
+        collector.warn("flavor.swap", f"{swap_mib}MiB swap disk becomes a blank {swap_gib}Gi emptyDisk; the guest must "
+                       "run mkswap on it at boot (Nova formatted it), or drop swap from /etc/fstab")
+    return disks

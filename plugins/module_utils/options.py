@@ -1,0 +1,97 @@
+# Copyright (c) 2026 ostokubevirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""User-tunable translation settings, validated once per run.
+
+The same options drive render and apply; every field has a safe default so a plain
+render of a snapshot needs no configuration at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+DEFAULT_ROLE_MAP = {
+    "admin": "admin",
+    "member": "edit",
+    "_member_": "edit",
+    "reader": "view",
+}
+LB_IP_ANNOTATION_STYLES = {
+    # style -> (annotation key or None, put the address in spec.loadBalancerIP)
+    "metallb": ("metallb.io/loadBalancerIPs", False),
+    "metallb-legacy": ("metallb.universe.tf/loadBalancerIPs", False),
+    "kube-vip": ("kube-vip.io/loadbalancerIPs", False),
+    "cilium": ("lbipam.cilium.io/ips", False),
+    "spec": (None, True),
+}
+ACCESS_MODES = ("ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod")
+VOLUME_MODES = ("Block", "Filesystem")
+POD_NETWORK = "pod"
+FORBIDDEN_CLUSTER_ROLES = ("cluster-admin",)
+
+
+class OptionsError(ValueError):
+    """Bad user configuration: names the option and what is wrong with it."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TranslationOptions:
+    # Cinder volume type (name or id) -> StorageClass; "default" key used for untyped volumes and root disks.
+    storage_map: Mapping = dataclasses.field(default_factory=dict)
+    # Neutron network (name or id) -> Multus NetworkAttachmentDefinition "ns/name", or "pod".
+    network_map: Mapping = dataclasses.field(default_factory=dict)
+    # Keystone role name -> ClusterRole name; roles absent from the map are reported, not bound.
+    role_map: Mapping = dataclasses.field(default_factory=lambda: dict(DEFAULT_ROLE_MAP))
+    user_subject_prefix: str = ""
+    group_subject_prefix: str = ""
+    # "key=value" (as in aggregate_instance_extra_specs:key=value or a raw extra spec) -> nodeSelector labels.
+    node_selector_map: Mapping = dataclasses.field(default_factory=dict)
+    lb_ip_annotation_style: str = "metallb"
+    disk_access_mode: str = "ReadWriteMany"
+    disk_volume_mode: str = "Block"
+    # Ports in one security-group rule range beyond which a floating-IP Service does not enumerate them.
+    service_port_range_limit: int = 64
+    namespace: str | None = None
+    # OpenStack image/volume/server id -> CDI DataVolume source (e.g. {"http": {"url": ..., "checksum"?...}}).
+    disk_sources: Mapping = dataclasses.field(default_factory=dict)
+    # Per-VM allowance for virt-launcher memory overhead added to the memory quota.
+    quota_vm_overhead_memory_mib: int = 256
+
+    def __post_init__(self) -> None:
+        for name in ("storage_map", "network_map", "role_map", "node_selector_map", "disk_sources"):
+            value = getattr(self, name)
+            if not isinstance(value, Mapping):
+                raise OptionsError(f"option {name} must be a mapping, got {type(value).__name__}")
+        if self.lb_ip_annotation_style not in LB_IP_ANNOTATION_STYLES:
+            raise OptionsError(f"option lb_ip_annotation_style must be one of {sorted(LB_IP_ANNOTATION_STYLES)}, "
+                               f"got {self.lb_ip_annotation_style!r}")
+        if self.disk_access_mode not in ACCESS_MODES:
+            raise OptionsError(f"option disk_access_mode must be one of {ACCESS_MODES}, got {self.disk_access_mode!r}")
+        if self.disk_volume_mode not in VOLUME_MODES:
+            raise OptionsError(f"option disk_volume_mode must be one of {VOLUME_MODES}, got {self.disk_volume_mode!r}")
+        if not isinstance(self.service_port_range_limit, int) or self.service_port_range_limit < 1:
+            raise OptionsError("option service_port_range_limit must be a positive integer")
+        if not isinstance(self.quota_vm_overhead_memory_mib, int) or self.quota_vm_overhead_memory_mib < 0:
+            raise OptionsError("option quota_vm_overhead_memory_mib must be a non-negative integer")
+        for role, cluster_role in self.role_map.items():
+            if cluster_role in FORBIDDEN_CLUSTER_ROLES:
+                raise OptionsError(f"option role_map maps {role!r} to {cluster_role!r}, which grants every verb on every "
+                                   "resource; map it to admin, edit, view or a narrower ClusterRole")
+        for key, source in self.disk_sources.items():
+            if not isinstance(source, Mapping) or len(source) != 1:
+                raise OptionsError(f"option disk_sources[{key!r}] must be one CDI DataVolume source such as "
+                                   "{'http': {'url': ...}}")
+
+    @classmethod
+    def from_dict(cls, raw: Mapping | None) -> "TranslationOptions":
+        """Build from user input (Ansible vars); unknown keys are an error, not silently ignored."""
+        raw = dict(raw or {})
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise OptionsError(f"unknown translation option(s) {unknown}; valid options are {sorted(known)}")
+        cleaned = {k: v for k, v in raw.items() if v is not None}
+        return cls(**cleaned)

@@ -1,0 +1,84 @@
+# Copyright (c) 2026 ostokubevirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The migration plan: per-server status with reasons, tenant findings, totals, and a human summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import BLOCKER, Finding
+
+PLAN_FORMAT = "ostokubevirt.io/plan/v1"
+STATUSES = ("ready", "warning", "blocked")
+
+
+def object_kind(obj: dict) -> str:
+    """Kind for counting; Calico's NetworkPolicy is told apart from Kubernetes' by its API group."""
+    group = str(obj.get("apiVersion", "")).rpartition("/")[0]
+    return f"{obj['kind']}.{group}" if group == "projectcalico.org" else obj["kind"]
+
+
+def _totals(rows: list[dict]) -> dict:
+    return {
+        "vms": len(rows),
+        "vcpus": sum(int(r.get("vcpus") or 0) for r in rows),
+        "ram_mib": sum(int(r.get("ram_mib") or 0) for r in rows),
+        "disk_gib": sum(int(r.get("disk_gib") or 0) for r in rows),
+        "ips": sum(len(r.get("fixed_ips") or []) + len(r.get("floating_ips") or []) for r in rows),
+    }
+
+
+def build_plan(*, snapshot, namespace: str, results: list, tenant_findings: list[Finding],
+               files: list[tuple[str, list[dict]]]) -> dict:
+    rows = sorted((r.plan for r in results), key=lambda row: (str(row.get("vm_name")), str(row.get("id"))))
+    counts = Counter(row["status"] for row in rows)
+    kinds = Counter(object_kind(obj) for _path, objs in files for obj in objs)
+    return {
+        "format": PLAN_FORMAT,
+        "source": snapshot.source,
+        "tenant": {
+            "domain": snapshot.domain.get("name"),
+            "project": snapshot.project.get("name"),
+            "project_id": snapshot.project.get("id"),
+            "namespace": namespace,
+        },
+        "summary": {
+            "servers": len(rows),
+            **{status: counts.get(status, 0) for status in STATUSES},
+            "warnings": sum(1 for row in rows for f in row["findings"] if f["severity"] != BLOCKER)
+            + sum(1 for f in tenant_findings if f.severity != BLOCKER),
+            "to_migrate": _totals([row for row in rows if row["status"] != "blocked"]),
+            "blocked_totals": _totals([row for row in rows if row["status"] == "blocked"]),
+            "objects": dict(sorted(kinds.items())),
+        },
+        "servers": rows,
+        "tenant_findings": [f.as_dict() for f in tenant_findings],
+        "files": [path for path, _objs in files],
+    }
+
+
+def summary_lines(plan: dict, *, output_dir: str | None = None) -> list[str]:
+    """What the playbook prints at the end: short, but every blocked server with its reasons."""
+    tenant, summary = plan["tenant"], plan["summary"]
+    totals = summary["to_migrate"]
+    lines = [
+        f"Tenant {tenant['domain']}/{tenant['project']} -> namespace {tenant['namespace']}",
+        f"Servers: {summary['servers']} (ready {summary['ready']}, warning {summary['warning']}, blocked {summary['blocked']})",
+        f"To migrate: {totals['vms']} VMs, {totals['vcpus']} vCPUs, {totals['ram_mib'] / 1024:g} GiB RAM, "
+        f"{totals['disk_gib']} GiB disk, {totals['ips']} IPs",
+        "Objects: " + ", ".join(f"{count} {kind}" for kind, count in summary["objects"].items()),
+    ]
+    for row in plan["servers"]:
+        if row["status"] == "blocked":
+            reasons = "; ".join(f"{f['field']}: {f['message']}" for f in row["findings"] if f["severity"] == BLOCKER)
+            lines.append(f"BLOCKED {row['name']} ({row['id']}): {reasons}")
+    warned = [row for row in plan["servers"] if row["status"] == "warning"]
+    if warned:
+        lines.append("With warnings: " + ", ".join(f"{row['name']} ({len(row['findings'])})" for row in warned))
+    if plan["tenant_findings"]:
+        lines.append(f"Tenant-level warnings: {len(plan['tenant_findings'])} (security groups, floating IPs, RBAC, quota, volumes)")
+    if output_dir:
+        lines.append(f"Manifests: {output_dir}/manifests  Secrets: {output_dir}/secrets  Plan: {output_dir}/plan.json")
+    return lines

@@ -1,0 +1,267 @@
+# Copyright (c) 2026 ostokubevirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""One Nova server -> VirtualMachine, DataVolumes and Secrets, plus its plan entry.
+
+Everything that can go wrong with one server is turned into findings on that server; a
+blocked server yields no objects and never affects the other servers of the tenant.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils import disks as _disks
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils import guest as _guest
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.domain import build_domain
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import (
+    BLOCKER, WARNING, Finding, FindingCollector, TranslationError, describe,
+)
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import SERVER_ID_LABEL, k8s_object, object_meta
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.network import server_networking
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.secgroup import port_isolation_labels
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import TenantSnapshot
+
+READY, WARN, BLOCKED = "ready", "warning", "blocked"
+ROOT_DEVICES = ("/dev/vda", "/dev/sda", "/dev/xvda", "/dev/hda")
+
+
+@dataclasses.dataclass
+class ServerResult:
+    server_id: str
+    name: str
+    vm_name: str
+    status: str
+    findings: list[Finding]
+    objects: list[dict]
+    plan: dict
+
+
+def _flavor(server: dict, snapshot: TenantSnapshot, collector: FindingCollector) -> dict:
+    """The embedded flavor (microversion >= 2.47); else the flavor list entry still referenced by id."""
+    flavor = server.get("flavor")
+    if not isinstance(flavor, dict):
+        raise collector.fail("flavor", "server has no flavor object")
+    if "vcpus" in flavor and "ram" in flavor:
+        embedded = dict(flavor)
+        embedded.setdefault("extra_specs", {})
+        return embedded
+    listed = snapshot.flavors_by_id.get(str(flavor.get("id")))
+    if listed is None:
+        raise collector.fail("flavor", f"flavor {flavor.get('id')!r} is neither embedded in the server (export with "
+                             "compute microversion >= 2.47) nor in the snapshot's flavors; its size is unknown")
+    merged = dict(listed)
+    merged.setdefault("ephemeral", listed.get("OS-FLV-EXT-DATA:ephemeral", 0))
+    merged["original_name"] = listed.get("name")
+    merged.setdefault("extra_specs", {})
+    return merged
+
+
+def _attached_volumes(server: dict, snapshot: TenantSnapshot, collector: FindingCollector) -> list[tuple[dict, str]]:
+    """(volume, device) for every attached volume, in device order."""
+    attached = []
+    for entry in server.get("os-extended-volumes:volumes_attached") or []:
+        volume_id = str(entry.get("id"))
+        volume = snapshot.volumes_by_id.get(volume_id)
+        if volume is None:
+            raise collector.fail(f"os-extended-volumes:volumes_attached[{volume_id}]",
+                                 "attached volume is not in the snapshot's volumes; its data would be lost")
+        device = ""
+        for attachment in volume.get("attachments") or []:
+            if str(attachment.get("server_id")) == str(server.get("id")):
+                device = str(attachment.get("device") or "")
+        attached.append((volume, device))
+    return sorted(attached, key=lambda pair: _disks.device_sort_key(pair[1]))
+
+
+def _root_volume(server: dict, attached: list[tuple[dict, str]], collector: FindingCollector) -> tuple[dict, str]:
+    root_device = server.get("OS-EXT-SRV-ATTR:root_device_name")
+    for volume, device in attached:
+        if device and (device == root_device or (not root_device and device in ROOT_DEVICES)):
+            return volume, device
+    bootable = [(v, d) for v, d in attached if str(v.get("bootable")).lower() == "true"]
+    if bootable:
+        return bootable[0]
+    raise collector.fail("image", "server boots from volume (image is empty) but no attached volume is its root disk")
+
+
+def _image_props(server: dict, snapshot: TenantSnapshot, root_volume: dict | None, collector: FindingCollector) -> dict:
+    if root_volume is not None:
+        metadata = root_volume.get("volume_image_metadata")
+        if not metadata:
+            collector.warn(f"volumes[{root_volume.get('id')}].volume_image_metadata",
+                           "boot volume carries no image metadata; defaults assumed (BIOS firmware, virtio disk and NIC)")
+        return dict(metadata or {})
+    image_ref = server.get("image")
+    image_id = str(image_ref.get("id")) if isinstance(image_ref, dict) else str(image_ref or "")
+    image = snapshot.images_by_id.get(image_id)
+    if image is None:
+        raise collector.fail("image.id", f"image {image_id} is not in the snapshot (deleted from Glance?): its "
+                             "properties (firmware, buses, OS type) and the root disk size cannot be known. Restore the "
+                             "image or add its properties to the snapshot")
+    return dict(image)
+
+
+def translate_server(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapshot,
+                     dv_names: dict[str, str], options: TranslationOptions) -> ServerResult:
+    """dv_names: DataVolume name per disk key ("<server id>:root" or a volume id), allocated tenant-wide."""
+    server_id = str(server.get("id"))
+    collector = FindingCollector("server", describe(server, "server"))
+    plan: dict = {"id": server_id, "name": server.get("name"), "vm_name": vm_name,
+                  "source_status": server.get("status")}
+    try:
+        objects = _build(server, vm_name=vm_name, namespace=namespace, snapshot=snapshot, dv_names=dv_names,
+                         options=options, collector=collector, plan=plan)
+    except TranslationError as exc:
+        collector.findings.append(exc.finding)
+        objects = []
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # Malformed input we did not anticipate must still only block this server.
+        collector.block("server", f"unexpected data ({type(exc).__name__}: {exc}); fix this field in the snapshot")
+        objects = []
+    findings = collector.findings
+    if any(f.severity == BLOCKER for f in findings):
+        status, objects = BLOCKED, []
+    elif any(f.severity == WARNING for f in findings):
+        status = WARN
+    else:
+        status = READY
+    plan["status"] = status
+    plan["findings"] = [f.as_dict() for f in findings]
+    return ServerResult(server_id, str(server.get("name") or server_id), vm_name, status, findings, objects, plan)
+
+
+def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapshot, dv_names: dict[str, str],
+           options: TranslationOptions, collector: FindingCollector, plan: dict) -> list[dict]:
+    server_id = str(server["id"])
+    strategy = _guest.run_strategy(server, collector)
+    flavor = _flavor(server, snapshot, collector)
+    attached = _attached_volumes(server, snapshot, collector)
+    boot_from_volume = not server.get("image")
+    root_volume, root_device = _root_volume(server, attached, collector) if boot_from_volume else (None, "")
+    image_props = _image_props(server, snapshot, root_volume, collector)
+    spec = build_domain(flavor, image_props, subject=collector, options=options)
+    for finding in spec.findings:
+        if finding not in collector.findings:
+            collector.findings.append(finding)
+
+    objects: list[dict] = []
+    disk_rows: list[dict] = []
+    vm_disks: list[dict] = []
+    vm_volumes: list[dict] = []
+
+    def add_disk(volume_name: str, dv_name: str, *, boot: bool, shareable: bool = False) -> None:
+        disk = {"name": volume_name, "disk": {"bus": spec.disk_bus}}
+        if boot:
+            disk["bootOrder"] = 1
+        if shareable:
+            disk["shareable"] = True
+        vm_disks.append(disk)
+        vm_volumes.append({"name": volume_name, "dataVolume": {"name": dv_name}})
+
+    if root_volume is None:
+        size = _disks.root_disk_size_gib(flavor, image_props, collector)
+        dv_name = dv_names[f"{server_id}:root"]
+        storage_class = _disks.storage_class_for(None, options)
+        objects.append(_disks.datavolume(dv_name, namespace, size_gib=size, storage_class=storage_class, options=options,
+                                         source_kind="nova-root-disk", source_id=server_id,
+                                         source_name=server.get("name"), source_type="nova.server.root_disk"))
+        add_disk("root", dv_name, boot=True)
+        disk_rows.append(_disks.DiskSpec("root", size, "root-disk", server_id, "", dv_name, storage_class, True).plan_row())
+
+    for index, (volume, device) in enumerate(attached):
+        disk = _disks.cinder_volume_disk(volume, device, collector, index)
+        is_root = volume is root_volume
+        disk.volume_name = "root" if is_root else f"disk{index}"
+        disk.boot = is_root
+        disk.datavolume = dv_names[str(volume["id"])]
+        disk.storage_class = _disks.storage_class_for(volume.get("volume_type"), options)
+        if disk.shared:
+            collector.warn(f"volumes[{volume['id']}].multiattach", "multi-attach volume becomes one shareable "
+                           "DataVolume; the guests must coordinate access as they did on OpenStack")
+        if dv_names.get(f"owner:{volume['id']}") == server_id:
+            objects.append(_disks.datavolume(disk.datavolume, namespace, size_gib=disk.size_gib,
+                                             storage_class=disk.storage_class, options=options,
+                                             source_kind="cinder-volume", source_id=str(volume["id"]),
+                                             source_name=volume.get("name"), source_type="cinder.volume"))
+        add_disk(disk.volume_name, disk.datavolume, boot=is_root, shareable=disk.shared)
+        disk_rows.append(disk.plan_row())
+    if root_volume is not None:  # the boot disk first, as the guest's /dev/vda
+        order = sorted(range(len(vm_disks)), key=lambda i: vm_disks[i]["name"] != "root")
+        vm_disks[:] = [vm_disks[i] for i in order]
+        vm_volumes[:] = [vm_volumes[i] for i in order]
+
+    for scratch in _disks.scratch_disks(flavor, collector):
+        vm_disks.append({"name": scratch["name"], "disk": {"bus": spec.disk_bus}})
+        vm_volumes.append({"name": scratch["name"], "emptyDisk": {"capacity": scratch["capacity"]}})
+        disk_rows.append({"volume_name": scratch["name"], "size_gib": scratch["size_gib"], "kind": scratch["kind"]})
+
+    keypair = snapshot.keypairs_by_name.get(server.get("key_name") or "")
+    ci_volume, secrets, access, datasource = _guest.cloud_init(server, vm_name=vm_name, namespace=namespace,
+                                                               keypair=keypair, windows=spec.os_windows, collector=collector)
+    vm_disks.append({"name": ci_volume["name"], "disk": {"bus": spec.disk_bus}})
+    vm_volumes.append(ci_volume)
+    objects.extend(secrets)
+
+    networking = server_networking(server, snapshot.server_ports(server_id), networks_by_id=snapshot.networks_by_id,
+                                   namespace=namespace, nic_model=spec.nic_model, options=options, collector=collector)
+    meta_labels, meta_annotations = _guest.metadata_labels_and_annotations(server)
+    template_labels = {SERVER_ID_LABEL: server_id, "kubevirt.io/domain": vm_name}
+    if networking.primary_port is not None:
+        template_labels.update(port_isolation_labels(networking.primary_port))
+
+    domain = dict(spec.domain)
+    domain["firmware"] = {**domain.get("firmware", {}), "uuid": server_id}
+    devices = dict(domain.get("devices") or {})
+    devices["disks"] = vm_disks
+    devices["interfaces"] = networking.interfaces
+    if not networking.interfaces:
+        devices["autoattachPodInterface"] = False
+    domain["devices"] = devices
+    template_spec: dict = {"hostname": _guest.hostname(server), "domain": domain, "volumes": vm_volumes}
+    if networking.networks:
+        template_spec["networks"] = networking.networks
+    if access:
+        template_spec["accessCredentials"] = [access]
+    if spec.node_selector:
+        template_spec["nodeSelector"] = dict(spec.node_selector)
+
+    annotations = {
+        "ostokubevirt.io/flavor": str(flavor.get("original_name") or flavor.get("name") or ""),
+        "ostokubevirt.io/cloud-init-datasource": datasource,
+        **meta_annotations,
+    }
+    if not boot_from_volume:
+        image_ref = server.get("image") or {}
+        annotations["ostokubevirt.io/image-id"] = str(image_ref.get("id") if isinstance(image_ref, dict) else image_ref)
+    vm_meta = object_meta(vm_name, namespace, source_type="nova.server", source_id=server_id,
+                          source_name=server.get("name"), labels={SERVER_ID_LABEL: server_id, **meta_labels},
+                          annotations=annotations)
+    vm = k8s_object("kubevirt.io/v1", "VirtualMachine", vm_meta, spec={
+        "runStrategy": strategy,
+        "template": {"metadata": {"labels": template_labels}, "spec": template_spec},
+    })
+    objects.append(vm)
+
+    vcpus = int(flavor.get("vcpus") or 0)
+    ram = int(flavor.get("ram") or 0)
+    plan.update({
+        "run_strategy": strategy,
+        "flavor": annotations["ostokubevirt.io/flavor"],
+        "vcpus": vcpus,
+        "ram_mib": ram,
+        "disk_gib": sum(int(row.get("size_gib") or 0) for row in disk_rows),
+        "boot_from_volume": boot_from_volume,
+        "cloud_init_datasource": datasource,
+        "key_name": server.get("key_name") if access else None,
+        "disks": disk_rows,
+        "interfaces": networking.plan_rows,
+        "fixed_ips": [ip for row in networking.plan_rows for ip in row["fixed_ips"]],
+        "security_groups": sorted({str(sg.get("name")) for sg in server.get("security_groups") or [] if isinstance(sg, dict)}),
+    })
+    if any(row["fixed_ips"] for row in networking.plan_rows if row["target"].startswith("pod")):
+        plan["notes"] = ["the pod-network interface gets a cluster-assigned address (masquerade); the OpenStack fixed "
+                         "IP is not kept there: reach the VM through its Service/floating IP or its DNS name"]
+    return objects

@@ -1,0 +1,198 @@
+# Copyright (c) 2026 ostokubevirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""A whole tenant snapshot -> every Kubernetes object of its migration, grouped into files, plus the plan.
+
+This is the single code path behind render (files) and apply (cluster): both consume
+TenantTranslation.files in order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils import plan as _plan
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.disks import storage_class_for
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding, describe
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.floating_ip import floating_ip_to_service
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.guest import keypair_secret
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.identity import role_assignments_to_rolebindings
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import (
+    PROJECT_ID_LABEL, SERVER_ID_LABEL, SOURCE_ID_ANNOTATION, k8s_object, object_meta,
+)
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import NameAllocator, dns_label, namespace_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.quota import quotas_to_resourcequota
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.secgroup import secgroups_to_policies
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.server import BLOCKED, ServerResult, translate_server
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import TenantSnapshot
+
+MANIFESTS_DIR = "manifests"
+SECRETS_DIR = "secrets"
+
+
+@dataclasses.dataclass
+class TenantTranslation:
+    namespace: str
+    plan: dict
+    # (path relative to the tenant's output directory, objects) in apply order.
+    files: list[tuple[str, list[dict]]]
+
+    @property
+    def objects(self) -> list[dict]:
+        return [obj for _path, objs in self.files for obj in objs]
+
+
+def _namespace_object(snapshot: TenantSnapshot, namespace: str) -> dict:
+    project, domain = snapshot.project, snapshot.domain
+    labels = {PROJECT_ID_LABEL: dns_label(str(project["id"])), "ostokubevirt.io/domain": dns_label(str(domain["name"]))}
+    annotations = {"ostokubevirt.io/domain-name": str(domain.get("name")), "ostokubevirt.io/domain-id": str(domain.get("id", "")),
+                   "ostokubevirt.io/project-name": str(project.get("name"))}
+    if project.get("description"):
+        annotations["ostokubevirt.io/project-description"] = str(project["description"])
+    meta = object_meta(namespace, None, source_type="keystone.project", source_id=str(project["id"]),
+                       source_name=str(project["name"]), labels=labels, annotations=annotations)
+    return k8s_object("v1", "Namespace", meta)
+
+
+def _allocate_vm_names(servers: list[dict]) -> dict[str, str]:
+    allocator = NameAllocator()
+    for server in servers:
+        allocator.claim(str(server.get("name") or server.get("id")), str(server.get("id")))
+    return allocator.assign()
+
+
+def _allocate_datavolume_names(snapshot: TenantSnapshot, vm_names: dict[str, str]) -> dict[str, str]:
+    """DataVolume names for root disks ("<vm>-root") and volumes, unique in the namespace.
+
+    Also records "owner:<volume id>" -> server id: the one server that emits a volume shared by several.
+    """
+    allocator = NameAllocator()
+    owners: dict[str, str] = {}
+    for server in sorted(snapshot.servers, key=lambda s: str(s.get("id"))):
+        server_id = str(server.get("id"))
+        if server.get("image"):
+            allocator.claim(f"{vm_names[server_id]}-root", f"{server_id}:root")
+        for entry in server.get("os-extended-volumes:volumes_attached") or []:
+            volume_id = str(entry.get("id"))
+            if volume_id in owners:
+                continue
+            owners[volume_id] = server_id
+            volume = snapshot.volumes_by_id.get(volume_id) or {}
+            allocator.claim(volume.get("name") or f"volume-{volume_id[:8]}", volume_id)
+    names = allocator.assign()
+    names.update({f"owner:{volume_id}": server_id for volume_id, server_id in owners.items()})
+    return names
+
+
+def _unattached_volume_findings(snapshot: TenantSnapshot, dv_names: dict[str, str]) -> list[Finding]:
+    return [
+        Finding(WARNING, "volume", describe(volume, "volume"), "attachments",
+                "volume is attached to no server; it is not migrated (its data stays on OpenStack)")
+        for volume in snapshot.lists["volumes"] if f"owner:{volume.get('id')}" not in dv_names
+    ]
+
+
+def _services(snapshot: TenantSnapshot, results: dict[str, ServerResult], namespace: str,
+              options: TranslationOptions) -> tuple[list[dict], list[Finding]]:
+    services: list[dict] = []
+    findings: list[Finding] = []
+    for fip in snapshot.lists["floating_ips"]:
+        port = snapshot.ports_by_id.get(str(fip.get("port_id"))) if fip.get("port_id") else None
+        selector = None
+        if port is not None:
+            result = results.get(str(port.get("device_id")))
+            primary = result.plan.get("interfaces", [{}])[0] if result and result.plan.get("interfaces") else {}
+            if result and result.status != BLOCKED and primary.get("port_id") == port.get("id") \
+                    and str(primary.get("target", "")).startswith("pod"):
+                selector = {SERVER_ID_LABEL: result.server_id}
+                result.plan.setdefault("floating_ips", []).append(fip.get("floating_ip_address"))
+        groups = [snapshot.security_groups_by_id[sg] for sg in (port or {}).get("security_groups") or []
+                  if sg in snapshot.security_groups_by_id]
+        service, fip_findings = floating_ip_to_service(fip, port, selector, groups, namespace=namespace, options=options)
+        findings.extend(fip_findings)
+        if service is not None:
+            services.append(service)
+    return services, findings
+
+
+def _group_by_source(objects: list[dict]) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for obj in objects:
+        grouped.setdefault(obj["metadata"]["annotations"][SOURCE_ID_ANNOTATION], []).append(obj)
+    return grouped
+
+
+def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
+                     options: TranslationOptions | None = None) -> TenantTranslation:
+    options = options or TranslationOptions()
+    snapshot = TenantSnapshot(raw_snapshot)
+    snapshot.require_tenant(tenant)
+    project, domain = snapshot.project, snapshot.domain
+    namespace = options.namespace or namespace_name(str(domain["name"]), str(project["name"]), str(project["id"]))
+    tenant_findings: list[Finding] = list(snapshot.findings)
+
+    vm_names = _allocate_vm_names(snapshot.servers)
+    dv_names = _allocate_datavolume_names(snapshot, vm_names)
+    results = {
+        str(server.get("id")): translate_server(server, vm_name=vm_names[str(server.get("id"))], namespace=namespace,
+                                                snapshot=snapshot, dv_names=dv_names, options=options)
+        for server in snapshot.servers
+    }
+    tenant_findings.extend(_unattached_volume_findings(snapshot, dv_names))
+
+    policies, sg_findings = secgroups_to_policies(snapshot.tenant_security_groups, namespace=namespace, options=options)
+    tenant_findings.extend(sg_findings)
+    services, fip_findings = _services(snapshot, results, namespace, options)
+    tenant_findings.extend(fip_findings)
+    bindings, rbac_findings = role_assignments_to_rolebindings(snapshot.lists["role_assignments"],
+                                                               project_id=str(project["id"]), namespace=namespace,
+                                                               options=options)
+    tenant_findings.extend(rbac_findings)
+
+    migrated = [r for r in results.values() if r.status != BLOCKED]
+    image_booted = [r for r in migrated if not r.plan.get("boot_from_volume")]
+    root_gib = sum(int(d.get("size_gib") or 0) for r in image_booted for d in r.plan.get("disks", []) if d.get("kind") == "root-disk")
+    quota, quota_findings = quotas_to_resourcequota(
+        snapshot.quotas, project_id=str(project["id"]), namespace=namespace, extra_pvcs=len(image_booted),
+        extra_storage_gib=root_gib, vm_memory_overhead_mib=options.quota_vm_overhead_memory_mib,
+        storage_class_for_type=lambda volume_type: options.storage_map.get(volume_type),
+    )
+    tenant_findings.extend(quota_findings)
+    _warn_unmapped_volume_types(snapshot, options, tenant_findings)
+
+    files: list[tuple[str, list[dict]]] = [
+        (f"{MANIFESTS_DIR}/00-namespace.yaml", [_namespace_object(snapshot, namespace)] + ([quota] if quota else [])),
+    ]
+    if bindings:
+        files.append((f"{MANIFESTS_DIR}/10-rbac.yaml", bindings))
+    used_keys = sorted({r.plan.get("key_name") for r in migrated} - {None})
+    keypair_secrets = [keypair_secret(snapshot.keypairs_by_name[k], namespace=namespace) for k in used_keys
+                       if k in snapshot.keypairs_by_name]
+    if keypair_secrets:
+        files.append((f"{SECRETS_DIR}/keypairs.yaml", keypair_secrets))
+    for objs in _group_by_source(policies).values():
+        files.append((f"{MANIFESTS_DIR}/20-network-policies/{objs[0]['metadata']['name']}.yaml", objs))
+    for service in services:
+        files.append((f"{MANIFESTS_DIR}/30-services/{service['metadata']['name']}.yaml", [service]))
+    for result in sorted(migrated, key=lambda r: r.vm_name):
+        secrets = [o for o in result.objects if o["kind"] == "Secret"]
+        others = [o for o in result.objects if o["kind"] != "Secret"]
+        if secrets:
+            files.append((f"{SECRETS_DIR}/{result.vm_name}.yaml", secrets))
+        files.append((f"{MANIFESTS_DIR}/40-vms/{result.vm_name}.yaml", others))
+
+    plan = _plan.build_plan(snapshot=snapshot, namespace=namespace, results=list(results.values()),
+                            tenant_findings=tenant_findings, files=files)
+    return TenantTranslation(namespace=namespace, plan=plan, files=files)
+
+
+def _warn_unmapped_volume_types(snapshot: TenantSnapshot, options: TranslationOptions, findings: list[Finding]) -> None:
+    types = sorted({str(v.get("volume_type")) for v in snapshot.lists["volumes"] if v.get("volume_type")})
+    for volume_type in types:
+        if storage_class_for(volume_type, options) is None:
+            findings.append(Finding(WARNING, "volume_type", volume_type, "storage_map",
+                                    f"volume type {volume_type!r} has no storage_map entry and no 'default'; its "
+                                    "DataVolumes use the cluster's default StorageClass"))

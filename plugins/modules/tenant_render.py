@@ -1,0 +1,147 @@
+#!/usr/bin/python
+# Copyright (c) 2026 ostokubevirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: tenant_render
+short_description: Render every Kubernetes object of one OpenStack tenant's migration to files
+version_added: 1.0.0
+description:
+  - Reads a tenant snapshot (format C(ostokubevirt.io/tenant-snapshot/v1)), translates the whole tenant in one call
+    (Namespace, ResourceQuota, RoleBindings, NetworkPolicies and Calico policies, Services, Secrets, DataVolumes,
+    VirtualMachines) and writes them as YAML under O(output_dir), plus C(plan.json).
+  - Files are only rewritten when their content changes, so a second run reports RV(ignore:changed=false).
+  - Servers that cannot be translated are C(blocked) in the plan with a message naming server and field; the other
+    servers are still rendered.
+  - Runs on the controller; no cluster and no cloud are contacted.
+author: ostokubevirt contributors
+extends_documentation_fragment: [ostokubevirt.migrate._attributes]
+attributes:
+  check_mode: {support: full}
+  diff_mode: {support: full}
+  idempotent: {support: full}
+options:
+  snapshot:
+    description: Path of the tenant snapshot, YAML or JSON.
+    type: path
+    required: true
+  tenant:
+    description:
+      - Project name or id the user asked for. The module fails if the snapshot holds another project.
+    type: str
+  output_dir:
+    description:
+      - Base directory. The tenant's files go to C(<output_dir>/<namespace>/); C(manifests/) and C(secrets/) below
+        that directory are owned by this module.
+    type: path
+    required: true
+  options:
+    description:
+      - Translation options, see the collection's C(docs/mapping.md). Keys are C(storage_map), C(network_map),
+        C(role_map), C(user_subject_prefix), C(group_subject_prefix), C(node_selector_map), C(lb_ip_annotation_style),
+        C(disk_access_mode), C(disk_volume_mode), C(service_port_range_limit), C(namespace), C(disk_sources),
+        C(quota_vm_overhead_memory_mib).
+    type: dict
+    default: {}
+  prune:
+    description: Remove files under C(manifests/) and C(secrets/) that this run no longer produces.
+    type: bool
+    default: true
+"""
+
+EXAMPLES = r"""
+- name: Render the demo tenant
+  ostokubevirt.migrate.tenant_render:
+    snapshot: examples/snapshots/demo.yaml
+    tenant: web-shop
+    output_dir: /tmp/rendered
+    options:
+      storage_map: {default: ocs-storagecluster-ceph-rbd-virtualization}
+  register: rendered
+
+- name: Show the summary
+  ansible.builtin.debug:
+    msg: "{{ rendered.summary_lines }}"
+"""
+
+RETURN = r"""
+namespace:
+  description: Namespace the tenant maps to.
+  returned: success
+  type: str
+  sample: acme-web-shop
+tenant_dir:
+  description: Directory holding this tenant's C(manifests/), C(secrets/) and C(plan.json).
+  returned: success
+  type: str
+  sample: /tmp/rendered/acme-web-shop
+plan_path:
+  description: Path of the written C(plan.json).
+  returned: success
+  type: str
+summary:
+  description: Counts per status, totals of what will be migrated, object counts per kind.
+  returned: success
+  type: dict
+summary_lines:
+  description: Human summary, including every blocked server with its reasons.
+  returned: success
+  type: list
+  elements: str
+blocked:
+  description: Blocked servers with the reasons.
+  returned: success
+  type: list
+  elements: dict
+files:
+  description: Relative paths created, updated, removed and unchanged by this run.
+  returned: success
+  type: dict
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _yaml
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render_job import RenderError, render_tenant
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            "snapshot": {"type": "path", "required": True},
+            "tenant": {"type": "str"},
+            "output_dir": {"type": "path", "required": True},
+            "options": {"type": "dict", "default": {}},
+            "prune": {"type": "bool", "default": True},
+        },
+        supports_check_mode=True,
+    )
+    if not _yaml.HAS_YAML:
+        module.fail_json(msg=missing_required_lib("PyYAML"))
+    params = module.params
+    try:
+        outcome = render_tenant(params["snapshot"], tenant=params["tenant"], output_dir=params["output_dir"],
+                                raw_options=params["options"], prune=params["prune"], check_mode=module.check_mode)
+    except RenderError as exc:
+        module.fail_json(msg=str(exc))
+    files = outcome["files"]
+    changed = bool(files["created"] or files["updated"] or files["removed"])
+    result = {"changed": changed, **outcome}
+    if module._diff:
+        result["diff"] = {
+            "before": "".join(f"{path}\n" for path in sorted(files["updated"] + files["removed"] + files["unchanged"])),
+            "after": "".join(f"{path}\n" for path in sorted(files["created"] + files["updated"] + files["unchanged"])),
+            "before_header": os.path.join(outcome["tenant_dir"], "(files)"),
+            "after_header": os.path.join(outcome["tenant_dir"], "(files)"),
+        }
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
