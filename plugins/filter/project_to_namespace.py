@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: project_to_namespace
 short_description: Namespace name for an OpenStack project (the design's domain_tenant)
 version_added: 1.0.0
-author: ostokubevirt contributors
+author: ostokubevirt contributors (@ostokubevirt)
 description:
   - Returns C(<domain>-<project>) as a valid Kubernetes Namespace name (RFC 1123 label) - lowercase, C(_) and other
     invalid characters turned into C(-), at most 63 characters with a stable hash suffix when truncated.

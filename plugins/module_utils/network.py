@@ -118,7 +118,7 @@ def server_networking(server: dict, ports: list[dict], *, networks_by_id: dict, 
             "target": "pod (masquerade)" if on_pod else networks[-1]["multus"]["networkName"],
             "port_security": bool(port.get("port_security_enabled", True)),
         })
-    if not ports and (server.get("addresses") or {}):
+    if not ports and server.get("addresses"):
         collector.warn("addresses", "server has addresses but none of its Neutron ports is in the snapshot; the VM "
                        "gets no network interface (re-export with ports to migrate its networking)")
     return ServerNetworking(interfaces, networks, primary, rows)

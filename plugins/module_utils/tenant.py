@@ -143,7 +143,9 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
     }
     tenant_findings.extend(_unattached_volume_findings(snapshot, dv_names))
 
-    policies, sg_findings = secgroups_to_policies(snapshot.tenant_security_groups, namespace=namespace, options=options)
+    policies, sg_findings = secgroups_to_policies(
+        snapshot.tenant_security_groups, namespace=namespace, options=options,
+        internal_cidrs=[subnet.get("cidr") for subnet in snapshot.lists["subnets"] if isinstance(subnet, dict)])
     tenant_findings.extend(sg_findings)
     services, fip_findings = _services(snapshot, results, namespace, options)
     tenant_findings.extend(fip_findings)
@@ -158,7 +160,7 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
     quota, quota_findings = quotas_to_resourcequota(
         snapshot.quotas, project_id=str(project["id"]), namespace=namespace, extra_pvcs=len(image_booted),
         extra_storage_gib=root_gib, vm_memory_overhead_mib=options.quota_vm_overhead_memory_mib,
-        storage_class_for_type=lambda volume_type: options.storage_map.get(volume_type),
+        storage_class_for_type=options.storage_map.get,
     )
     tenant_findings.extend(quota_findings)
     _warn_unmapped_volume_types(snapshot, options, tenant_findings)

@@ -18,7 +18,7 @@ description:
   - Servers that cannot be translated are C(blocked) in the plan with a message naming server and field; the other
     servers are still rendered.
   - Runs on the controller; no cluster and no cloud are contacted.
-author: ostokubevirt contributors
+author: ostokubevirt contributors (@ostokubevirt)
 extends_documentation_fragment: [ostokubevirt.migrate._attributes]
 attributes:
   check_mode: {support: full}
