@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Copyright (c) 2026 ostokubevirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# The playbook as users run it: by FQCN, at -vvv, on the demo tenant. It must render, exit 0 even
+# though one server is blocked (that is reported, not fatal, by default), print the summary, and
+# never print a secret (user data, decoded user data, SSH public keys) however verbose it is.
+set -euo pipefail
+
+collection=""
+IFS=: read -ra search_paths <<<"${ANSIBLE_COLLECTIONS_PATH:-}"
+for base in "${search_paths[@]}"; do
+    if [ -f "$base/ansible_collections/ostokubevirt/migrate/galaxy.yml" ]; then
+        collection="$base/ansible_collections/ostokubevirt/migrate"
+        break
+    fi
+done
+[ -n "$collection" ] || { echo "ostokubevirt.migrate not found on ANSIBLE_COLLECTIONS_PATH" >&2; exit 1; }
+
+work="${OUTPUT_DIR:?}/render_playbook"
+rm -rf "$work"
+mkdir -p "$work"
+log="$work/playbook.log"
+
+ansible-playbook -vvv ostokubevirt.migrate.migrate_tenant \
+    -e tenant=web-shop \
+    -e "migration_snapshot=$collection/examples/snapshots/demo.yaml" \
+    -e migration_mode=render \
+    -e "migration_output_dir=$work/out" >"$log" 2>&1 || { cat "$log"; exit 1; }
+
+plan="$work/out/acme-web-shop/plan.json"
+[ -s "$plan" ] || { echo "no plan at $plan" >&2; exit 1; }
+grep -q "blocked" "$log" || { echo "the summary does not mention the blocked server" >&2; exit 1; }
+
+# Blocked servers fail the run only when asked to.
+if ansible-playbook ostokubevirt.migrate.migrate_tenant -e tenant=web-shop \
+    -e "migration_snapshot=$collection/examples/snapshots/demo.yaml" -e migration_mode=render \
+    -e "migration_output_dir=$work/out" -e migration_fail_on_blocked=true >"$work/strict.log" 2>&1; then
+    echo "migration_fail_on_blocked=true did not fail on the blocked server" >&2
+    exit 1
+fi
+grep -q "legacy-01" "$work/strict.log" || { echo "the failure does not name the blocked server" >&2; exit 1; }
+
+python "$(dirname "$0")/find_secrets.py" "$collection/examples/snapshots/demo.yaml" "$log" "$plan" "$work/out/acme-web-shop/manifests"
+# The same check must see the secrets where they belong, or it proves nothing.
+if python "$(dirname "$0")/find_secrets.py" "$collection/examples/snapshots/demo.yaml" "$work/out/acme-web-shop/secrets" >/dev/null; then
+    echo "find_secrets.py found no secret even in secrets/: the check is blind" >&2
+    exit 1
+fi
+echo "render_playbook: FQCN playbook rendered $(grep -c '"name"' "$plan") named entries; no secret in the -vvv log, plan or manifests"
