@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: project_to_namespace
 short_description: Namespace name for an OpenStack project (the design's domain_tenant)
-version_added: 1.0.0
+version_added: 0.1.0
 author: ostokubevirt contributors (@ostokubevirt)
 description:
   - Returns C(<domain>-<project>) as a valid Kubernetes Namespace name (RFC 1123 label) - lowercase, C(_) and other

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: tenant_to_manifests
 short_description: Translate a whole OpenStack tenant snapshot into Kubernetes and KubeVirt objects
-version_added: 1.0.0
+version_added: 0.1.0
 author: ostokubevirt contributors (@ostokubevirt)
 description:
   - Takes a tenant snapshot (format C(ostokubevirt.io/tenant-snapshot/v1)) already loaded as data and returns every
