@@ -239,7 +239,8 @@ def best_topology(vcpus: int, extra_specs: Mapping, image_props: Mapping, *, sub
                            "Nova refuses to boot this (ImageVCPULimitsRangeImpossible)")
     best = sort_by_preference(possible, preferred)[0]
     # Invariant the guest depends on: a topology that does not multiply out would change the vCPU count.
-    assert best.vcpus == vcpus, (best, vcpus)
+    if best.vcpus != vcpus:
+        raise AssertionError(f"topology {best} does not give {vcpus} vCPUs")
     return best
 
 

@@ -109,7 +109,7 @@ def is_qualified_key(key: str) -> bool:
     """A label/annotation key: optional DNS-subdomain prefix "/" name (<= 63)."""
     if not isinstance(key, str) or not key:
         return False
-    prefix, _, name = key.rpartition("/")
+    prefix, dummy, name = key.rpartition("/")
     if prefix and (len(prefix) > DNS_SUBDOMAIN_MAX or not _DNS_SUBDOMAIN_RE.match(prefix)):
         return False
     return len(name) <= 63 and bool(_QUALIFIED_NAME_RE.match(name))

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: tenant_render
 short_description: Render every Kubernetes object of one OpenStack tenant's migration to files
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Reads a tenant snapshot (format C(ostokubevirt.io/tenant-snapshot/v1)), translates the whole tenant in one call
     (Namespace, ResourceQuota, RoleBindings, NetworkPolicies and Calico policies, Services, Secrets, DataVolumes,

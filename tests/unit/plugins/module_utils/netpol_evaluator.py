@@ -254,7 +254,7 @@ class KubernetesModel:
                 return False
             ok = False
             for item in entity["ports"]:
-                low, _, high = str(item).partition(":")
+                low, dummy, high = str(item).partition(":")
                 ok = ok or int(low) <= flow.port <= int(high or low)
             if not ok:
                 return False

@@ -50,7 +50,7 @@ def test_unmapped_role_is_reported_not_bound():
 
 
 def test_oidc_prefixes_and_custom_map():
-    bindings, _ = bindings_for([assignment("member", user="bob"), assignment("member", group="devs")],
+    bindings, dummy = bindings_for([assignment("member", user="bob"), assignment("member", group="devs")],
                                user_subject_prefix="oidc:", group_subject_prefix="oidc:", role_map={"member": "view"})
     assert bindings[0]["roleRef"]["name"] == "view"
     assert {s["name"] for s in bindings[0]["subjects"]} == {"oidc:bob", "oidc:devs"}
@@ -63,6 +63,6 @@ def test_other_projects_and_inherited_assignments_are_ignored():
 
 
 def test_never_creates_roles_or_wildcards():
-    bindings, _ = bindings_for([assignment("admin", user="alice")])
+    bindings, dummy = bindings_for([assignment("admin", user="alice")])
     assert {b["kind"] for b in bindings} == {"RoleBinding"}
     assert "*" not in str(bindings)

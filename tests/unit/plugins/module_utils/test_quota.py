@@ -28,12 +28,12 @@ def test_quota_maps_and_widens_for_root_disks_and_overhead():
 
 
 def test_unlimited_quotas_produce_no_object():
-    quota, dummy = quotas_to_resourcequota({"compute": {"cores": -1, "ram": -1, "instances": -1}}, project_id="p",
-                                       namespace="ns")
+    quota, dummy = quotas_to_resourcequota({"compute": {"cores": -1, "ram": -1, "instances": -1}},
+                                           project_id="p", namespace="ns")
     assert quota is None
 
 
 def test_detail_form_and_garbage_values():
-    quota, dummy = quotas_to_resourcequota({"compute": {"cores": {"limit": 8, "in_use": 2}, "ram": "lots"}}, project_id="p",
-                                       namespace="ns")
+    quota, dummy = quotas_to_resourcequota({"compute": {"cores": {"limit": 8, "in_use": 2}, "ram": "lots"}},
+                                           project_id="p", namespace="ns")
     assert quota["spec"]["hard"] == {"requests.cpu": "8"}

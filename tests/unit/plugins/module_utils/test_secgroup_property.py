@@ -150,7 +150,7 @@ def test_policies_allow_exactly_what_security_groups_allow(world, sample):
 def test_exhaustive_flows_between_vms(world):
     """Every VM pair, both families, every protocol shape: catches what 30 sampled flows miss."""
     groups, ports = world
-    objects, _ = secgroups_to_policies(groups, namespace=NAMESPACE, options=TranslationOptions())
+    objects, dummy = secgroups_to_policies(groups, namespace=NAMESPACE, options=TranslationOptions())
     openstack = OpenStackModel(groups, ports, filtered=set(VMS), addresses=ADDRESSES)
     pods, namespaces = _kubernetes_world(ports)
     kubernetes = KubernetesModel(objects, pods, namespaces, ADDRESSES)
