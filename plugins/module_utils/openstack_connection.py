@@ -1,0 +1,199 @@
+# Copyright (c) 2026 ostokubevirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Connect to OpenStack with openstacksdk the way openstack.cloud modules do, and make raw API calls.
+
+openstacksdk is imported lazily (``import_sdk``) so that the rest of the collection, and this
+module's import, work without it; modules report ``missing_required_lib('openstacksdk')``.
+
+Raw calls go through the SDK's per-service adapters (catalog lookup, version discovery,
+microversion header, token refresh, CA bundle) but return the JSON bodies untouched: the SDK's
+resource classes rename keys (``is_public``, ``is_router_external``), which a snapshot must not.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import ApiError, TokenInfo
+
+# the option names and meaning of openstack.cloud's doc fragment, so module_defaults carry over
+AUTH_ARG_SPEC = {
+    "cloud": {"type": "raw"},
+    "auth": {"type": "dict", "no_log": True},
+    "auth_type": {"type": "str"},
+    "region_name": {"type": "str"},
+    "validate_certs": {"type": "bool", "aliases": ["verify"]},
+    "ca_cert": {"type": "str", "aliases": ["cacert"]},
+    "client_cert": {"type": "str", "aliases": ["cert"]},
+    "client_key": {"type": "str", "no_log": True, "aliases": ["key"]},
+    "api_timeout": {"type": "int", "default": 60},
+    "interface": {"type": "str", "default": "public", "choices": ["public", "internal", "admin"],
+                  "aliases": ["endpoint_type"]},
+}
+SERVICE_PROXIES = {"identity": "identity", "compute": "compute", "image": "image", "volume": "block_storage",
+                   "network": "network"}
+SDK_MIN_VERSION = (1, 0)
+
+
+class ConnectError(Exception):
+    """The cloud could not be reached or rejected the credential; the message names the endpoint."""
+
+
+def import_sdk():
+    """The ``openstack`` package, or None when openstacksdk is not installed."""
+    try:
+        import openstack  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return None
+    return openstack
+
+
+def connect_kwargs(params: dict) -> dict:
+    """openstack.connect() keyword arguments from module parameters (openstack.cloud semantics)."""
+    cloud = params.get("cloud")
+    if isinstance(cloud, dict):
+        for name in ("auth", "auth_type", "region_name", "validate_certs", "ca_cert", "client_cert", "client_key"):
+            if params.get(name) is not None:
+                raise ConnectError(f"cloud is a cloud config dict, so {name} must not be set as well")
+        return {**cloud, "api_timeout": params.get("api_timeout")}
+    kwargs = {
+        "cloud": cloud, "auth_type": params.get("auth_type"), "auth": params.get("auth"),
+        "region_name": params.get("region_name"), "verify": params.get("validate_certs"),
+        "cacert": params.get("ca_cert"), "cert": params.get("client_cert"), "key": params.get("client_key"),
+        "api_timeout": params.get("api_timeout"), "interface": params.get("interface"),
+    }
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+def _auth_url(conn) -> str:
+    try:
+        return str(conn.config.get_auth_args().get("auth_url") or "")
+    except Exception:  # pylint: disable=broad-except
+        return ""
+
+
+def _endpoint_words(auth_url: str) -> str:
+    """``host:port (url)``: Ansible masks every value of the no_log ``auth`` option in output, so when
+    auth_url comes from there the URL reads ``********``; host:port alone still names the endpoint."""
+    parts = urlsplit(auth_url or "")
+    if not parts.netloc:
+        return auth_url or "(no auth_url configured)"
+    return f"{parts.netloc} ({auth_url})"
+
+
+def describe_failure(exc: Exception, auth_url: str, cloud: str | None) -> str:
+    """One line naming the endpoint and what went wrong, never the credential."""
+    name = type(exc).__name__
+    text = str(exc).splitlines()[0] if str(exc) else name
+    where = f" (cloud {cloud!r})" if cloud else ""
+    endpoint = _endpoint_words(auth_url)
+    if name in ("ConnectFailure", "ConnectTimeout", "SSLError", "DiscoveryFailure", "EndpointNotFound",
+                "UnknownConnectionError") or "connect" in text.lower():
+        return f"cannot reach the identity endpoint {endpoint}{where}: {name}: {text}"
+    if name == "Unauthorized" or "401" in text:
+        return f"the identity endpoint {endpoint}{where} rejected the credential (HTTP 401): {text}"
+    return f"cannot authenticate at the identity endpoint {endpoint}{where}: {name}: {text}"
+
+
+def _token_info(access) -> TokenInfo:
+    if getattr(access, "application_credential_id", None):
+        method = "application_credential"
+    else:
+        methods = ((getattr(access, "_data", None) or {}).get("token") or {}).get("methods") or ["password"]
+        method = methods[0]
+    return TokenInfo(
+        user_id=access.user_id, project_id=access.project_id, project_name=access.project_name,
+        project_domain_id=access.project_domain_id, project_domain_name=access.project_domain_name,
+        roles=list(access.role_names or []),
+        auth_method=method,
+    )
+
+
+class SdkApi:
+    """The ``api`` the exporter needs, on an authenticated openstacksdk Connection."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.auth_url = _auth_url(conn)
+        self.cloud = getattr(conn.config, "name", None)
+        try:
+            access = conn.session.auth.get_access(conn.session)
+        except Exception as exc:  # pylint: disable=broad-except  # keystoneauth raises many types
+            raise ConnectError(describe_failure(exc, self.auth_url, self.cloud)) from exc
+        self.token = _token_info(access)
+        self._max_mv: dict[str, str | None] = {}
+
+    def _proxy(self, service: str):
+        return getattr(self.conn, SERVICE_PROXIES[service])
+
+    def endpoint(self, service: str) -> str:
+        try:
+            return str(self._proxy(service).get_endpoint_data().url)
+        except Exception:  # pylint: disable=broad-except
+            return ""
+
+    def max_microversion(self, service: str) -> str | None:
+        if service not in self._max_mv:
+            data = self._proxy(service).get_endpoint_data()
+            top = getattr(data, "max_microversion", None)
+            self._max_mv[service] = f"{top[0]}.{top[1]}" if top else None
+        return self._max_mv[service]
+
+    def get(self, service: str, path: str, params: dict | None = None, microversion: str | None = None) -> dict:
+        proxy = self._proxy(service)
+        kwargs = {"params": params, "raise_exc": False}
+        if microversion:
+            kwargs["microversion"] = microversion
+        try:
+            response = proxy.get(path, **kwargs)
+        except Exception as exc:  # pylint: disable=broad-except  # transport errors of requests/keystoneauth
+            raise ApiError(None, "GET", self._url(service, path), f"{type(exc).__name__}: {exc}") from exc
+        url = _strip_query(response.url) if getattr(response, "url", None) else self._url(service, path)
+        if response.status_code >= 400:
+            raise ApiError(response.status_code, "GET", url, _error_text(response))
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ApiError(response.status_code, "GET", url, "response is not JSON") from exc
+
+    def _url(self, service: str, path: str) -> str:
+        return path if "://" in path else self.endpoint(service).rstrip("/") + "/" + path.lstrip("/")
+
+
+def _strip_query(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def _error_text(response) -> str:
+    """The service's own error message (each service wraps it differently), first line only."""
+    try:
+        body = response.json()
+    except ValueError:
+        return (response.text or "").strip().splitlines()[0][:200] if response.text else ""
+    if isinstance(body, dict):
+        for value in body.values():
+            if isinstance(value, dict) and value.get("message"):
+                return str(value["message"]).splitlines()[0][:200]
+        if body.get("message"):
+            return str(body["message"]).splitlines()[0][:200]
+        if body.get("NeutronError"):
+            return str(body["NeutronError"])[:200]
+    return ""
+
+
+def connect(params: dict):
+    """An authenticated SdkApi, or ConnectError naming the identity endpoint."""
+    sdk = import_sdk()
+    if sdk is None:
+        raise ImportError("openstacksdk")
+    kwargs = connect_kwargs(params)
+    cloud = kwargs.get("cloud") if isinstance(kwargs.get("cloud"), str) else None
+    try:
+        conn = sdk.connect(**kwargs)
+    except Exception as exc:  # pylint: disable=broad-except  # config errors: unknown cloud, missing auth
+        raise ConnectError(f"cannot configure the OpenStack connection{' for cloud ' + repr(cloud) if cloud else ''}: "
+                           f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+    return SdkApi(conn)
