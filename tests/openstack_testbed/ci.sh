@@ -39,6 +39,7 @@ T0=$(date +%s)
 stamp() { echo "[ci.sh $(date -u +%T) +$(( $(date +%s) - T0 ))s] $*"; }
 SAMPLER='' PEAK_FILE=$(mktemp) COLL=''
 
+# shellcheck disable=SC2329  # invoked by the EXIT trap
 cleanup() {
   local rc=$?
   set +e

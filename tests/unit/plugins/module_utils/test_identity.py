@@ -50,8 +50,9 @@ def test_unmapped_role_is_reported_not_bound():
 
 
 def test_oidc_prefixes_and_custom_map():
-    bindings, dummy = bindings_for([assignment("member", user="bob"), assignment("member", group="devs")],
-                               user_subject_prefix="oidc:", group_subject_prefix="oidc:", role_map={"member": "view"})
+    bindings, dummy = bindings_for(
+        [assignment("member", user="bob"), assignment("member", group="devs")],
+        user_subject_prefix="oidc:", group_subject_prefix="oidc:", role_map={"member": "view"})
     assert bindings[0]["roleRef"]["name"] == "view"
     assert {s["name"] for s in bindings[0]["subjects"]} == {"oidc:bob", "oidc:devs"}
 
