@@ -59,6 +59,13 @@ def build_plan(*, snapshot, namespace: str, results: list, tenant_findings: list
     }
 
 
+def blocked_servers(plan: dict) -> list[dict]:
+    """Every blocked server with its blocker reasons, as 'field: message'."""
+    return [{"name": row["name"], "id": row["id"],
+             "reasons": [f"{f['field']}: {f['message']}" for f in row["findings"] if f["severity"] == BLOCKER]}
+            for row in plan["servers"] if row["status"] == "blocked"]
+
+
 def summary_lines(plan: dict, *, output_dir: str | None = None) -> list[str]:
     """What the playbook prints at the end: short, but every blocked server with its reasons."""
     tenant, summary = plan["tenant"], plan["summary"]
@@ -70,10 +77,8 @@ def summary_lines(plan: dict, *, output_dir: str | None = None) -> list[str]:
         f"{totals['disk_gib']} GiB disk, {totals['ips']} IPs",
         "Objects: " + ", ".join(f"{count} {kind}" for kind, count in summary["objects"].items()),
     ]
-    for row in plan["servers"]:
-        if row["status"] == "blocked":
-            reasons = "; ".join(f"{f['field']}: {f['message']}" for f in row["findings"] if f["severity"] == BLOCKER)
-            lines.append(f"BLOCKED {row['name']} ({row['id']}): {reasons}")
+    for server in blocked_servers(plan):
+        lines.append(f"BLOCKED {server['name']} ({server['id']}): {'; '.join(server['reasons'])}")
     warned = [row for row in plan["servers"] if row["status"] == "warning"]
     if warned:
         lines.append("With warnings: " + ", ".join(f"{row['name']} ({len(row['findings'])})" for row in warned))

@@ -15,7 +15,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings impo
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.manifest_writer import PLAN_FILE, render_texts, sync_tree
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import with_hash_suffix
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import OptionsError, TranslationOptions
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.plan import summary_lines
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.plan import blocked_servers, summary_lines
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SnapshotError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
 
@@ -84,15 +84,12 @@ def render_tenant(snapshot_path: str, *, tenant: str | None, output_dir: str, ra
     except OSError as exc:
         raise RenderError(f"cannot write to {tenant_dir}: {exc}") from exc
     plan = translation.plan
-    blocked = [{"name": row["name"], "id": row["id"],
-                "reasons": [f"{f['field']}: {f['message']}" for f in row["findings"] if f["severity"] == "blocker"]}
-               for row in plan["servers"] if row["status"] == "blocked"]
     return {
         "namespace": translation.namespace,
         "tenant_dir": tenant_dir,
         "plan_path": os.path.join(tenant_dir, PLAN_FILE),
         "summary": plan["summary"],
         "summary_lines": summary_lines(plan, output_dir=tenant_dir),
-        "blocked": blocked,
+        "blocked": blocked_servers(plan),
         "files": files,
     }
