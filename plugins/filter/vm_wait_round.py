@@ -52,6 +52,11 @@ options:
     description: Failed reads in a row that fail the unfinished VMs.
     type: int
     default: 5
+  max_rounds:
+    description:
+      - Rounds after which the unfinished VMs fail (C(still waiting after N polls)), whatever the clock says. Unset
+        means no limit.
+    type: int
 """
 
 EXAMPLES = r"""
@@ -92,6 +97,9 @@ _value:
     read_errors:
       description: Rounds in a row whose reads failed.
       type: int
+    rounds:
+      description: Rounds evaluated so far, this one included.
+      type: int
 """
 
 import time
@@ -103,7 +111,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.vm_wait impor
 
 
 def vm_wait_round(state, vms, datavolumes, virtualmachines, datavolume_timeout=3600, ready_timeout=600, read_error=None,
-                  read_error_limit=5):
+                  read_error_limit=5, max_rounds=None):
     if state is not None and not isinstance(state, Mapping):
         raise AnsibleFilterError(f"ostokubevirt.migrate.vm_wait_round: expected the previous state as a dict, got {type(state).__name__}")
     if not isinstance(vms, list) or not all(isinstance(vm, Mapping) and vm.get("name") for vm in vms):
@@ -111,7 +119,8 @@ def vm_wait_round(state, vms, datavolumes, virtualmachines, datavolume_timeout=3
     try:
         return wait_round(dict(state or {}), [dict(vm) for vm in vms], list(datavolumes or []), list(virtualmachines or []),
                           now=time.time(), datavolume_timeout=float(datavolume_timeout), ready_timeout=float(ready_timeout),
-                          read_error=str(read_error) if read_error else None, read_error_limit=int(read_error_limit))
+                          read_error=str(read_error) if read_error else None, read_error_limit=int(read_error_limit),
+                          max_rounds=int(max_rounds) if max_rounds is not None else None)
     except (TypeError, ValueError, KeyError) as exc:
         raise AnsibleFilterError(f"ostokubevirt.migrate.vm_wait_round: {exc}") from exc
 

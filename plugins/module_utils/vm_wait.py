@@ -100,15 +100,17 @@ def _step(vm: dict, record: dict, dvs: dict, vms: dict, now: float, dv_timeout: 
 
 def wait_round(state: dict | None, vms: list[dict], datavolumes: list[dict] | None, virtualmachines: list[dict] | None,
                *, now: float, datavolume_timeout: float, ready_timeout: float, read_error: str | None = None,
-               read_error_limit: int = 5) -> dict:
+               read_error_limit: int = 5, max_rounds: int | None = None) -> dict:
     """Advance every VM of the batch by what the cluster shows now.
 
     state["vms"] maps VM name -> record (state, since, message, line); the result adds pending, done and
     failed lists, the progress lines of this round and the progress ConfigMap values of finished VMs.
     read_error says the cluster could not be read this round: the VMs keep waiting, and after
-    read_error_limit such rounds in a row the unfinished ones fail with that error.
+    read_error_limit such rounds in a row the unfinished ones fail with that error. After max_rounds rounds
+    the unfinished ones fail too, so the wait ends even if the clock-based timeouts never fire.
     """
     records = dict((state or {}).get("vms") or {})
+    rounds = int((state or {}).get("rounds") or 0) + 1
     read_errors = 0
     if read_error:
         read_errors = int((state or {}).get("read_errors") or 0) + 1
@@ -125,8 +127,15 @@ def wait_round(state: dict | None, vms: list[dict], datavolumes: list[dict] | No
         dvs, live_vms = _by_name(datavolumes), _by_name(virtualmachines)
         for vm in vms:
             records[vm["name"]] = _step(vm, records.get(vm["name"]), dvs, live_vms, now, datavolume_timeout, ready_timeout)
+    if max_rounds is not None and rounds >= max_rounds:
+        for vm in vms:
+            record = records[vm["name"]]
+            if record["state"] not in FINAL:
+                records[vm["name"]] = {**record, "state": FAILED, "message": f"still waiting after {rounds} polls: "
+                                                                             f"{record.get('line') or record['state']}"}
     names = [vm["name"] for vm in vms]
     return {
+        "rounds": rounds,
         "read_errors": read_errors,
         "progress": {f"vm.{vm['name']}": progress_record(vm, records[vm["name"]]) for vm in vms
                      if records[vm["name"]]["state"] in FINAL},

@@ -316,6 +316,18 @@ def test_api_errors_fail_only_their_vm_and_are_reported(standin):
     assert "VMs already migrated (skipped): 7" in out
 
 
+def test_long_waits_poll_in_segments_and_finish(tmp_path):
+    """Rounds nest includes; segments keep the nesting shallow (Ansible fails near a few hundred levels)."""
+    slow = Standin(tmp_path, import_seconds=6)
+    try:
+        rc, out = run(slow, "-e", "__vm_rounds_per_segment=2", "-e", "migration_max_parallel=9")
+        assert rc == 0, out[-3000:]
+        assert_all_migrated(slow)
+    finally:
+        slow.stop()
+    assert re.search(r"Poll the batch \(from poll [3-9]\)", out), out[-3000:]
+
+
 def test_wait_timeout_names_the_stuck_object(tmp_path):
     slow = Standin(tmp_path, import_seconds=600)  # imports that outlast the timeout
     try:

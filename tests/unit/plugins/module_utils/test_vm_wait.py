@@ -100,3 +100,26 @@ def test_finished_vms_stay_finished():
 ])
 def test_last_condition(obj, text):
     assert last_condition(obj) == text
+
+
+def test_rounds_are_counted_and_the_round_budget_ends_the_wait():
+    importing = [dv("web-root", "ImportInProgress", "40.00%"), dv("web-data", "Succeeded"), dv("old-root", "Succeeded")]
+    state = {}
+    for expected in (1, 2):
+        # The clock does not move: only the round budget can end this wait.
+        state = wait_round(state, [WEB, HALTED], importing, [vm("old", "Stopped")], now=0, datavolume_timeout=100,
+                           ready_timeout=50, max_rounds=3)
+        assert state["rounds"] == expected and state["pending"] == ["web"]
+    state = wait_round(state, [WEB, HALTED], importing, [vm("old", "Stopped")], now=0, datavolume_timeout=100,
+                       ready_timeout=50, max_rounds=3)
+    assert state["rounds"] == 3 and state["pending"] == [] and state["done"] == ["old"]
+    assert state["failed"] == [{"name": "web", "server_id": "s1", "message": "still waiting after 3 polls: web: disks 1/2 "
+                                "ready; DataVolume web-root phase ImportInProgress, progress 40.00%"}]
+    assert json.loads(state["progress"]["vm.web"])["phase"] == "failed"
+
+
+def test_no_round_budget_by_default():
+    state = {}
+    for dummy in range(50):
+        state = step(state, [dv("web-root", "ImportInProgress"), dv("web-data", "Succeeded")], [], now=0)
+    assert state["rounds"] == 50 and state["pending"] == ["web"]
