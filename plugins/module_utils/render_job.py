@@ -2,7 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Render one tenant from a snapshot file to a directory: the body of the tenant_render module."""
+"""Render one tenant from a snapshot file to a directory: the body of the tenant_render module.
+
+translate_snapshot() is the snapshot file -> translation step that apply mode (tenant_objects) shares.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,14 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options impor
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.plan import blocked_servers, summary_lines
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SnapshotError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
+
+
+# The arguments of every module that translates a tenant (documented by the _tenant_source doc fragment).
+TENANT_SOURCE_ARGS = {
+    "snapshot": {"type": "path", "required": True},
+    "tenant": {"type": "str"},
+    "options": {"type": "dict", "default": {}},
+}
 
 
 class RenderError(Exception):
@@ -52,12 +63,22 @@ def load_snapshot(path: str):
         raise RenderError(str(exc)) from exc
 
 
-def render_tenant(snapshot_path: str, *, tenant: str | None, output_dir: str, raw_options: dict | None,
-                  prune: bool = True, check_mode: bool = False) -> dict:
+def parse_options(raw_options: dict | None) -> TranslationOptions:
     try:
-        options = TranslationOptions.from_dict(raw_options)
+        return TranslationOptions.from_dict(raw_options)
     except (OptionsError, TypeError) as exc:
         raise RenderError(f"invalid options: {exc}") from exc
+
+
+def translate_snapshot(snapshot_path: str, *, tenant: str | None, raw_options: dict | None):
+    """The TenantTranslation of one snapshot file; every user error is a RenderError naming its cause."""
+    options = parse_options(raw_options)
+    return _translate(load_snapshot(snapshot_path), snapshot_path, tenant, options)
+
+
+def render_tenant(snapshot_path: str, *, tenant: str | None, output_dir: str, raw_options: dict | None,
+                  prune: bool = True, check_mode: bool = False) -> dict:
+    options = parse_options(raw_options)
     raw = load_snapshot(snapshot_path)
     translation = _translate(raw, snapshot_path, tenant, options)
     tenant_dir = os.path.join(output_dir, translation.namespace)

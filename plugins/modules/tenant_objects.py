@@ -19,26 +19,12 @@ description:
   - Runs on the controller; no cluster and no cloud are contacted, nothing is written. RV(ignore:changed) is
     always false.
 author: ostokubevirt contributors (@ostokubevirt)
-extends_documentation_fragment: [ostokubevirt.migrate._attributes]
+extends_documentation_fragment: [ostokubevirt.migrate._attributes, ostokubevirt.migrate._tenant_source]
 attributes:
   check_mode: {support: full}
   diff_mode: {support: none}
   idempotent: {support: full}
-options:
-  snapshot:
-    description: Path of the tenant snapshot, YAML or JSON.
-    type: path
-    required: true
-  tenant:
-    description:
-      - Project name or id the user asked for. The module fails if the snapshot holds another project.
-    type: str
-  options:
-    description:
-      - Translation options, the same as for M(ostokubevirt.migrate.tenant_render) (see the collection's
-        C(docs/mapping.md)). C(disk_sources) maps a volume or server id to a CDI DataVolume source.
-    type: dict
-    default: {}
+options: {}
 """
 
 EXAMPLES = r"""
@@ -132,37 +118,28 @@ secrets:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _yaml
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.apply_groups import GroupingError, group_for_apply
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import OptionsError, TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.plan import blocked_servers, summary_lines
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render_job import RenderError, load_snapshot
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SnapshotError
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render_job import TENANT_SOURCE_ARGS, RenderError, translate_snapshot
 
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec={
-            "snapshot": {"type": "path", "required": True},
-            "tenant": {"type": "str"},
-            "options": {"type": "dict", "default": {}},
-        },
+        argument_spec=TENANT_SOURCE_ARGS,
         supports_check_mode=True,
     )
+    if not _yaml.HAS_YAML:
+        module.fail_json(msg=missing_required_lib("PyYAML"))
     params = module.params
     try:
-        options = TranslationOptions.from_dict(params["options"])
-    except (OptionsError, TypeError) as exc:
-        module.fail_json(msg=f"invalid options: {exc}")
-    try:
-        raw = load_snapshot(params["snapshot"])
-        translation = translate_tenant(raw, tenant=params["tenant"], options=options)
+        translation = translate_snapshot(params["snapshot"], tenant=params["tenant"], raw_options=params["options"])
         groups = group_for_apply(translation)
     except RenderError as exc:
         module.fail_json(msg=str(exc))
-    except (SnapshotError, GroupingError) as exc:
+    except GroupingError as exc:
         module.fail_json(msg=f"{params['snapshot']}: {exc}")
     module.exit_json(changed=False, summary_lines=summary_lines(translation.plan, output_dir=None),
                      blocked=blocked_servers(translation.plan), **groups)

@@ -19,34 +19,18 @@ description:
     servers are still rendered.
   - Runs on the controller; no cluster and no cloud are contacted.
 author: ostokubevirt contributors (@ostokubevirt)
-extends_documentation_fragment: [ostokubevirt.migrate._attributes]
+extends_documentation_fragment: [ostokubevirt.migrate._attributes, ostokubevirt.migrate._tenant_source]
 attributes:
   check_mode: {support: full}
   diff_mode: {support: full}
   idempotent: {support: full}
 options:
-  snapshot:
-    description: Path of the tenant snapshot, YAML or JSON.
-    type: path
-    required: true
-  tenant:
-    description:
-      - Project name or id the user asked for. The module fails if the snapshot holds another project.
-    type: str
   output_dir:
     description:
       - Base directory. The tenant's files go to C(<output_dir>/<namespace>/); C(manifests/) and C(secrets/) below
         that directory are owned by this module.
     type: path
     required: true
-  options:
-    description:
-      - Translation options, see the collection's C(docs/mapping.md). Keys are C(storage_map), C(network_map),
-        C(role_map), C(user_subject_prefix), C(group_subject_prefix), C(node_selector_map), C(lb_ip_annotation_style),
-        C(disk_access_mode), C(disk_volume_mode), C(service_port_range_limit), C(namespace), C(disk_sources),
-        C(quota_vm_overhead_memory_mib).
-    type: dict
-    default: {}
   prune:
     description: Remove files under C(manifests/) and C(secrets/) that this run no longer produces.
     type: bool
@@ -108,16 +92,14 @@ import os
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _yaml
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render_job import RenderError, render_tenant
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render_job import TENANT_SOURCE_ARGS, RenderError, render_tenant
 
 
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
-            "snapshot": {"type": "path", "required": True},
-            "tenant": {"type": "str"},
+            **TENANT_SOURCE_ARGS,
             "output_dir": {"type": "path", "required": True},
-            "options": {"type": "dict", "default": {}},
             "prune": {"type": "bool", "default": True},
         },
         supports_check_mode=True,
