@@ -55,7 +55,9 @@ pytestmark = pytest.mark.skipif(
 
 
 class Standin:
-    def __init__(self, workdir: Path, import_seconds: float = 2):
+    # Imports must outlast the apply of a batch (several seconds on a loaded 2-core CI machine), or the first
+    # poll finds every DataVolume done and no progress is ever shown.
+    def __init__(self, workdir: Path, import_seconds: float = 5):
         self.kubeconfig = workdir / "kubeconfig"
         self.pid_file = workdir / "pid"
         self.proc = subprocess.Popen(
