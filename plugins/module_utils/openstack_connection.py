@@ -14,13 +14,19 @@ resource classes rename keys (``is_public``, ``is_router_external``), which a sn
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
+
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.http_retry import RetryPolicy, next_wait
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import ApiError, TokenInfo
 
 # the option names and meaning of openstack.cloud's doc fragment, so module_defaults carry over
 AUTH_ARG_SPEC = {
+    # A clouds.yaml entry's name is not secret: no_log would make Ansible mask it (say "prod") in every path and
+    # message. A cloud config dict holds the credential, so it has its own no_log option; see hide_cloud_dict().
     "cloud": {"type": "raw"},
+    "cloud_config": {"type": "dict", "no_log": True},
     "auth": {"type": "dict", "no_log": True},
     "auth_type": {"type": "str"},
     "region_name": {"type": "str"},
@@ -50,9 +56,40 @@ def import_sdk():
     return openstack
 
 
+def cloud_dict_values(params: dict) -> set[str]:
+    """Every value of a cloud config dict given as ``cloud`` (openstack.cloud accepts that): the module adds them
+    to its no_log values, so its result and messages mask them as they would with ``cloud_config``."""
+    found: set[str] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str) and value:
+            found.add(value)
+    cloud = params.get("cloud")
+    if isinstance(cloud, dict):
+        walk(cloud)
+    return found
+
+
+def hide_cloud_dict(module) -> None:
+    """Mask a cloud config dict given as ``cloud`` in this module's output, and say how to keep it out of logs."""
+    values = cloud_dict_values(module.params)
+    if values:
+        module.no_log_values.update(values)
+        module.warn("cloud is a cloud config dict, which holds the credential: pass it as cloud_config instead. This "
+                    "module masks its values in its own output, but only cloud_config is never logged by Ansible.")
+
+
 def connect_kwargs(params: dict) -> dict:
     """openstack.connect() keyword arguments from module parameters (openstack.cloud semantics)."""
-    cloud = params.get("cloud")
+    cloud = params.get("cloud_config") or params.get("cloud")
+    if params.get("cloud_config") and params.get("cloud"):
+        raise ConnectError("cloud and cloud_config are mutually exclusive: name a clouds.yaml entry, or give the dict")
     if isinstance(cloud, dict):
         for name in ("auth", "auth_type", "region_name", "validate_certs", "ca_cert", "client_cert", "client_key"):
             if params.get(name) is not None:
@@ -124,6 +161,9 @@ class SdkApi:
             raise ConnectError(describe_failure(exc, self.auth_url, self.cloud)) from exc
         self.token = _token_info(access)
         self._max_mv: dict[str, str | None] = {}
+        self.retry_policy = RetryPolicy()
+        self.retries: list[str] = []
+        self.sleep = time.sleep
 
     def _proxy(self, service: str):
         return getattr(self.conn, SERVICE_PROXIES[service])
@@ -142,24 +182,45 @@ class SdkApi:
         return self._max_mv[service]
 
     def get(self, service: str, path: str, params: dict | None = None, microversion: str | None = None) -> dict:
-        proxy = self._proxy(service)
-        kwargs = {"params": params, "raise_exc": False}
-        if microversion:
-            kwargs["microversion"] = microversion
-        try:
-            response = proxy.get(path, **kwargs)
-        except Exception as exc:  # pylint: disable=broad-except  # transport errors of requests/keystoneauth
-            raise ApiError(None, "GET", self._url(service, path), f"{type(exc).__name__}: {exc}") from exc
-        url = _strip_query(response.url) if getattr(response, "url", None) else self._url(service, path)
-        if response.status_code >= 400:
-            raise ApiError(response.status_code, "GET", url, _error_text(response))
+        """The JSON body of one GET; transient faults are retried (``http_retry``) and logged in ``retries``."""
+        attempt = 0
+        while True:
+            attempt += 1
+            response, failure = self._get_once(service, path, params, microversion)
+            if failure is None and response.status_code < 400:
+                break
+            status = None if failure is not None else response.status_code
+            retry_after = None if failure is not None else response.headers.get("Retry-After")
+            wait, why = next_wait(self.retry_policy, attempt, status, retry_after, time.time())
+            url = failure.url if failure is not None else _response_url(response, self._url(service, path))
+            detail = failure.detail if failure is not None else _error_text(response)
+            if wait is None:
+                raise ApiError(status, "GET", url, f"{detail}; {why}" if attempt > 1 else detail)
+            self.retries.append(f"GET {url}: {'HTTP ' + str(status) if status else detail}; "
+                                f"attempt {attempt + 1} of {self.retry_policy.retries + 1} after {why}")
+            self.sleep(wait)
+        url = _response_url(response, self._url(service, path))
         try:
             return response.json()
         except ValueError as exc:
             raise ApiError(response.status_code, "GET", url, "response is not JSON") from exc
 
+    def _get_once(self, service: str, path: str, params: dict | None, microversion: str | None):
+        """(response, None), or (None, ApiError) when no HTTP answer came back."""
+        kwargs = {"params": params, "raise_exc": False}
+        if microversion:
+            kwargs["microversion"] = microversion
+        try:
+            return self._proxy(service).get(path, **kwargs), None
+        except Exception as exc:  # pylint: disable=broad-except  # transport errors of requests/keystoneauth
+            return None, ApiError(None, "GET", self._url(service, path), f"{type(exc).__name__}: {exc}")
+
     def _url(self, service: str, path: str) -> str:
         return path if "://" in path else self.endpoint(service).rstrip("/") + "/" + path.lstrip("/")
+
+
+def _response_url(response, fallback: str) -> str:
+    return _strip_query(response.url) if getattr(response, "url", None) else fallback
 
 
 def _strip_query(url: str) -> str:

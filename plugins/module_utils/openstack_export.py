@@ -18,14 +18,23 @@ chunks of ``ID_CHUNK``; only identity objects (group members, keypairs of server
 one call per group or per owner, and images a listing does not show (deleted, or private to
 another project) one call each.
 
-Whatever cannot be read is recorded in ``source.unreadable`` with the HTTP status and
-endpoint, so an empty list in the snapshot always means "there are none".
+What a snapshot cannot do without (the tenant's servers, flavors, volumes, images, networks,
+subnets, ports, security groups and floating IPs) must be read, or the export fails naming the
+call: render would otherwise translate "could not read the security groups" into "there are
+none" and leave the VMs' traffic unrestricted. Only reads that a project-scoped credential is
+not expected to be allowed (role assignments and the identities behind them, other users' key
+pairs, quotas, the domain, admin-only server fields) may stay "not read"; they are recorded in
+``source.unreadable`` with the call and its HTTP status, and render and apply warn about each.
+A refusal of those reads still fails the export when the credential is admin (it should be
+allowed), and so does every 401 (keystoneauth has already re-authenticated once) and every 404
+on a collection (a wrong endpoint, not an empty list).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SNAPSHOT_FORMAT
 
@@ -35,17 +44,21 @@ EXPORTER = "ostokubevirt.migrate 0.1.0"
 WANTED_MICROVERSIONS = {"compute": (2, 79), "volume": (3, 65)}
 MIN_COMPUTE_EMBEDDED_FLAVOR = (2, 47)
 ID_CHUNK = 40
+# Pages of one list call before the export gives up: a service whose next links never end must
+# not keep the export running (one was seen making 1,233 requests a minute). With the services'
+# default page sizes (Nova and Neutron: 1000) this is far above any real tenant.
+MAX_PAGES = 1000
 # Nova returns these only when policy os_compute_api:os-extended-server-attributes allows
 # (admin by default); without them user data, hostname and the root device are unknown.
 ADMIN_SERVER_FIELDS = (
     "OS-EXT-SRV-ATTR:user_data", "OS-EXT-SRV-ATTR:hostname", "OS-EXT-SRV-ATTR:root_device_name",
     "OS-EXT-SRV-ATTR:host", "OS-EXT-SRV-ATTR:instance_name",
 )
-MISSING_HINTS = {
-    403: "the credential's roles do not allow this call",
-    401: "the credential was rejected",
-    404: "not found",
-}
+ADMIN_ROLE = "admin"
+# What each kind of read needs, as the error hint says it (next to the credential's own roles).
+PROJECT_MEMBER = "a member or reader role on the project"
+ALL_TENANTS = "the admin role (listing another project's resources with all_tenants)"
+DOMAIN_READER = "the admin role, or the reader role on the system or on the domain"
 
 
 class ApiError(Exception):
@@ -112,6 +125,12 @@ def next_link(service: str, body: dict, key: str) -> str | None:
     return None
 
 
+def page_marker(link: str) -> str:
+    """What identifies the page a next link asks for: its ``marker``, or the whole link when it has none."""
+    values = parse_qs(urlsplit(link).query).get("marker")
+    return values[-1] if values else link
+
+
 def _dedupe(items: list[dict]) -> list[dict]:
     seen, kept = set(), []
     for item in items:
@@ -127,19 +146,21 @@ class TenantExporter:
     """One export run. ``run()`` returns the snapshot dict; ``requests`` counts API calls."""
 
     def __init__(self, api, tenant: str, domain: str | None = None, page_size: int | None = None,
-                 taken_at: str = "", source: dict | None = None) -> None:
+                 taken_at: str = "", source: dict | None = None, max_pages: int = MAX_PAGES) -> None:
         if not tenant or not str(tenant).strip():
             raise ExportError("tenant: a project name or id is required")
         self.api = api
         self.tenant = str(tenant).strip()
         self.domain_filter = domain
         self.page_size = page_size
+        self.max_pages = max_pages
         self.taken_at = taken_at
         self.source_extra = dict(source or {})
         self.unreadable: list[dict] = []
         self.requests = 0
         self.microversions: dict[str, str] = {}
         self.token: TokenInfo = api.token
+        self.is_admin = ADMIN_ROLE in (self.token.roles or [])
 
     # -- plumbing -------------------------------------------------------------------------
     def _get(self, service: str, path: str, params: dict | None = None) -> dict:
@@ -152,9 +173,9 @@ class TenantExporter:
             # keystone does not paginate: a limit there only truncates the list
             params["limit"] = self.page_size
         items: list[dict] = []
-        seen_urls: set[str] = set()
+        seen_markers: set[str] = set()
         url, query = path, params
-        while True:
+        for pages in range(1, self.max_pages + 1):
             body = self._get(service, url, query)
             page = body.get(key)
             if not isinstance(page, list):
@@ -164,28 +185,87 @@ class TenantExporter:
                 self._unreadable(key, f"GET {path}: keystone truncated the list at its list_limit; "
                                       "raise [DEFAULT] list_limit or export with a narrower scope")
             nxt = next_link(service, body, key)
-            if not nxt or not page or nxt in seen_urls:
+            if not nxt or not page:
                 return items
-            seen_urls.add(nxt)
+            marker = page_marker(nxt)
+            if marker in seen_markers:
+                raise ExportError(f"{service} list {key} (GET {path}): page {pages} links to marker {marker!r} "
+                                  "again, so the service's pagination loops; nothing was written")
+            seen_markers.add(marker)
             url, query = nxt, None
+        raise ExportError(f"{service} list {key} (GET {path}): still a next page after {self.max_pages} pages "
+                          f"({len(items)} objects); the service's pagination does not end (raise max_pages if the "
+                          "list is really that long); nothing was written")
 
     def _unreadable(self, resource: str, reason: str) -> None:
         entry = {"resource": resource, "reason": reason}
         if entry not in self.unreadable:
             self.unreadable.append(entry)
 
-    def _forbidden(self, resource: str, exc: ApiError, needs: str) -> None:
-        hint = MISSING_HINTS.get(exc.status or 0, "")
-        self._unreadable(resource, f"{exc}{' (' + hint + ')' if hint else ''}; needs {needs}")
+    def _explain(self, exc: ApiError, needs: str) -> str:
+        """Why the call failed, in terms of this credential's actual roles and scope."""
+        if exc.status == 401:
+            return ("the credential was rejected even after re-authenticating: the token was revoked or expired, "
+                    "the password changed, or the application credential was deleted")
+        if exc.status == 404:
+            return ("the service answered 'not found' for a list it must have: check the endpoint in the service "
+                    "catalog (interface, region) and the service's API version")
+        tok = self.token
+        roles = ", ".join(sorted(tok.roles)) or "none"
+        scope = f"project {tok.project_name!r}" if tok.project_id else "no project"
+        if self.is_admin:
+            return (f"the credential has the admin role (roles: {roles}, scoped to {scope}), yet the service's "
+                    "policy refuses this call: check that service's policy file")
+        return f"this call needs {needs}; the credential has the roles {roles}, scoped to {scope}"
+
+    def _tolerated(self, exc: ApiError, collection: bool) -> bool:
+        """Whether a failed optional read may stay "not read" (see the module docstring)."""
+        if exc.status == 403:
+            return not self.is_admin
+        return exc.status == 404 and not collection
+
+    def _fail(self, resource: str, exc: ApiError, needs: str) -> ExportError:
+        return ExportError(f"{resource} could not be read: {exc} ({self._explain(exc, needs)}); nothing was written: "
+                           f"a snapshot without {resource} would translate as if the project had none")
+
+    def _not_read(self, resource: str, exc: ApiError, needs: str) -> None:
+        self._unreadable(resource, f"{exc} ({self._explain(exc, needs)})")
+
+    def _optional(self, resource: str, exc: ApiError, needs: str, collection: bool) -> None:
+        """Record an optional read as not read, or raise when this failure must stop the export."""
+        if exc.status in (401, 403, 404) and self._tolerated(exc, collection):
+            self._not_read(resource, exc, needs)
+            return
+        if exc.status in (401, 403, 404):
+            raise self._fail(resource, exc, needs) from exc
+        raise exc
 
     def _try_list(self, resource: str, needs: str, service: str, path: str, key: str,
                   params: dict | None = None) -> list[dict] | None:
+        """An optional list: None when it may stay not read."""
+        try:
+            return self._list(service, path, key, params)
+        except ApiError as exc:
+            self._optional(resource, exc, needs, collection=True)
+            return None
+
+    def _try_get(self, resource: str, needs: str, service: str, path: str, key: str | None) -> dict | None:
+        """An optional single object: None when it may stay not read."""
+        try:
+            body = self._get(service, path)
+        except ApiError as exc:
+            self._optional(resource, exc, needs, collection=False)
+            return None
+        return body[key] if key else body
+
+    def _must_list(self, resource: str, needs: str, service: str, path: str, key: str,
+                   params: dict | None = None) -> list[dict]:
+        """A list the snapshot cannot do without: any refusal fails the export, naming the call."""
         try:
             return self._list(service, path, key, params)
         except ApiError as exc:
             if exc.status in (401, 403, 404):
-                self._forbidden(resource, exc, needs)
-                return None
+                raise self._fail(resource, exc, needs) from exc
             raise
 
     def _scoped_here(self, project_id: str) -> bool:
@@ -229,26 +309,35 @@ class TenantExporter:
         except ApiError as exc:
             if exc.status not in (403, 404):
                 raise
-        found = self._list("identity", "/domains", "domains", {"name": domain})
+        tok = self.token
+        if domain in (tok.project_domain_name, tok.project_domain_id) and tok.project_domain_id:
+            return tok.project_domain_id   # the credential's own domain: no lookup a member may be refused
+        try:
+            found = self._list("identity", "/domains", "domains", {"name": domain})
+        except ApiError as exc:
+            if exc.status != 403:
+                raise
+            raise ExportError(f"domain {domain!r}: this credential may not look up domains ({exc}); pass the domain's "
+                              f"id, or leave domain out: this credential's project is in domain "
+                              f"{tok.project_domain_name!r}") from exc
         if not found:
             raise ExportError(f"domain {domain!r}: no domain with this name or id")
         return found[0]["id"]
 
     def read_domain(self, project: dict) -> dict:
         domain_id = project.get("domain_id")
-        try:
-            return self._get("identity", f"/domains/{domain_id}")["domain"]
-        except ApiError as exc:
-            if exc.status not in (401, 403, 404):
-                raise
-            self._forbidden("domain", exc, "a role that may read the domain (reader on the domain, or admin)")
+        domain = self._try_get("domain", "a reader role on the domain, or admin", "identity", f"/domains/{domain_id}",
+                               "domain")
+        if domain is not None:
+            return domain
         if self._scoped_here(project["id"]) and self.token.project_domain_name:
             # the token response names the domain: better than the bare id for namespace naming
             return {"id": domain_id, "name": self.token.project_domain_name}
         return {"id": domain_id, "name": domain_id}
 
     def read_identity(self, project: dict, snap: dict) -> None:
-        needs = "a reader or admin role (identity:list_role_assignments)"
+        needs = ("the admin role, or the reader role on the system or on the project's domain "
+                 "(identity:list_role_assignments; a project reader is not enough)")
         assignments = self._try_list(
             "role_assignments", needs, "identity", "/role_assignments", "role_assignments",
             {"scope.project.id": project["id"], "include_names": "true"})
@@ -264,20 +353,20 @@ class TenantExporter:
 
         groups: list[dict] = []
         for domain_id in sorted(d for d in group_domains if d):
-            listed = self._try_list("groups", "a reader or admin role on the domain", "identity", "/groups",
+            listed = self._try_list("groups", DOMAIN_READER, "identity", "/groups",
                                     "groups", {"domain_id": domain_id})
             groups.extend(g for g in listed or [] if g.get("id") in group_ids)
         members: dict[str, list[str]] = {}
         member_users: list[dict] = []
         for group_id in sorted(group_ids):
-            listed = self._try_list("group_members", "a reader or admin role on the group's domain", "identity",
+            listed = self._try_list("group_members", DOMAIN_READER, "identity",
                                     f"/groups/{group_id}/users", "users")
             if listed is not None:
                 members[group_id] = [u["id"] for u in listed]
                 member_users.extend(listed)
         users: list[dict] = []
         for domain_id in sorted(d for d in user_domains if d):
-            listed = self._try_list("users", "a reader or admin role on the domain", "identity", "/users", "users",
+            listed = self._try_list("users", DOMAIN_READER, "identity", "/users", "users",
                                     {"domain_id": domain_id})
             users.extend(u for u in listed or [] if u.get("id") in user_ids)
         snap["users"] = _dedupe(users + member_users)
@@ -292,12 +381,10 @@ class TenantExporter:
             self._unreadable("servers[].flavor", f"compute API offers microversion {self.microversions['compute']} "
                                                  "< 2.47: flavors are not embedded in servers")
         if self._scoped_here(pid):
-            servers = self._list("compute", "/servers/detail", "servers")
+            servers = self._must_list("servers", PROJECT_MEMBER, "compute", "/servers/detail", "servers")
         else:
-            servers = self._try_list("servers", "an admin role (all_tenants listing)", "compute", "/servers/detail",
-                                     "servers", {"all_tenants": "1", "project_id": pid})
-        if servers is None:
-            servers = []
+            servers = self._must_list("servers", ALL_TENANTS, "compute", "/servers/detail", "servers",
+                                      {"all_tenants": "1", "project_id": pid})
         snap["servers"] = servers
         missing = [f for f in ADMIN_SERVER_FIELDS if servers and not any(f in s for s in servers)]
         if missing:
@@ -305,15 +392,10 @@ class TenantExporter:
                              "hidden by Nova policy os_compute_api:os-extended-server-attributes (admin by default): "
                              "user data, hostname and root device are unknown; export with an admin credential")
         # is_public=None: public and private flavors (private ones only as admin)
-        snap["flavors"] = self._try_list("flavors", "a role that may list flavors", "compute", "/flavors/detail",
-                                         "flavors", {"is_public": "None"}) or []
+        snap["flavors"] = self._must_list("flavors", PROJECT_MEMBER, "compute", "/flavors/detail", "flavors",
+                                          {"is_public": "None"})
         snap["keypairs"] = self._read_keypairs(servers)
-        try:
-            snap.setdefault("quotas", {})["compute"] = self._get("compute", f"/os-quota-sets/{pid}")["quota_set"]
-        except ApiError as exc:
-            if exc.status not in (401, 403, 404):
-                raise
-            self._forbidden("quotas.compute", exc, "a reader role on the project or admin")
+        self._read_quota(snap, "compute", "compute", f"/os-quota-sets/{pid}", "quota_set")
 
     def _read_keypairs(self, servers: list[dict]) -> list[dict]:
         wanted: dict[str, set[str]] = {}
@@ -324,7 +406,7 @@ class TenantExporter:
         for user_id in sorted(wanted):
             params = None if user_id == self.token.user_id else {"user_id": user_id}
             listed = self._try_list(f"keypairs (owner {user_id})",
-                                    "an admin role to read another user's key pairs (os_compute_api:os-keypairs)",
+                                    "the admin role to read another user's key pairs (os_compute_api:os-keypairs)",
                                     "compute", "/os-keypairs", "keypairs", params)
             for item in listed or []:
                 keypair = item.get("keypair", item)
@@ -343,11 +425,10 @@ class TenantExporter:
             image_id = (volume.get("volume_image_metadata") or {}).get("image_id")
             if image_id:
                 referenced.setdefault(image_id, []).append(f"volume {volume.get('name') or volume.get('id')}")
-        images = self._try_list("images", "a role that may list images", "image", "/images", "images",
-                                {"owner": project["id"]}) or []
+        images = self._must_list("images", PROJECT_MEMBER, "image", "/images", "images", {"owner": project["id"]})
         for ids in chunks(sorted(referenced)):
-            images.extend(self._try_list("images", "a role that may list images", "image", "/images", "images",
-                                         {"id": "in:" + ",".join(ids)}) or [])
+            images.extend(self._must_list("images", PROJECT_MEMBER, "image", "/images", "images",
+                                          {"id": "in:" + ",".join(ids)}))
         images = _dedupe(images)
         have = {i.get("id") for i in images}
         for image_id in sorted(set(referenced) - have):
@@ -355,8 +436,9 @@ class TenantExporter:
             try:
                 images.append(self._get("image", f"/images/{image_id}"))
             except ApiError as exc:
-                if exc.status not in (403, 404):
-                    raise
+                if not (exc.status == 404 or (exc.status == 403 and not self.is_admin)):
+                    # raises: only "deleted" or "private to another project" may stay not read
+                    self._optional(f"images/{image_id}", exc, PROJECT_MEMBER, collection=False)
                 users = ", ".join(referenced[image_id])
                 self._unreadable(f"images/{image_id}", f"{exc}; referenced by {users} "
                                                        f"({'deleted from Glance' if exc.status == 404 else 'not visible'})")
@@ -367,46 +449,39 @@ class TenantExporter:
         pid = project["id"]
         self.microversions["volume"] = choose_microversion("volume", self.api.max_microversion("volume"))
         if self._scoped_here(pid):
-            volumes = self._list("volume", "/volumes/detail", "volumes")
+            volumes = self._must_list("volumes", PROJECT_MEMBER, "volume", "/volumes/detail", "volumes")
         else:
-            volumes = self._try_list("volumes", "an admin role (all_tenants listing)", "volume", "/volumes/detail",
-                                     "volumes", {"all_tenants": "1", "project_id": pid})
-        snap["volumes"] = volumes or []
-        try:
-            snap.setdefault("quotas", {})["volume"] = self._get("volume", f"/os-quota-sets/{pid}")["quota_set"]
-        except ApiError as exc:
-            if exc.status not in (401, 403, 404):
-                raise
-            self._forbidden("quotas.volume", exc, "a reader role on the project or admin")
+            volumes = self._must_list("volumes", ALL_TENANTS, "volume", "/volumes/detail", "volumes",
+                                      {"all_tenants": "1", "project_id": pid})
+        snap["volumes"] = volumes
+        self._read_quota(snap, "volume", "volume", f"/os-quota-sets/{pid}", "quota_set")
 
     # -- network --------------------------------------------------------------------------
     def read_network(self, project: dict, snap: dict) -> None:
         pid = project["id"]
         scope = {"project_id": pid}
-        needs = "a role that may list the project's network resources"
-        snap["ports"] = self._try_list("ports", needs, "network", "/ports", "ports", scope) or []
-        snap["security_groups"] = self._try_list("security_groups", needs, "network", "/security-groups",
-                                                 "security_groups", scope) or []
-        snap["floating_ips"] = self._try_list("floating_ips", needs, "network", "/floatingips", "floatingips",
-                                              scope) or []
-        networks = self._try_list("networks", needs, "network", "/networks", "networks", scope) or []
+        needs = PROJECT_MEMBER
+        snap["ports"] = self._must_list("ports", needs, "network", "/ports", "ports", scope)
+        snap["security_groups"] = self._must_list("security_groups", needs, "network", "/security-groups",
+                                                  "security_groups", scope)
+        snap["floating_ips"] = self._must_list("floating_ips", needs, "network", "/floatingips", "floatingips", scope)
+        networks = self._must_list("networks", needs, "network", "/networks", "networks", scope)
         have = {n.get("id") for n in networks}
         used = {p.get("network_id") for p in snap["ports"]} | {
             f.get("floating_network_id") for f in snap["floating_ips"]}
         for ids in chunks(sorted(i for i in used - have if i)):
-            networks.extend(self._try_list("networks", needs, "network", "/networks", "networks", {"id": ids}) or [])
+            networks.extend(self._must_list("networks", needs, "network", "/networks", "networks", {"id": ids}))
         snap["networks"] = _dedupe(networks)
         subnets: list[dict] = []
         for ids in chunks(sorted({n["id"] for n in snap["networks"] if n.get("id")})):
-            subnets.extend(self._try_list("subnets", needs, "network", "/subnets", "subnets",
-                                          {"network_id": ids}) or [])
+            subnets.extend(self._must_list("subnets", needs, "network", "/subnets", "subnets", {"network_id": ids}))
         snap["subnets"] = _dedupe(subnets)
-        try:
-            snap.setdefault("quotas", {})["network"] = self._get("network", f"/quotas/{pid}")["quota"]
-        except ApiError as exc:
-            if exc.status not in (401, 403, 404):
-                raise
-            self._forbidden("quotas.network", exc, "a reader role on the project or admin")
+        self._read_quota(snap, "network", "network", f"/quotas/{pid}", "quota")
+
+    def _read_quota(self, snap: dict, name: str, service: str, path: str, key: str) -> None:
+        quota = self._try_get(f"quotas.{name}", "a reader role on the project, or admin", service, path, key)
+        if quota is not None:
+            snap.setdefault("quotas", {})[name] = quota
 
     # -- all ------------------------------------------------------------------------------
     def run(self) -> dict:

@@ -12,18 +12,79 @@ import tempfile
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _yaml
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import comparable
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SNAPSHOT_FORMAT
+
+
+class SnapshotFileError(ValueError):
+    """The snapshot must not be written where it would go; the message says why and what to do."""
 
 
 def safe_component(name: str) -> str:
-    """A domain or project name as one path component (OpenStack names may contain '/')."""
-    text = re.sub(r"[/\\\x00]", "_", str(name)).strip()
+    """A domain or project name as one path component (OpenStack names may contain '/' and control characters)."""
+    text = re.sub(r"[/\\\x00-\x1f\x7f]", "_", str(name)).strip()
     if text in ("", ".", ".."):
-        raise ValueError(f"name {name!r} cannot be used as a file name")
+        # A project may really be called "..": the file then takes a name that cannot climb out.
+        text = "_" + text
     return text
 
 
 def snapshot_path(export_dir: str, domain_name: str, project_name: str) -> str:
     return os.path.join(export_dir, safe_component(domain_name), safe_component(project_name) + ".yaml")
+
+
+def project_id_suffixed(path: str, project_id: str) -> str:
+    """``<name>-<first 8 of the project id>.yaml``: where a project goes whose plain file name another one took."""
+    stem = path[:-len(".yaml")] if path.endswith(".yaml") else path
+    return f"{stem}-{safe_component(str(project_id))[:8]}.yaml"
+
+
+def owner_of(path: str) -> tuple[bool, str | None]:
+    """(a file exists at ``path``, the project id when it is a tenant snapshot)."""
+    if not os.path.lexists(path):
+        return False, None
+    existing = read_existing(path)
+    if not existing or existing.get("format") != SNAPSHOT_FORMAT or not isinstance(existing.get("project"), dict):
+        return True, None
+    return True, str(existing["project"].get("id") or "") or None
+
+
+def choose_path(export_dir: str, domain_name: str, project_name: str, project_id: str) -> tuple[str, str | None]:
+    """Where this project's snapshot goes, and a note when that is not the plain name.
+
+    Two projects whose names clean to the same file name (``team/a`` and ``team_a``) must not
+    overwrite each other: the one that finds the plain name taken by another project's snapshot
+    gets its id appended. A file that is not a tenant snapshot is never replaced.
+    """
+    plain = snapshot_path(export_dir, domain_name, project_name)
+    for candidate in (plain, project_id_suffixed(plain, project_id)):
+        exists, owner = owner_of(candidate)
+        if exists and owner is None:
+            raise SnapshotFileError(f"{candidate} exists and is not a tenant snapshot; it is left alone. Move it away "
+                                    "or choose another export_dir")
+        if not exists or owner == str(project_id):
+            note = None if candidate == plain else (
+                f"{plain} holds the snapshot of another project whose name gives the same file name; "
+                f"project {project_id} is written to {os.path.basename(candidate)}")
+            return candidate, note
+    raise SnapshotFileError(f"{plain} and {candidate} both hold snapshots of other projects; choose another export_dir")
+
+
+def _not_read_resources(snapshot: dict | None) -> set[str]:
+    """What an export could not read, as kinds: a deleted image is a fact of the cloud, not a gap."""
+    kinds = set()
+    for entry in ((snapshot or {}).get("source") or {}).get("unreadable") or []:
+        resource = str(entry.get("resource", "")) if isinstance(entry, dict) else str(entry)
+        if resource.startswith("images/"):
+            continue
+        kinds.add(resource.split(" (", 1)[0])
+    return kinds
+
+
+def newly_not_read(existing: dict | None, new: dict) -> list[str]:
+    """What the existing snapshot has read and the new one could not: replacing it would lose that."""
+    if not existing:
+        return []
+    return sorted(_not_read_resources(new) - _not_read_resources(existing))
 
 
 def dump(snapshot: dict) -> str:
@@ -71,3 +132,11 @@ def counts(snapshot: dict | None) -> dict:
     if not snapshot:
         return {}
     return {key: len(value) for key, value in snapshot.items() if isinstance(value, list)}
+
+
+def location_in_words(path: str, snapshot: dict) -> str:
+    """Where ``path`` is, named by ids: Ansible masks no_log values (often the project and domain names) in paths."""
+    project, domain = snapshot["project"], snapshot["domain"]
+    suffixed = os.path.basename(path) != safe_component(project["name"]) + ".yaml"
+    return (f"export_dir, directory named after domain {domain.get('id')}, file named after project {project['id']}"
+            f"{' with its id appended (another project has its name)' if suffixed else ''}")

@@ -59,6 +59,8 @@ class TranslationOptions:
     disk_sources: Mapping = dataclasses.field(default_factory=dict)
     # Per-VM allowance for virt-launcher memory overhead added to the memory quota.
     quota_vm_overhead_memory_mib: int = 256
+    # Translate a snapshot whose security groups or ports were not read (source.unreadable): no NetworkPolicy.
+    allow_unread_security_groups: bool = False
 
     def __post_init__(self) -> None:
         for name in ("storage_map", "network_map", "role_map", "node_selector_map", "disk_sources"):
@@ -76,6 +78,8 @@ class TranslationOptions:
             raise OptionsError("option service_port_range_limit must be a positive integer")
         if not isinstance(self.quota_vm_overhead_memory_mib, int) or self.quota_vm_overhead_memory_mib < 0:
             raise OptionsError("option quota_vm_overhead_memory_mib must be a non-negative integer")
+        if not isinstance(self.allow_unread_security_groups, bool):
+            raise OptionsError("option allow_unread_security_groups must be true or false")
         for role, cluster_role in self.role_map.items():
             if cluster_role in FORBIDDEN_CLUSTER_ROLES:
                 raise OptionsError(f"option role_map maps {role!r} to {cluster_role!r}, which grants every verb on every "

@@ -12,6 +12,8 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings impo
 
 PLAN_FORMAT = "ostokubevirt.io/plan/v1"
 STATUSES = ("ready", "warning", "blocked")
+# Findings about what the exporter could not read (module_utils/not_read.py): each gets its own summary line.
+NOT_READ_FIELD = "source.unreadable"
 
 
 def object_kind(obj: dict) -> str:
@@ -77,6 +79,9 @@ def summary_lines(plan: dict, *, output_dir: str | None = None) -> list[str]:
         f"{totals['disk_gib']} GiB disk, {totals['ips']} IPs",
         "Objects: " + ", ".join(f"{count} {kind}" for kind, count in summary["objects"].items()),
     ]
+    for finding in plan["tenant_findings"]:
+        if finding["field"].startswith(NOT_READ_FIELD):
+            lines.append(f"WARNING {finding['field']}: {finding['message']}")
     for server in blocked_servers(plan):
         lines.append(f"BLOCKED {server['name']} ({server['id']}): {'; '.join(server['reasons'])}")
     warned = [row for row in plan["servers"] if row["status"] == "warning"]

@@ -23,6 +23,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta impo
     PROJECT_ID_LABEL, SERVER_ID_LABEL, SOURCE_ID_ANNOTATION, k8s_object, object_meta,
 )
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import NameAllocator, dns_label, namespace_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.not_read import not_read_findings
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.quota import quotas_to_resourcequota
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.secgroup import secgroups_to_policies
@@ -133,6 +134,9 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
     project, domain = snapshot.project, snapshot.domain
     namespace = options.namespace or namespace_name(str(domain["name"]), str(project["name"]), str(project["id"]))
     tenant_findings: list[Finding] = list(snapshot.findings)
+    tenant_findings.extend(not_read_findings(snapshot.source, project_label=f"{domain['name']}/{project['name']} "
+                                                                          f"({project['id']})",
+                                             allow_unread_security_groups=options.allow_unread_security_groups))
 
     vm_names = _allocate_vm_names(snapshot.servers)
     dv_names = _allocate_datavolume_names(snapshot, vm_names)

@@ -44,8 +44,16 @@ options:
     type: bool
     default: false
   cloud:
-    description: Named cloud in C(clouds.yaml), or a cloud config dict (as in C(openstack.cloud) modules).
+    description:
+      - Named cloud in C(clouds.yaml), or a cloud config dict (as in C(openstack.cloud) modules). Pass a dict as
+        O(cloud_config) instead, which Ansible never logs.
     type: raw
+  cloud_config:
+    description:
+      - A complete cloud config dict (what a C(clouds.yaml) entry holds, credential included). Never logged; Ansible
+        masks each of its values wherever it appears in the output. Mutually exclusive with O(cloud).
+    type: dict
+    version_added: 0.1.0
   auth:
     description: Auth information for the auth plugin. Never logged or returned.
     type: dict
@@ -106,7 +114,7 @@ tenants:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import (
-    AUTH_ARG_SPEC, ConnectError, connect, import_sdk)
+    AUTH_ARG_SPEC, ConnectError, connect, hide_cloud_dict, import_sdk)
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import ApiError, ExportError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_tenants import list_tenants
 
@@ -122,6 +130,7 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
+    hide_cloud_dict(module)
     if import_sdk() is None:
         module.fail_json(msg=missing_required_lib("openstacksdk"))
     params = module.params

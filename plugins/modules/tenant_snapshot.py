@@ -50,11 +50,34 @@ options:
       - Page size (C(limit)) for list calls. By default each service uses its own page size, which is what you want;
         a small value only makes sense to test pagination.
     type: int
+  max_pages:
+    description:
+      - Most pages one list call may take. A list whose next-page links go on longer, or repeat a marker, fails the
+        export naming the call, instead of running forever against a service whose pagination loops.
+    type: int
+    default: 1000
+    version_added: 0.1.0
+  allow_less_complete:
+    description:
+      - Replace an existing snapshot of the project even when this export could read less of it (for example the
+        earlier export read the role assignments and this credential may not).
+      - By default such an export fails and the more complete snapshot is kept.
+    type: bool
+    default: false
+    version_added: 0.1.0
   cloud:
     description:
       - Named cloud in C(clouds.yaml), or a complete cloud config as a dict. Same meaning as in C(openstack.cloud)
         modules. When unset, C(OS_CLOUD) or the C(OS_*) environment variables are used.
+      - Pass a cloud config dict as O(cloud_config) instead, which Ansible never logs.
     type: raw
+  cloud_config:
+    description:
+      - A complete cloud config dict (what a C(clouds.yaml) entry holds, credential included). Never logged; Ansible
+        masks each of its values wherever it appears in the output (RV(location) stays readable). Mutually exclusive
+        with O(cloud).
+    type: dict
+    version_added: 0.1.0
   auth:
     description:
       - Auth information for the auth plugin, for example C(auth_url), C(username), C(password), C(project_name),
@@ -133,6 +156,15 @@ path:
   returned: success
   type: str
   sample: /srv/migration/snapshots/acme/acme-prod.yaml
+location:
+  description:
+    - Where RV(path) is, in words built from ids. Ansible masks every value of a no_log option (O(auth), O(cloud))
+      wherever it appears, so when the credential names the project or domain, RV(path) prints as
+      C(********/********.yaml); this stays readable.
+  returned: success
+  type: str
+  sample: "export_dir, directory named after domain 9a1e..., file named after project 4b6f..."
+  version_added: 0.1.0
 project:
   description: Id, name and domain of the exported project.
   returned: success
@@ -151,6 +183,14 @@ unreadable:
   type: list
   elements: dict
   sample: [{resource: role_assignments, reason: "GET http://keystone:5000/v3/role_assignments: HTTP 403 ..."}]
+retries:
+  description:
+    - Every repeated API call, one line each (call, fault, attempt and wait). Also shown as warnings.
+    - Only idempotent GETs are repeated, after HTTP 500, 502, 503, 504 or a dropped connection.
+  returned: success
+  type: list
+  elements: str
+  sample: ["GET http://nova:8774/v2.1/servers/detail: HTTP 503; attempt 2 of 4 after Retry-After 1 s"]
 api_requests:
   description: Number of API calls the export made (authentication and version discovery not included).
   returned: success
@@ -169,9 +209,9 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _yaml
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import openstack_snapshot_file as sfile
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import (
-    AUTH_ARG_SPEC, ConnectError, connect, import_sdk)
+    AUTH_ARG_SPEC, ConnectError, connect, hide_cloud_dict, import_sdk)
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import (
-    ApiError, ExportError, TenantExporter)
+    MAX_PAGES, ApiError, ExportError, TenantExporter)
 
 
 def export(module: AnsibleModule) -> dict:
@@ -179,20 +219,32 @@ def export(module: AnsibleModule) -> dict:
     api = connect(params)
     taken_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     exporter = TenantExporter(api, params["tenant"], domain=params["domain"], page_size=params["page_size"],
-                              taken_at=taken_at,
+                              taken_at=taken_at, max_pages=params["max_pages"],
                               source={"cloud": api.cloud or api.auth_url, "auth_url": api.auth_url,
                                       "region": api.conn.config.get_region_name() or "",
                                       "endpoints": {s: api.endpoint(s) for s in
                                                     ("identity", "compute", "image", "volume", "network")}})
     snapshot = exporter.run()
-    path = sfile.snapshot_path(params["export_dir"], snapshot["domain"]["name"], snapshot["project"]["name"])
+    path, path_note = sfile.choose_path(params["export_dir"], snapshot["domain"]["name"], snapshot["project"]["name"],
+                                        snapshot["project"]["id"])
     existing = sfile.read_existing(path)
     changed = not sfile.unchanged(existing, snapshot)
+    lost = sfile.newly_not_read(existing, snapshot)
+    if lost and changed and not params["allow_less_complete"]:
+        raise sfile.SnapshotFileError(
+            f"{path} was exported with {', '.join(lost)} read, this export could not read them "
+            f"({'; '.join(u['reason'] for u in exporter.unreadable if u['resource'].split(' (')[0] in lost)}); "
+            "the more complete snapshot is kept. Export with a credential that may read them, or set "
+            "allow_less_complete=true to replace it anyway")
+    for line in [path_note, *getattr(api, "retries", [])]:
+        if line:
+            module.warn(line)
     if changed and not module.check_mode:
         sfile.write_atomic(path, sfile.dump(snapshot))
     result = {
         "changed": changed, "path": path, "counts": sfile.counts(snapshot), "unreadable": exporter.unreadable,
-        "api_requests": exporter.requests,
+        "api_requests": exporter.requests, "retries": list(getattr(api, "retries", [])),
+        "location": sfile.location_in_words(path, snapshot),
         "taken_at": taken_at if changed else (existing.get("source") or {}).get("taken_at", taken_at),
         "project": {"id": snapshot["project"]["id"], "name": snapshot["project"]["name"],
                     "domain_id": snapshot["project"].get("domain_id"), "domain_name": snapshot["domain"]["name"]},
@@ -214,16 +266,20 @@ def main() -> None:
             "domain": {"type": "str"},
             "export_dir": {"type": "path", "required": True},
             "page_size": {"type": "int"},
+            "allow_less_complete": {"type": "bool", "default": False},
+            "max_pages": {"type": "int", "default": MAX_PAGES},
             **AUTH_ARG_SPEC,
         },
         supports_check_mode=True,
     )
+    hide_cloud_dict(module)
     if import_sdk() is None:
         module.fail_json(msg=missing_required_lib("openstacksdk"))
     if not _yaml.HAS_YAML:
         module.fail_json(msg=missing_required_lib("PyYAML"))
-    if module.params["page_size"] is not None and module.params["page_size"] < 1:
-        module.fail_json(msg="page_size must be a positive number")
+    for name in ("page_size", "max_pages"):
+        if module.params[name] is not None and module.params[name] < 1:
+            module.fail_json(msg=f"{name} must be a positive number")
     try:
         module.exit_json(**export(module))
     except (ConnectError, ExportError, ApiError, OSError, ValueError) as exc:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -12,11 +13,11 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils import openst
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import (
     ConnectError, connect_kwargs, describe_failure)
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import (
-    ExportError, TenantExporter, canonical, choose_microversion, comparable, next_link)
+    ApiError, ExportError, TenantExporter, canonical, choose_microversion, comparable, next_link)
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_tenants import list_tenants
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import TenantSnapshot
 from ansible_collections.ostokubevirt.migrate.tests.unit.plugins.module_utils.openstack_fake import (
-    EXT_NET, GONE_IMAGE, IMAGE_ID, PID, FakeCloud, member_token)
+    DOMAIN_ID, EXT_NET, GONE_IMAGE, IMAGE_ID, PID, FakeCloud, member_token)
 
 
 def export(cloud, tenant="prod", **kwargs):
@@ -82,7 +83,7 @@ def test_non_admin_export_records_what_is_missing():
 
 
 def test_forbidden_quota_is_recorded_not_fatal():
-    exporter, snap = export(FakeCloud(forbidden={f"/os-quota-sets/{PID}"}))
+    exporter, snap = export(FakeCloud(forbidden={f"/os-quota-sets/{PID}"}, token=member_token(), admin=False))
     assert "compute" not in snap["quotas"]
     assert {"quotas.compute", "quotas.volume"} <= {u["resource"] for u in exporter.unreadable}
 
@@ -150,8 +151,47 @@ def test_snapshot_file_atomic_write_and_unchanged(tmp_path):
     assert not sfile.unchanged(existing, {**snap, "project": {"id": "p", "name": "m"}})
     assert sfile.read_existing(str(tmp_path / "missing.yaml")) is None
     assert sfile.counts({"a": [1, 2], "b": {}}) == {"a": 2}
-    with pytest.raises(ValueError):
-        sfile.safe_component("..")
+    assert sfile.safe_component("..") == "_.." and sfile.safe_component("") == "_"
+
+
+@pytest.mark.parametrize("name, expected", [("a\nb", "a_b"), ("tab\there", "tab_here"), ("bell\x07", "bell_"),
+                                            ("del\x7f", "del_"), ("x/y", "x_y"), ("..", "_..")])
+def test_file_names_are_cleaned_of_control_characters(name, expected):
+    assert sfile.safe_component(name) == expected
+
+
+def snap_of(project_id, name="team_a", unreadable=()):
+    return {"format": "ostokubevirt.io/tenant-snapshot/v1", "source": {"unreadable": list(unreadable)},
+            "project": {"id": project_id, "name": name}}
+
+
+def test_colliding_project_names_get_an_id_suffix(tmp_path):
+    first, note = sfile.choose_path(str(tmp_path), "team", "team/a", "1111aaaa2222")
+    assert first == str(tmp_path / "team" / "team_a.yaml") and note is None
+    sfile.write_atomic(first, sfile.dump(snap_of("1111aaaa2222", "team/a")))
+    second, note = sfile.choose_path(str(tmp_path), "team", "team_a", "3333bbbb4444")
+    assert second == str(tmp_path / "team" / "team_a-3333bbbb.yaml")
+    assert "another project" in note and "team_a-3333bbbb.yaml" in note
+    sfile.write_atomic(second, sfile.dump(snap_of("3333bbbb4444")))
+    assert sfile.choose_path(str(tmp_path), "team", "team/a", "1111aaaa2222")[0] == first   # stable
+    assert sfile.choose_path(str(tmp_path), "team", "team_a", "3333bbbb4444")[0] == second
+
+
+@pytest.mark.parametrize("content", ["my notes\n", "format: something-else\n", "[1, 2]\n"])
+def test_a_file_that_is_not_a_snapshot_is_never_replaced(tmp_path, content):
+    (tmp_path / "acme").mkdir()
+    (tmp_path / "acme" / "prod.yaml").write_text(content)
+    with pytest.raises(sfile.SnapshotFileError, match="is not a tenant snapshot"):
+        sfile.choose_path(str(tmp_path), "acme", "prod", PID)
+
+
+def test_newly_not_read_ignores_deleted_images_and_owner_details():
+    complete = snap_of("p", unreadable=[{"resource": "images/x", "reason": "deleted"}])
+    partial = snap_of("p", unreadable=[{"resource": "role_assignments", "reason": "403"},
+                                       {"resource": "keypairs (owner u1)", "reason": "403"}])
+    assert sfile.newly_not_read(complete, partial) == ["keypairs", "role_assignments"]
+    assert sfile.newly_not_read(partial, complete) == []
+    assert sfile.newly_not_read(None, partial) == []
 
 
 def test_timestamps_stay_strings_through_yaml():
@@ -203,3 +243,93 @@ def test_list_tenants_filters_domains_and_projects():
     assert list_tenants(Api(), exclude=["Default/admin", "service"], domain_pattern="Default") == []
     with pytest.raises(ExportError, match="domain_pattern: not a valid regular expression"):
         list_tenants(Api(), "(")
+
+
+# -- unreadable is not empty (issue 14, item 1) ---------------------------------------------------------
+class FaultyCloud(FakeCloud):
+    """FakeCloud whose ``faults`` map a path to the HTTP status every GET of it answers."""
+
+    def __init__(self, faults, **kwargs):
+        super().__init__(**kwargs)
+        self.faults = faults
+
+    def get(self, service, path, params=None, microversion=None):
+        status = self.faults.get(path.split("?")[0] if "://" not in path else urlsplit(path).path)
+        if status:
+            self.calls.append((service, path, dict(params or {})))
+            raise ApiError(status, "GET", f"http://{service}.test{path}", "injected")
+        return super().get(service, path, params=params, microversion=microversion)
+
+
+@pytest.mark.parametrize("path", ["/security-groups", "/ports", "/servers/detail", "/volumes/detail", "/networks",
+                                  "/subnets", "/floatingips", "/flavors/detail", "/images"])
+@pytest.mark.parametrize("status", [401, 403, 404])
+def test_an_unreadable_tenant_resource_fails_the_export_naming_the_call(path, status):
+    with pytest.raises(ExportError) as raised:
+        export(FaultyCloud({path: status}))
+    assert f"{path}: HTTP {status}" in str(raised.value)
+    assert "nothing was written" in str(raised.value)
+
+
+@pytest.mark.parametrize("path", ["/security-groups", "/ports", "/servers/detail"])
+def test_a_member_credential_fails_too_on_the_tenant_resources(path):
+    with pytest.raises(ExportError, match=f"{path}: HTTP 403"):
+        export(FaultyCloud({path: 403}, token=member_token(), admin=False))
+
+
+@pytest.mark.parametrize("path, status", [("/role_assignments", 403), ("/role_assignments", 401),
+                                          (f"/os-quota-sets/{PID}", 403), ("/os-keypairs", 403)])
+def test_an_admin_credential_fails_on_any_refused_read(path, status):
+    with pytest.raises(ExportError, match=f"HTTP {status}"):
+        export(FaultyCloud({path: status}))
+
+
+@pytest.mark.parametrize("path, resource", [("/role_assignments", "role_assignments"),
+                                            (f"/os-quota-sets/{PID}", "quotas.compute"),
+                                            (f"/domains/{DOMAIN_ID}", "domain")])
+def test_optional_reads_stay_not_read_for_a_project_credential(path, resource):
+    exporter, _snap = export(FaultyCloud({path: 403}, token=member_token(), admin=False))
+    assert resource in {u["resource"] for u in exporter.unreadable}
+
+
+def test_a_missing_quota_api_is_not_read_not_fatal():
+    exporter, snap = export(FaultyCloud({f"/quotas/{PID}": 404}))
+    assert "network" not in snap["quotas"]
+    assert "quotas.network" in {u["resource"] for u in exporter.unreadable}
+
+
+def test_a_401_on_an_optional_read_fails_even_for_a_project_credential():
+    with pytest.raises(ExportError, match="rejected"):
+        export(FaultyCloud({"/role_assignments": 401}, token=member_token(), admin=False))
+
+
+# -- pagination that does not end (issue 14, item 8) ---------------------------------------------------
+class LoopingCloud(FakeCloud):
+    """Nova's server list links to a next page forever: with a repeated marker, or a new one each time."""
+
+    def __init__(self, repeat, **kwargs):
+        super().__init__(**kwargs)
+        self.repeat = repeat
+        self.pages = 0
+
+    def _compute(self, path, params):
+        if path != "/servers/detail":
+            return super()._compute(path, params)
+        self.pages += 1
+        marker = "m1" if self.repeat else f"m{self.pages}"
+        return {"servers": self.servers[:1],
+                "servers_links": [{"rel": "next", "href": f"http://compute.test/servers/detail?marker={marker}"}]}
+
+
+def test_a_repeated_marker_stops_the_list_naming_the_call():
+    cloud = LoopingCloud(repeat=True)
+    with pytest.raises(ExportError, match=r"compute list servers \(GET /servers/detail\): page 2 links to marker 'm1'"):
+        export(cloud)
+    assert cloud.pages == 2
+
+
+def test_endless_next_links_stop_at_the_page_limit():
+    cloud = LoopingCloud(repeat=False)
+    with pytest.raises(ExportError, match=r"GET /servers/detail\): still a next page after 25 pages"):
+        export(cloud, max_pages=25)
+    assert cloud.pages == 25

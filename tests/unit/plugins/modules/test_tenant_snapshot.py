@@ -13,7 +13,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import ConnectError
 from ansible_collections.ostokubevirt.migrate.plugins.modules import tenant_info, tenant_snapshot
-from ansible_collections.ostokubevirt.migrate.tests.unit.plugins.module_utils.openstack_fake import FakeCloud
+from ansible_collections.ostokubevirt.migrate.tests.unit.plugins.module_utils.openstack_fake import FakeCloud, member_token
 
 
 class FakeApi(FakeCloud):
@@ -74,3 +74,48 @@ def test_tenant_info(capsys, monkeypatch):
     result = run(tenant_info, capsys, monkeypatch, domain_pattern="^acme$")
     assert result["changed"] is False
     assert [t["name"] for t in result["tenants"]] == ["prod"]
+
+
+def test_a_more_complete_snapshot_is_not_replaced_without_the_flag(tmp_path, capsys, monkeypatch):
+    args = {"tenant": "prod", "export_dir": str(tmp_path), "cloud": "test"}
+    complete = run(tenant_snapshot, capsys, monkeypatch, **args)
+    assert not complete.get("failed"), complete
+    before = (tmp_path / "acme" / "prod.yaml").read_text()
+
+    def member_api(params):
+        api = FakeApi(token=member_token(), admin=False, forbidden={"/role_assignments"})
+        return api
+    refused = run(tenant_snapshot, capsys, monkeypatch, connect=member_api, **args)
+    assert refused["failed"] is True and "role_assignments" in refused["msg"]
+    assert "allow_less_complete" in refused["msg"] and "kept" in refused["msg"]
+    assert (tmp_path / "acme" / "prod.yaml").read_text() == before
+    forced = run(tenant_snapshot, capsys, monkeypatch, connect=member_api, allow_less_complete=True, **args)
+    assert forced["changed"] is True and "role_assignments" in {u["resource"] for u in forced["unreadable"]}
+
+
+def test_a_foreign_file_at_the_target_is_left_alone(tmp_path, capsys, monkeypatch):
+    (tmp_path / "acme").mkdir()
+    (tmp_path / "acme" / "prod.yaml").write_text("my own notes\n")
+    result = run(tenant_snapshot, capsys, monkeypatch, tenant="prod", export_dir=str(tmp_path), cloud="test")
+    assert result["failed"] is True and "is not a tenant snapshot" in result["msg"]
+    assert (tmp_path / "acme" / "prod.yaml").read_text() == "my own notes\n"
+
+
+@pytest.mark.parametrize("option", ["cloud", "cloud_config"])
+def test_a_cloud_config_dict_never_reaches_the_output(tmp_path, capsys, monkeypatch, option):
+    secret = "pw-never-printed-7c1e"
+    cloud = {"auth": {"auth_url": "http://k:5000/v3", "username": "admin", "password": secret,
+                      "application_credential_secret": secret + "-ac"}, "region_name": "RegionOne"}
+    result = run(tenant_snapshot, capsys, monkeypatch, tenant="prod", export_dir=str(tmp_path), **{option: cloud})
+    assert not result.get("failed"), result.get("msg")
+    text = json.dumps(result)
+    assert secret not in text and "invocation" in result
+    assert result["path"].endswith("acme/prod.yaml")   # a cloud name is not masked in paths
+    if option == "cloud":
+        assert any("cloud_config" in str(w) for w in result["warnings"]), result["warnings"]
+
+
+def test_cloud_and_cloud_config_are_exclusive():
+    from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import connect_kwargs
+    with pytest.raises(ConnectError, match="mutually exclusive"):
+        connect_kwargs({"cloud": "prod", "cloud_config": {"auth": {}}})
