@@ -41,6 +41,11 @@ AUTH_ARG_SPEC = {
 SERVICE_PROXIES = {"identity": "identity", "compute": "compute", "image": "image", "volume": "block_storage",
                    "network": "network"}
 SDK_MIN_VERSION = (1, 0)
+# keystoneauth/openstacksdk errors that mean "no such endpoint": a configuration fault, never retried
+NO_ENDPOINT_ERRORS = ("EndpointNotFound", "ServiceDiscoveryException", "EmptyCatalog", "DiscoveryFailure")
+# service type in the catalog, as an operator looks it up
+CATALOG_TYPES = {"identity": "identity", "compute": "compute", "image": "image", "volume": "block-storage",
+                 "network": "network"}
 
 
 class ConnectError(Exception):
@@ -166,7 +171,22 @@ class SdkApi:
         self.sleep = time.sleep
 
     def _proxy(self, service: str):
-        return getattr(self.conn, SERVICE_PROXIES[service])
+        try:
+            return getattr(self.conn, SERVICE_PROXIES[service])
+        except Exception as exc:  # pylint: disable=broad-except  # the SDK raises its own types per cause
+            raise ConnectError(self._no_endpoint(service, exc)) from exc
+
+    def _no_endpoint(self, service: str, exc: Exception) -> str:
+        """Which catalog entry is missing or unreachable, and what to check (the SDK's message names neither)."""
+        service_type = CATALOG_TYPES[service]
+        config = self.conn.config
+        interface = _config_value(config, "get_interface", service_type) or "public"
+        region = _config_value(config, "get_region_name", service_type) or "(none)"
+        where = f" of cloud {self.cloud!r}" if self.cloud else ""
+        return (f"no usable {service_type} endpoint in the service catalog{where} for interface {interface!r} in "
+                f"region {region!r} ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); check "
+                f"'openstack endpoint list --service {service_type} --interface {interface}', and the region_name and "
+                f"interface options (or {SERVICE_PROXIES[service]}_endpoint_override in the cloud config)")
 
     def endpoint(self, service: str) -> str:
         try:
@@ -176,7 +196,13 @@ class SdkApi:
 
     def max_microversion(self, service: str) -> str | None:
         if service not in self._max_mv:
-            data = self._proxy(service).get_endpoint_data()
+            proxy = self._proxy(service)
+            try:
+                data = proxy.get_endpoint_data()
+            except Exception as exc:  # pylint: disable=broad-except  # discovery: keystoneauth and SDK types
+                raise ConnectError(self._no_endpoint(service, exc)) from exc
+            if data is None:
+                raise ConnectError(self._no_endpoint(service, LookupError("no endpoint data found")))
             top = getattr(data, "max_microversion", None)
             self._max_mv[service] = f"{top[0]}.{top[1]}" if top else None
         return self._max_mv[service]
@@ -210,13 +236,23 @@ class SdkApi:
         kwargs = {"params": params, "raise_exc": False}
         if microversion:
             kwargs["microversion"] = microversion
+        proxy = self._proxy(service)
         try:
-            return self._proxy(service).get(path, **kwargs), None
+            return proxy.get(path, **kwargs), None
         except Exception as exc:  # pylint: disable=broad-except  # transport errors of requests/keystoneauth
+            if type(exc).__name__ in NO_ENDPOINT_ERRORS:
+                raise ConnectError(self._no_endpoint(service, exc)) from exc
             return None, ApiError(None, "GET", self._url(service, path), f"{type(exc).__name__}: {exc}")
 
     def _url(self, service: str, path: str) -> str:
         return path if "://" in path else self.endpoint(service).rstrip("/") + "/" + path.lstrip("/")
+
+
+def _config_value(config, getter: str, service_type: str) -> str | None:
+    try:
+        return getattr(config, getter)(service_type)
+    except Exception:  # pylint: disable=broad-except  # optional detail for a message
+        return None
 
 
 def _response_url(response, fallback: str) -> str:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SNAPSHOT_FORMAT
 
@@ -123,6 +123,18 @@ def next_link(service: str, body: dict, key: str) -> str | None:
         if isinstance(link, dict) and link.get("rel") == "next":
             return link.get("href")
     return None
+
+
+def path_part(value) -> str:
+    """One URL path segment: a name like ``../users`` must not climb to another API path."""
+    return quote(str(value), safe="")
+
+
+def addressable(value) -> bool:
+    """Whether ``value`` can be looked up as a path segment. HTTP clients drop ``.`` and ``..`` segments even
+    percent-encoded (requests unquotes dots), so a project named ``..`` is only found by name."""
+    text = str(value)
+    return bool(text) and set(text) != {"."}
 
 
 def page_marker(link: str) -> str:
@@ -276,9 +288,10 @@ class TenantExporter:
         tok = self.token
         if self.tenant in (tok.project_id, tok.project_name) and (
                 not self.domain_filter or self.domain_filter in (tok.project_domain_name, tok.project_domain_id)):
-            return self._get("identity", f"/projects/{tok.project_id}")["project"]
+            return self._get("identity", f"/projects/{path_part(tok.project_id)}")["project"]
         try:
-            return self._get("identity", f"/projects/{self.tenant}")["project"]
+            if addressable(self.tenant):
+                return self._get("identity", f"/projects/{path_part(self.tenant)}")["project"]
         except ApiError as exc:
             if exc.status not in (403, 404):
                 raise
@@ -305,7 +318,8 @@ class TenantExporter:
 
     def _domain_id(self, domain: str) -> str:
         try:
-            return self._get("identity", f"/domains/{domain}")["domain"]["id"]
+            if addressable(domain):
+                return self._get("identity", f"/domains/{path_part(domain)}")["domain"]["id"]
         except ApiError as exc:
             if exc.status not in (403, 404):
                 raise
@@ -326,8 +340,8 @@ class TenantExporter:
 
     def read_domain(self, project: dict) -> dict:
         domain_id = project.get("domain_id")
-        domain = self._try_get("domain", "a reader role on the domain, or admin", "identity", f"/domains/{domain_id}",
-                               "domain")
+        domain = self._try_get("domain", "a reader role on the domain, or admin", "identity",
+                               f"/domains/{path_part(domain_id)}", "domain")
         if domain is not None:
             return domain
         if self._scoped_here(project["id"]) and self.token.project_domain_name:
@@ -360,7 +374,7 @@ class TenantExporter:
         member_users: list[dict] = []
         for group_id in sorted(group_ids):
             listed = self._try_list("group_members", DOMAIN_READER, "identity",
-                                    f"/groups/{group_id}/users", "users")
+                                    f"/groups/{path_part(group_id)}/users", "users")
             if listed is not None:
                 members[group_id] = [u["id"] for u in listed]
                 member_users.extend(listed)
@@ -395,7 +409,7 @@ class TenantExporter:
         snap["flavors"] = self._must_list("flavors", PROJECT_MEMBER, "compute", "/flavors/detail", "flavors",
                                           {"is_public": "None"})
         snap["keypairs"] = self._read_keypairs(servers)
-        self._read_quota(snap, "compute", "compute", f"/os-quota-sets/{pid}", "quota_set")
+        self._read_quota(snap, "compute", "compute", f"/os-quota-sets/{path_part(pid)}", "quota_set")
 
     def _read_keypairs(self, servers: list[dict]) -> list[dict]:
         wanted: dict[str, set[str]] = {}
@@ -434,7 +448,7 @@ class TenantExporter:
         for image_id in sorted(set(referenced) - have):
             # not in a listing: community, or private to another project, or deleted
             try:
-                images.append(self._get("image", f"/images/{image_id}"))
+                images.append(self._get("image", f"/images/{path_part(image_id)}"))
             except ApiError as exc:
                 if not (exc.status == 404 or (exc.status == 403 and not self.is_admin)):
                     # raises: only "deleted" or "private to another project" may stay not read
@@ -454,7 +468,7 @@ class TenantExporter:
             volumes = self._must_list("volumes", ALL_TENANTS, "volume", "/volumes/detail", "volumes",
                                       {"all_tenants": "1", "project_id": pid})
         snap["volumes"] = volumes
-        self._read_quota(snap, "volume", "volume", f"/os-quota-sets/{pid}", "quota_set")
+        self._read_quota(snap, "volume", "volume", f"/os-quota-sets/{path_part(pid)}", "quota_set")
 
     # -- network --------------------------------------------------------------------------
     def read_network(self, project: dict, snap: dict) -> None:
@@ -476,7 +490,7 @@ class TenantExporter:
         for ids in chunks(sorted({n["id"] for n in snap["networks"] if n.get("id")})):
             subnets.extend(self._must_list("subnets", needs, "network", "/subnets", "subnets", {"network_id": ids}))
         snap["subnets"] = _dedupe(subnets)
-        self._read_quota(snap, "network", "network", f"/quotas/{pid}", "quota")
+        self._read_quota(snap, "network", "network", f"/quotas/{path_part(pid)}", "quota")
 
     def _read_quota(self, snap: dict, name: str, service: str, path: str, key: str) -> None:
         quota = self._try_get(f"quotas.{name}", "a reader role on the project, or admin", service, path, key)

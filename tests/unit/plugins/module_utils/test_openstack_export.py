@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,7 +14,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils import openst
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import (
     ConnectError, connect_kwargs, describe_failure)
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import (
-    ApiError, ExportError, TenantExporter, canonical, choose_microversion, comparable, next_link)
+    ApiError, ExportError, TenantExporter, canonical, choose_microversion, comparable, next_link, path_part)
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_tenants import list_tenants
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import TenantSnapshot
 from ansible_collections.ostokubevirt.migrate.tests.unit.plugins.module_utils.openstack_fake import (
@@ -333,3 +334,27 @@ def test_endless_next_links_stop_at_the_page_limit():
     with pytest.raises(ExportError, match=r"GET /servers/detail\): still a next page after 25 pages"):
         export(cloud, max_pages=25)
     assert cloud.pages == 25
+
+
+# -- names that are not URL path segments (issue 14, item 6) ---------------------------------------------
+@pytest.mark.parametrize("tenant", ["..", "../users", ".", "a/b", "x?y#z"])
+def test_a_tenant_name_never_becomes_another_api_path(tenant):
+    cloud = FakeCloud()
+    with pytest.raises(ExportError, match=re.escape(f"tenant {tenant!r}: no project with this name or id")):
+        export(cloud, tenant=tenant)
+    identity_paths = [c[1] for c in cloud.calls if c[0] == "identity"]
+    assert set(identity_paths) <= {"/projects", "/projects/" + path_part(tenant)}, identity_paths
+    assert all(p != "/users" and ".." not in p.split("/") for p in identity_paths)
+    assert ("identity", "/projects", {"name": tenant}) in cloud.calls   # looked up by name, escaped by the client
+
+
+def test_a_project_really_named_dot_dot_is_exported_by_name():
+    class DotDotCloud(FakeCloud):
+        def _identity(self, path, params):
+            if path == "/projects" and params.get("name") == "..":
+                return {"projects": [{"id": PID, "name": "..", "domain_id": DOMAIN_ID}]}
+            return super()._identity(path, params)
+    cloud = DotDotCloud()
+    snap = export(cloud, tenant="..")[1]
+    assert snap["project"]["name"] == ".." and not any(c[1] == "/projects/.." for c in cloud.calls)
+    assert sfile.snapshot_path("/x", "acme", "..") == "/x/acme/_...yaml"
