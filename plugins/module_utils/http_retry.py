@@ -20,9 +20,9 @@ RETRY_STATUSES = (500, 502, 503, 504)
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    retries: int = 3          # repeats after the first attempt
-    base_delay: float = 0.5   # seconds before the first repeat; doubles each time
-    max_wait: float = 30.0    # longest single wait, Retry-After included
+    retries: int = 3  # repeats after the first attempt
+    base_delay: float = 0.5  # seconds before the first repeat; doubles each time
+    max_wait: float = 30.0  # longest single wait, Retry-After included
 
 
 def retry_after_seconds(value: str | None, now: float) -> float | None:
@@ -41,8 +41,7 @@ def retry_after_seconds(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
-def next_wait(policy: RetryPolicy, attempt: int, status: int | None, retry_after: str | None,
-              now: float) -> tuple[float | None, str]:
+def next_wait(policy: RetryPolicy, attempt: int, status: int | None, retry_after: str | None, now: float) -> tuple[float | None, str]:
     """(seconds to wait before attempt ``attempt + 1``, or None to give up; why).
 
     ``attempt`` counts from 1; ``status`` is None for a transport failure (no HTTP answer).

@@ -50,12 +50,14 @@ def not_read_findings(source: Mapping, *, project_label: str, allow_unread_secur
             f"the snapshot of project {project_label} says its {' and '.join(r for r, _ in policy_gaps)} were not "
             f"read from the cloud: {named}. Translating it would give the VMs no NetworkPolicy, leaving their "
             f"traffic unrestricted. Export again with a credential that may read them, or set the option "
-            f"{ALLOW_OPTION}: true to translate without security groups")
+            f"{ALLOW_OPTION}: true to translate without security groups"
+        )
     findings = []
     for resource, reason in entries:
         if _resource_kind(resource) in POLICY_SOURCES:
-            message = (f"NOT READ from the cloud and translated anyway (option {ALLOW_OPTION}): no NetworkPolicy "
-                       f"restricts these VMs' traffic. {reason}").strip()
+            message = (
+                f"NOT READ from the cloud and translated anyway (option {ALLOW_OPTION}): no NetworkPolicy restricts these VMs' traffic. {reason}"
+            ).strip()
         else:
             message = f"NOT READ from the cloud; what depends on it is missing from the migration. {reason}".strip()
         findings.append(Finding(WARNING, "snapshot", project_label, f"{NOT_READ_FIELD}: {resource}", message))

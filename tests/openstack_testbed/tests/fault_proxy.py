@@ -39,8 +39,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
-              "transfer-encoding", "upgrade", "content-length"}
+HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers", "transfer-encoding", "upgrade", "content-length"}
 LOOP_PARAM = "okv_page"
 
 
@@ -101,7 +100,7 @@ class FaultProxy:
     def requests(self, method: str = "*", path: str = "") -> list[Seen]:
         return [s for s in self.seen if method in ("*", s.method) and re.search(path, s.path)]
 
-    def __enter__(self) -> "FaultProxy":
+    def __enter__(self) -> FaultProxy:
         self._thread.start()
         return self
 
@@ -149,12 +148,12 @@ class FaultProxy:
                 return data
             rule.first_next = rule.first_next or current
             new = rule.first_next
-        else:   # endless_next: the same path again, with a page number the service never sees
+        else:  # endless_next: the same path again, with a page number the service never sees
             parts = urlsplit(path)
             query = [(k, v) for k, v in parse_qsl(parts.query) if k != LOOP_PARAM]
             query.append((LOOP_PARAM, str(next(self._counter))))
             new = self.url + urlunsplit(("", "", parts.path, urlencode(query), ""))
-        if "next" in body and not link_keys:   # Glance
+        if "next" in body and not link_keys:  # Glance
             body["next"] = new
         else:
             key = link_keys[0] if link_keys else next((k for k in body if isinstance(body[k], list)), "items") + "_links"
@@ -167,15 +166,14 @@ class FaultProxy:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, *args) -> None:   # quiet: the test reads proxy.seen
+            def log_message(self, *args) -> None:  # quiet: the test reads proxy.seen
                 return
 
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 parts = urlsplit(self.path)
-                clean = urlunsplit(("", "", parts.path, urlencode(
-                    [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != LOOP_PARAM]), ""))
+                clean = urlunsplit(("", "", parts.path, urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != LOOP_PARAM]), ""))
                 rule = proxy._rule_for(self.command, self.path)
                 action = rule.action if rule else "forward"
                 proxy._record(self.command, self.path, action if not rule or action != "status" else str(rule.status))
@@ -184,8 +182,7 @@ class FaultProxy:
                     self.close_connection = True
                     return
                 if action == "status":
-                    payload = json.dumps({"error": {"code": rule.status, "message": f"injected by fault_proxy "
-                                                                                    f"({rule.method} {rule.path})"}}).encode()
+                    payload = json.dumps({"error": {"code": rule.status, "message": f"injected by fault_proxy ({rule.method} {rule.path})"}}).encode()
                     self.send_response(rule.status)
                     if rule.retry_after is not None:
                         self.send_header("Retry-After", rule.retry_after)

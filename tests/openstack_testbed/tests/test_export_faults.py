@@ -19,8 +19,7 @@ from conftest import PROJECT
 from fault_proxy import FaultProxy
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import connect as sdk_connect
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import (
-    ExportError, TenantExporter, canonical)
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import ExportError, TenantExporter, canonical
 
 # catalog endpoints of the testbed (tests/openstack_testbed/bin/catalog.py)
 UPSTREAM = {'network': ('http://127.0.0.1:9696', ''), 'compute': ('http://127.0.0.1:8774', '/v2.1')}
@@ -38,33 +37,34 @@ def proxied(clouds):
         started.append(proxy)
         config = dict(clouds[cloud], **{f'{service}_endpoint_override': proxy.override(suffix)})
         return proxy, config
+
     yield _proxied
     for proxy in started:
         proxy.__exit__(None, None, None)
 
 
 def export(ansible, config, export_dir, **args):
-    return ansible.module(f'ostokubevirt.migrate.{SNAPSHOT}', cloud_config=config, tenant=PROJECT,
-                          export_dir=str(export_dir), **args)
+    return ansible.module(f'ostokubevirt.migrate.{SNAPSHOT}', cloud_config=config, tenant=PROJECT, export_dir=str(export_dir), **args)
 
 
 @pytest.fixture
 def complete_snapshot(ansible, tmp_path, clouds):
     """An admin export in tmp_path/out, read completely: what a faulty export must never replace."""
-    result = ansible.module(f'ostokubevirt.migrate.{SNAPSHOT}', cloud='admin', tenant=PROJECT,
-                            export_dir=str(tmp_path / 'out'))
+    result = ansible.module(f'ostokubevirt.migrate.{SNAPSHOT}', cloud='admin', tenant=PROJECT, export_dir=str(tmp_path / 'out'))
     assert not result.get('failed') and result['unreadable'] == [], result.get('msg')
     return pathlib.Path(result['path'])
 
 
 # -- item 1: unreadable is not empty ----------------------------------------------------------------
-@pytest.mark.parametrize('service, path, status, times', [
-    ('network', r'^/v2\.0/security-groups\?', 403, None),   # the hole: an admin refused the security groups
-    ('network', r'^/v2\.0/ports\?', 401, 2),                  # 401, re-authenticated, 401 again
-    ('compute', r'^/v2\.1/servers/detail\?', 404, None),      # a wrong endpoint is not an empty project
-])
-def test_an_unreadable_tenant_resource_fails_and_keeps_the_snapshot(ansible, proxied, complete_snapshot, tmp_path,
-                                                                     service, path, status, times):
+@pytest.mark.parametrize(
+    'service, path, status, times',
+    [
+        ('network', r'^/v2\.0/security-groups\?', 403, None),  # the hole: an admin refused the security groups
+        ('network', r'^/v2\.0/ports\?', 401, 2),  # 401, re-authenticated, 401 again
+        ('compute', r'^/v2\.1/servers/detail\?', 404, None),  # a wrong endpoint is not an empty project
+    ],
+)
+def test_an_unreadable_tenant_resource_fails_and_keeps_the_snapshot(ansible, proxied, complete_snapshot, tmp_path, service, path, status, times):
     before = complete_snapshot.read_bytes()
     proxy, config = proxied(service)
     proxy.add('GET', path, 'status', status=status, times=times)
@@ -80,16 +80,13 @@ def test_an_unreadable_tenant_resource_fails_and_keeps_the_snapshot(ansible, pro
 
 def test_a_member_export_does_not_replace_an_admin_export(ansible, complete_snapshot, tmp_path):
     before = complete_snapshot.read_bytes()
-    refused = ansible.module(f'ostokubevirt.migrate.{SNAPSHOT}', cloud='demo-member', tenant=PROJECT,
-                             export_dir=str(tmp_path / 'out'))
+    refused = ansible.module(f'ostokubevirt.migrate.{SNAPSHOT}', cloud='demo-member', tenant=PROJECT, export_dir=str(tmp_path / 'out'))
     assert refused.get('failed') and 'allow_less_complete' in refused['msg'] and 'role_assignments' in refused['msg']
     assert complete_snapshot.read_bytes() == before
-    forced = ansible.module(f'ostokubevirt.migrate.{SNAPSHOT}', cloud='demo-member', tenant=PROJECT,
-                            export_dir=str(tmp_path / 'out'), allow_less_complete=True)
+    forced = ansible.module(f'ostokubevirt.migrate.{SNAPSHOT}', cloud='demo-member', tenant=PROJECT, export_dir=str(tmp_path / 'out'), allow_less_complete=True)
     assert not forced.get('failed') and forced['changed'], forced.get('msg')
     # render warns about what was not read, in its summary
-    rendered = ansible.module('ostokubevirt.migrate.tenant_render', snapshot=forced['path'], tenant=PROJECT,
-                              output_dir=str(tmp_path / 'rendered'))
+    rendered = ansible.module('ostokubevirt.migrate.tenant_render', snapshot=forced['path'], tenant=PROJECT, output_dir=str(tmp_path / 'rendered'))
     assert not rendered.get('failed'), rendered.get('msg')
     warned = [line for line in rendered['summary_lines'] if line.startswith('WARNING source.unreadable: ')]
     assert 'WARNING source.unreadable: role_assignments' in '\n'.join(warned)
@@ -98,30 +95,35 @@ def test_a_member_export_does_not_replace_an_admin_export(ansible, complete_snap
 def test_render_refuses_a_snapshot_whose_security_groups_were_not_read(ansible, complete_snapshot, tmp_path):
     snap = yaml.safe_load(complete_snapshot.read_text())
     snap['security_groups'] = []
-    snap['source']['unreadable'] = [{'resource': 'security_groups',
-                                     'reason': 'GET http://127.0.0.1:9696/v2.0/security-groups: HTTP 403'}]
+    snap['source']['unreadable'] = [{'resource': 'security_groups', 'reason': 'GET http://127.0.0.1:9696/v2.0/security-groups: HTTP 403'}]
     older = tmp_path / 'older-exporter.yaml'
     older.write_text(yaml.safe_dump(snap))
-    refused = ansible.module('ostokubevirt.migrate.tenant_render', snapshot=str(older), tenant=PROJECT,
-                             output_dir=str(tmp_path / 'rendered'))
+    refused = ansible.module('ostokubevirt.migrate.tenant_render', snapshot=str(older), tenant=PROJECT, output_dir=str(tmp_path / 'rendered'))
     assert refused.get('failed') and str(older) in refused['msg'] and 'security_groups' in refused['msg']
     assert not (tmp_path / 'rendered').exists()
-    allowed = ansible.module('ostokubevirt.migrate.tenant_render', snapshot=str(older), tenant=PROJECT,
-                             output_dir=str(tmp_path / 'rendered'), options={'allow_unread_security_groups': True})
+    allowed = ansible.module(
+        'ostokubevirt.migrate.tenant_render',
+        snapshot=str(older),
+        tenant=PROJECT,
+        output_dir=str(tmp_path / 'rendered'),
+        options={'allow_unread_security_groups': True},
+    )
     assert not allowed.get('failed'), allowed.get('msg')
     assert any('no NetworkPolicy restricts' in line for line in allowed['summary_lines'])
 
 
 # -- item 2: transient faults are retried ----------------------------------------------------------
-@pytest.mark.parametrize('service, path, action, kwargs', [
-    ('compute', r'^/v2\.1/servers/detail\?', 'status', {'status': 503, 'retry_after': '1'}),
-    ('compute', r'^/v2\.1/flavors/detail\?', 'status', {'status': 500}),
-    ('network', r'^/v2\.0/ports\?', 'status', {'status': 502}),
-    ('network', r'^/v2\.0/security-groups\?', 'status', {'status': 504}),
-    ('network', r'^/v2\.0/ports\?', 'drop', {}),
-])
-def test_one_transient_fault_is_retried_and_logged(ansible, proxied, complete_snapshot, tmp_path,
-                                                   service, path, action, kwargs):
+@pytest.mark.parametrize(
+    'service, path, action, kwargs',
+    [
+        ('compute', r'^/v2\.1/servers/detail\?', 'status', {'status': 503, 'retry_after': '1'}),
+        ('compute', r'^/v2\.1/flavors/detail\?', 'status', {'status': 500}),
+        ('network', r'^/v2\.0/ports\?', 'status', {'status': 502}),
+        ('network', r'^/v2\.0/security-groups\?', 'status', {'status': 504}),
+        ('network', r'^/v2\.0/ports\?', 'drop', {}),
+    ],
+)
+def test_one_transient_fault_is_retried_and_logged(ansible, proxied, complete_snapshot, tmp_path, service, path, action, kwargs):
     proxy, config = proxied(service)
     proxy.add('GET', path, action, times=1, **kwargs)
     started = time.monotonic()
@@ -140,8 +142,7 @@ def test_one_transient_fault_is_retried_and_logged(ansible, proxied, complete_sn
     assert line in result['_output'], 'each retry is a warning'
     seen = proxy.requests('GET', path)
     assert [s.outcome for s in seen][:2] == [str(kwargs['status']) if action == 'status' else action, 'forward']
-    print(f'{action} {kwargs.get("status", "")} on {path}: retried after '
-          f'{seen[1].at - seen[0].at:.2f} s, export {took:.1f} s')
+    print(f'{action} {kwargs.get("status", "")} on {path}: retried after {seen[1].at - seen[0].at:.2f} s, export {took:.1f} s')
 
 
 def test_a_delay_beyond_the_timeout_is_retried(ansible, proxied, complete_snapshot, tmp_path):

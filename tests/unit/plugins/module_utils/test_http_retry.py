@@ -8,8 +8,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.http_retry import (
-    RetryPolicy, next_wait, retry_after_seconds)
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.http_retry import RetryPolicy, next_wait, retry_after_seconds
 
 NOW = 1_800_000_000.0
 
@@ -22,15 +21,24 @@ def test_retry_after_seconds(value, expected):
 def test_retry_after_as_an_http_date():
     date = "Fri, 15 Jan 2027 08:00:05 GMT"
     assert retry_after_seconds(date, parsedate_to_datetime(date).timestamp() - 5) == 5.0
-    assert retry_after_seconds(date, parsedate_to_datetime(date).timestamp() + 60) == 0.0   # already past
+    assert retry_after_seconds(date, parsedate_to_datetime(date).timestamp() + 60) == 0.0  # already past
 
 
-@pytest.mark.parametrize("attempt, status, retry_after, expected", [
-    (1, 503, None, 0.5), (2, 502, None, 1.0), (3, None, None, 2.0), (1, 500, "3", 3.0), (1, 504, "0", 0.0),
-    (4, 503, None, None),           # 3 retries used
-    (1, 404, None, None), (1, 403, None, None), (1, 401, None, None),   # not transient
-    (1, 503, "120", None),          # longer than max_wait: fail now instead of hanging
-])
+@pytest.mark.parametrize(
+    "attempt, status, retry_after, expected",
+    [
+        (1, 503, None, 0.5),
+        (2, 502, None, 1.0),
+        (3, None, None, 2.0),
+        (1, 500, "3", 3.0),
+        (1, 504, "0", 0.0),
+        (4, 503, None, None),  # 3 retries used
+        (1, 404, None, None),
+        (1, 403, None, None),
+        (1, 401, None, None),  # not transient
+        (1, 503, "120", None),  # longer than max_wait: fail now instead of hanging
+    ],
+)
 def test_next_wait(attempt, status, retry_after, expected):
     wait, why = next_wait(RetryPolicy(), attempt, status, retry_after, NOW)
     assert wait == expected, why

@@ -35,8 +35,11 @@ def test_security_groups_not_read_refuse_translation(demo_snapshot, entry):
 def test_the_option_translates_with_a_loud_warning(demo_snapshot):
     options = TranslationOptions.from_dict({"allow_unread_security_groups": True})
     translation = translate_tenant(with_unreadable(demo_snapshot, SG_403), tenant="web-shop", options=options)
-    from_groups = [o for o in translation.objects if o["kind"] == "NetworkPolicy"
-                   and o["metadata"]["annotations"].get("ostokubevirt.io/source-type") == "neutron.security_group"]
+    from_groups = [
+        o
+        for o in translation.objects
+        if o["kind"] == "NetworkPolicy" and o["metadata"]["annotations"].get("ostokubevirt.io/source-type") == "neutron.security_group"
+    ]
     assert from_groups == []
     lines = summary_lines(translation.plan)
     loud = [line for line in lines if "source.unreadable: security_groups" in line]
@@ -58,6 +61,7 @@ def test_a_complete_snapshot_has_no_not_read_warning(demo_snapshot):
 
 def test_render_names_the_snapshot_file(demo_snapshot, tmp_path):
     import yaml
+
     path = tmp_path / "snap.yaml"
     path.write_text(yaml.safe_dump(with_unreadable(demo_snapshot, SG_403)))
     with pytest.raises(RenderError, match=f"{path}: the snapshot of project .*security_groups"):

@@ -32,13 +32,23 @@ def sdk_api(answers):
         if isinstance(answer, Exception):
             raise answer
         return answer
-    access = types.SimpleNamespace(user_id="u", project_id="p", project_name="n", project_domain_id="d",
-                                   project_domain_name="D", role_names=["admin"], application_credential_id=None,
-                                   _data={})
+
+    access = types.SimpleNamespace(
+        user_id="u",
+        project_id="p",
+        project_name="n",
+        project_domain_id="d",
+        project_domain_name="D",
+        role_names=["admin"],
+        application_credential_id=None,
+        _data={},
+    )
     proxy = types.SimpleNamespace(get=get, get_endpoint_data=lambda: types.SimpleNamespace(url="http://nova.test/v2.1"))
     conn = types.SimpleNamespace(
         config=types.SimpleNamespace(name="c", get_auth_args=lambda: {"auth_url": "http://k/v3"}),
-        session=types.SimpleNamespace(auth=types.SimpleNamespace(get_access=lambda s: access)), compute=proxy)
+        session=types.SimpleNamespace(auth=types.SimpleNamespace(get_access=lambda s: access)),
+        compute=proxy,
+    )
     api = SdkApi(conn)
     waits = []
     api.sleep = waits.append
@@ -53,15 +63,14 @@ def test_one_503_is_retried_with_retry_after_and_logged():
 
 
 def test_a_dropped_connection_is_retried_with_backoff():
-    api, calls, waits = sdk_api([ConnectionResetError("reset by peer"), ConnectionError("dropped"),
-                                 Response(200, {"servers": []})])
+    api, _calls, waits = sdk_api([ConnectionResetError("reset by peer"), ConnectionError("dropped"), Response(200, {"servers": []})])
     assert api.get("compute", "/servers/detail") == {"servers": []}
     assert waits == [0.5, 1.0] and len(api.retries) == 2 and "reset by peer" in api.retries[0]
 
 
 def test_retries_are_bounded_and_the_error_says_so():
     api, calls, waits = sdk_api([Response(502)] * 4)
-    with pytest.raises(ApiError, match="HTTP 502.*gave up after 4 attempts"):
+    with pytest.raises(ApiError, match=r"HTTP 502.*gave up after 4 attempts"):
         api.get("compute", "/servers/detail")
     assert len(calls) == 4 and waits == [0.5, 1.0, 2.0]
 
@@ -79,11 +88,11 @@ class EndpointNotFound(Exception):
 
 
 def test_a_missing_service_endpoint_names_service_interface_and_region():
-    api, calls, waits = sdk_api([])
+    api, _calls, _waits = sdk_api([])
     api.conn.config.get_interface = lambda service_type: "internal"
     api.conn.config.get_region_name = lambda service_type: "RegionTwo"
     with pytest.raises(ConnectError) as raised:
-        api.max_microversion("volume")   # the fake connection has no block_storage proxy
+        api.max_microversion("volume")  # the fake connection has no block_storage proxy
     message = str(raised.value)
     assert "no usable block-storage endpoint" in message and "'internal'" in message and "'RegionTwo'" in message
     assert "openstack endpoint list --service block-storage --interface internal" in message

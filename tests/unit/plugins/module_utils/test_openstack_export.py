@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from urllib.parse import urlsplit
@@ -358,3 +359,29 @@ def test_a_project_really_named_dot_dot_is_exported_by_name():
     snap = export(cloud, tenant="..")[1]
     assert snap["project"]["name"] == ".." and not any(c[1] == "/projects/.." for c in cloud.calls)
     assert sfile.snapshot_path("/x", "acme", "..") == "/x/acme/_...yaml"
+
+
+# -- hints fit the credential (issue 14, item 10) -----------------------------------------------------------
+def reader_token():
+    return dataclasses.replace(member_token(), roles=["reader"])
+
+
+def test_a_reader_is_not_told_to_get_the_reader_role():
+    exporter, _snap = export(FakeCloud(token=reader_token(), admin=False, forbidden={"/role_assignments"}))
+    reason = {u["resource"]: u["reason"] for u in exporter.unreadable}["role_assignments"]
+    assert "the credential has the roles reader, scoped to project 'prod'" in reason
+    assert "a project reader is not enough" in reason and "needs a reader or admin role" not in reason
+
+
+def test_an_admin_is_not_told_to_get_the_admin_role_after_a_404():
+    with pytest.raises(ExportError) as raised:
+        export(FaultyCloud({"/servers/detail": 404}))
+    message = str(raised.value)
+    assert "check the endpoint in the service catalog" in message and "needs the admin role" not in message
+
+
+def test_a_member_naming_its_own_domain_gets_a_clear_error_not_a_bare_403():
+    cloud = FakeCloud(token=member_token(), admin=False, forbidden={"/projects", "/domains"})
+    with pytest.raises(ExportError, match="scoped to project 'prod'"):
+        export(cloud, tenant="other", domain="acme")
+    assert not any(c[1] == "/domains" for c in cloud.calls)   # its own domain needs no lookup
