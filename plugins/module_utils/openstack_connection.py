@@ -60,35 +60,6 @@ def import_sdk():
     return openstack
 
 
-def cloud_dict_values(params: dict) -> set[str]:
-    """Every value of a cloud config dict given as ``cloud`` (openstack.cloud accepts that): the module adds them
-    to its no_log values, so its result and messages mask them as they would with ``cloud_config``."""
-    found: set[str] = set()
-
-    def walk(value) -> None:
-        if isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                walk(item)
-        elif isinstance(value, str) and value:
-            found.add(value)
-    cloud = params.get("cloud")
-    if isinstance(cloud, dict):
-        walk(cloud)
-    return found
-
-
-def hide_cloud_dict(module) -> None:
-    """Mask a cloud config dict given as ``cloud`` in this module's output, and say how to keep it out of logs."""
-    values = cloud_dict_values(module.params)
-    if values:
-        module.no_log_values.update(values)
-        module.warn("cloud is a cloud config dict, which holds the credential: pass it as cloud_config instead. This "
-                    "module masks its values in its own output, but only cloud_config is never logged by Ansible.")
-
-
 def connect_kwargs(params: dict) -> dict:
     """openstack.connect() keyword arguments from module parameters (openstack.cloud semantics)."""
     cloud = params.get("cloud_config") or params.get("cloud")

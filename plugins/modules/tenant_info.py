@@ -113,8 +113,9 @@ tenants:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.credential_masking import narrow_masking
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import (
-    AUTH_ARG_SPEC, ConnectError, connect, hide_cloud_dict, import_sdk)
+    AUTH_ARG_SPEC, ConnectError, connect, import_sdk)
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import ApiError, ExportError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_tenants import list_tenants
 
@@ -130,7 +131,7 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
-    hide_cloud_dict(module)
+    narrow_masking(module)
     if import_sdk() is None:
         module.fail_json(msg=missing_required_lib("openstacksdk"))
     params = module.params

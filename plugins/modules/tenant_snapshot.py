@@ -208,8 +208,9 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _yaml
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import openstack_snapshot_file as sfile
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.credential_masking import narrow_masking
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import (
-    AUTH_ARG_SPEC, ConnectError, connect, hide_cloud_dict, import_sdk)
+    AUTH_ARG_SPEC, ConnectError, connect, import_sdk)
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import (
     MAX_PAGES, ApiError, ExportError, TenantExporter)
 
@@ -272,7 +273,7 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
-    hide_cloud_dict(module)
+    narrow_masking(module)
     if import_sdk() is None:
         module.fail_json(msg=missing_required_lib("openstacksdk"))
     if not _yaml.HAS_YAML:
