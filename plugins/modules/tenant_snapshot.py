@@ -73,16 +73,18 @@ options:
     type: raw
   cloud_config:
     description:
-      - A complete cloud config dict (what a C(clouds.yaml) entry holds, credential included). Never logged; Ansible
-        masks each of its values wherever it appears in the output (RV(location) stays readable). Mutually exclusive
-        with O(cloud).
+      - A complete cloud config dict (what a C(clouds.yaml) entry holds, credential included). Never logged. Its
+        secrets (every C(auth) value but the identifiers such as C(auth_url), C(username), C(project_name), and any
+        value under a key naming a secret) are masked wherever they appear in the output. Mutually exclusive with
+        O(cloud).
     type: dict
     version_added: 0.1.0
   auth:
     description:
       - Auth information for the auth plugin, for example C(auth_url), C(username), C(password), C(project_name),
         C(user_domain_name), or C(application_credential_id) and C(application_credential_secret).
-      - Never logged or returned.
+      - Never logged; its secrets (every value but identifiers such as C(auth_url), C(username) and
+        C(project_name)) are masked wherever they appear in the output.
     type: dict
   auth_type:
     description: Auth plugin, for example C(password) or C(v3applicationcredential).
