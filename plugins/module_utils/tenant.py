@@ -134,8 +134,8 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
     project, domain = snapshot.project, snapshot.domain
     namespace = options.namespace or namespace_name(str(domain["name"]), str(project["name"]), str(project["id"]))
     tenant_findings: list[Finding] = list(snapshot.findings)
-    tenant_findings.extend(not_read_findings(snapshot.source, project_label=f"{domain['name']}/{project['name']} "
-                                                                          f"({project['id']})",
+    project_label = f"{domain['name']}/{project['name']} ({project['id']})"
+    tenant_findings.extend(not_read_findings(snapshot.source, project_label=project_label,
                                              allow_unread_security_groups=options.allow_unread_security_groups))
 
     vm_names = _allocate_vm_names(snapshot.servers)
