@@ -47,7 +47,7 @@ def not_read_findings(source: Mapping, *, project_label: str, allow_unread_secur
     if policy_gaps and not allow_unread_security_groups:
         named = "; ".join(f"{resource} ({reason})" if reason else resource for resource, reason in policy_gaps)
         raise SnapshotError(
-            f"the snapshot of project {project_label} says its {' and '.join(r for r, _ in policy_gaps)} were not "
+            f"the snapshot of project {project_label} says its {' and '.join(r for r, _reason in policy_gaps)} were not "
             f"read from the cloud: {named}. Translating it would give the VMs no NetworkPolicy, leaving their "
             f"traffic unrestricted. Export again with a credential that may read them, or set the option "
             f"{ALLOW_OPTION}: true to translate without security groups"
