@@ -17,7 +17,7 @@ description:
 author: ostokubevirt contributors (@ostokubevirt)
 requirements:
   - openstacksdk >= 1.0.0
-extends_documentation_fragment: [ostokubevirt.migrate._attributes]
+extends_documentation_fragment: [ostokubevirt.migrate._attributes, ostokubevirt.migrate._cloud_config]
 attributes:
   check_mode:
     support: full
@@ -48,14 +48,6 @@ options:
       - Named cloud in C(clouds.yaml), or a cloud config dict (as in C(openstack.cloud) modules). Pass a dict as
         O(cloud_config) instead, which Ansible never logs.
     type: raw
-  cloud_config:
-    description:
-      - A complete cloud config dict (what a C(clouds.yaml) entry holds, credential included). Never logged. Its
-        secrets (every C(auth) value but the identifiers such as C(auth_url), C(username), C(project_name), and any
-        value under a key naming a secret) are masked wherever they appear in the output. Mutually exclusive with
-        O(cloud).
-    type: dict
-    version_added: 0.1.0
   auth:
     description:
       - Auth information for the auth plugin. Never logged; its secrets (every value but identifiers such as
