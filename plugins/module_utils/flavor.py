@@ -21,6 +21,9 @@ from typing import Any
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector
 
 ES = "flavor.extra_specs"
+# The most vCPUs a KVM guest can have on x86 by default (KVM_MAX_VCPUS, 1024 since Linux 5.15; only kernels
+# built with MAXSMP raise it). More means the snapshot's flavor is wrong, not that the VM is big.
+MAX_VCPUS = 1024
 IMG = "image"
 
 # Nova's "no limit" when neither flavor nor image sets hw:cpu_max_*.
@@ -472,6 +475,9 @@ def translate_flavor(flavor: Mapping, image_props: Mapping, *, subject: FindingC
     if "ram" not in flavor or flavor.get("ram") in (None, ""):
         raise subject.fail("flavor.ram", "missing; cannot size the guest")
     vcpus = parse_int(flavor["vcpus"], subject=subject, field="flavor.vcpus", minimum=1)
+    if vcpus > MAX_VCPUS:
+        raise subject.fail("flavor.vcpus", f"{vcpus} vCPUs is more than a KVM guest can have ({MAX_VCPUS}, "
+                           "KVM_MAX_VCPUS on x86); the snapshot's flavor is wrong")
     ram = parse_int(flavor["ram"], subject=subject, field="flavor.ram", minimum=1)
 
     topology = best_topology(vcpus, extra_specs, image_props, subject=subject)

@@ -19,6 +19,7 @@ _DASH_RUNS = re.compile(r"-{2,}")
 _LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _QUALIFIED_NAME_RE = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _DNS_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def short_hash(*parts: str, length: int = _HASH_LEN) -> str:
@@ -99,6 +100,11 @@ class NameAllocator:
 def namespace_name(domain: str, project: str, project_id: str = "") -> str:
     """The design's "domain_tenant" as a valid Namespace name (RFC 1123 label)."""
     return dns_label(f"{domain}-{project}", identity=f"{domain}/{project}/{project_id}")
+
+
+def is_dns_label(value) -> bool:
+    """An RFC 1123 label as Kubernetes requires for a Namespace name: no "/", "." or "..", at most 63."""
+    return isinstance(value, str) and len(value) <= DNS_LABEL_MAX and bool(_DNS_LABEL_RE.match(value))
 
 
 def is_label_value(value: str) -> bool:

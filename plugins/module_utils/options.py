@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import is_dns_label
+
 DEFAULT_ROLE_MAP = {
     "admin": "admin",
     "member": "edit",
@@ -76,6 +78,10 @@ class TranslationOptions:
             raise OptionsError("option service_port_range_limit must be a positive integer")
         if not isinstance(self.quota_vm_overhead_memory_mib, int) or self.quota_vm_overhead_memory_mib < 0:
             raise OptionsError("option quota_vm_overhead_memory_mib must be a non-negative integer")
+        if self.namespace is not None and not is_dns_label(self.namespace):
+            # The namespace is also the tenant's directory name in render mode: "/x" or "../x" would leave it.
+            raise OptionsError(f"option namespace must be an RFC 1123 label (lowercase letters, digits and '-', "
+                               f"starting and ending with a letter or digit, at most 63 characters), got {self.namespace!r}")
         for role, cluster_role in self.role_map.items():
             if cluster_role in FORBIDDEN_CLUSTER_ROLES:
                 raise OptionsError(f"option role_map maps {role!r} to {cluster_role!r}, which grants every verb on every "

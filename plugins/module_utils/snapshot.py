@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot_checks import (
+    SnapshotShapeError, check_server_ids, clean_server, name_index,
+)
 
 SNAPSHOT_FORMAT = "ostokubevirt.io/tenant-snapshot/v1"
 RESOURCE_LISTS = (
@@ -50,22 +53,33 @@ class TenantSnapshot:
         self.raw = raw
         self.project: dict = dict(project)
         self.domain: dict = dict(domain)
-        self.source: dict = dict(raw.get("source") or {})
         self.findings: list[Finding] = []
+        source = raw.get("source") or {}
+        self.source: dict = dict(source) if isinstance(source, Mapping) else {}
+        if not isinstance(source, Mapping):
+            self._drop("source", "source", f"expected a mapping, got {type(source).__name__}; source ignored")
         self.lists: dict[str, list[dict]] = {name: self._list(name) for name in RESOURCE_LISTS}
+        try:
+            check_server_ids(self.lists["servers"])
+        except SnapshotShapeError as exc:
+            raise SnapshotError(str(exc)) from exc
+        cleaned = [clean_server(server) for server in self.lists["servers"]]
+        self.lists["servers"] = [server for server, _findings in cleaned]
+        # Findings about a server's own fields, reported with the server's other findings.
+        self.server_findings: dict[str, list[Finding]] = {str(server["id"]): found for server, found in cleaned}
         quotas = raw.get("quotas") or {}
         self.quotas: dict = dict(quotas) if isinstance(quotas, Mapping) else {}
         if not isinstance(quotas, Mapping):
             self._drop("quotas", "quotas", f"expected a mapping, got {type(quotas).__name__}; quotas ignored")
 
         self.flavors_by_id = _by_id(self.lists["flavors"])
-        self.flavors_by_name = {f["name"]: f for f in self.lists["flavors"] if f.get("name")}
+        self.flavors_by_name = name_index(self.lists["flavors"], "flavors", self.findings)
         self.images_by_id = _by_id(self.lists["images"])
         self.volumes_by_id = _by_id(self.lists["volumes"])
         self.networks_by_id = _by_id(self.lists["networks"])
         self.subnets_by_id = _by_id(self.lists["subnets"])
         self.security_groups_by_id = _by_id(self.lists["security_groups"])
-        self.keypairs_by_name = {k["name"]: k for k in self.lists["keypairs"] if k.get("name")}
+        self.keypairs_by_name = name_index(self.lists["keypairs"], "keypairs", self.findings)
         self.users_by_id = _by_id(self.lists["users"])
         self.groups_by_id = _by_id(self.lists["groups"])
         self.ports_by_id = _by_id(self.lists["ports"])

@@ -27,7 +27,8 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options impor
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.quota import quotas_to_resourcequota
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.secgroup import secgroups_to_policies
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.server import BLOCKED, ServerResult, translate_server
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import TenantSnapshot
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SnapshotError, TenantSnapshot
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot_checks import annotations_over_limit
 
 MANIFESTS_DIR = "manifests"
 SECRETS_DIR = "secrets"
@@ -186,6 +187,11 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
             files.append((f"{SECRETS_DIR}/{result.vm_name}.yaml", secrets))
         files.append((f"{MANIFESTS_DIR}/40-vms/{result.vm_name}.yaml", others))
 
+    for _path, objs in files:
+        for obj in objs:
+            oversized = annotations_over_limit(obj)
+            if oversized:
+                raise SnapshotError(oversized[1])
     plan = _plan.build_plan(snapshot=snapshot, namespace=namespace, results=list(results.values()),
                             tenant_findings=tenant_findings, files=files)
     return TenantTranslation(namespace=namespace, plan=plan, files=files)
