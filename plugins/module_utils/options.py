@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import type_name
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import is_dns_label
 
 DEFAULT_ROLE_MAP = {
@@ -66,7 +67,7 @@ class TranslationOptions:
         for name in ("storage_map", "network_map", "role_map", "node_selector_map", "disk_sources"):
             value = getattr(self, name)
             if not isinstance(value, Mapping):
-                raise OptionsError(f"option {name} must be a mapping, got {type(value).__name__}")
+                raise OptionsError(f"option {name} must be a mapping, got {type_name(value)}")
         if self.lb_ip_annotation_style not in LB_IP_ANNOTATION_STYLES:
             raise OptionsError(f"option lb_ip_annotation_style must be one of {sorted(LB_IP_ANNOTATION_STYLES)}, "
                                f"got {self.lb_ip_annotation_style!r}")
@@ -92,7 +93,7 @@ class TranslationOptions:
                                    "{'http': {'url': ...}}")
 
     @classmethod
-    def from_dict(cls, raw: Mapping | None) -> "TranslationOptions":
+    def from_dict(cls, raw: Mapping | None) -> TranslationOptions:
         """Build from user input (Ansible vars); unknown keys are an error, not silently ignored."""
         raw = dict(raw or {})
         known = {f.name for f in dataclasses.fields(cls)}

@@ -88,10 +88,10 @@ def namespace_conflict(namespace: str, project_id: str, holders: Iterable[str], 
     mine = dns_label(str(project_id))
     others = sorted({str(holder) for holder in holders if holder and dns_label(str(holder)) != mine})
     if others:
-        reason = f"already holds project {', '.join(others)}"
+        reason = f"belongs to project {', '.join(others)}"
     elif not made_by_us:
-        reason = "already exists and was not created by ostokubevirt"
+        reason = "was not created by ostokubevirt"
     else:
         return None
-    return (f"namespace {namespace} {reason}, so it is not project {project_id}'s; choose another name for this "
-            "project with the translation option namespace")
+    return (f"namespace {namespace} already exists and {reason}, so it is not project {project_id}'s; choose another "
+            "name for this project with the translation option namespace")

@@ -13,14 +13,18 @@ import os
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils._yaml import load_data
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.manifest_writer import (
-    PLAN_FILE, TreeScan, WriteRefused, render_texts, scan_tree, sync_tree,
+    PLAN_FILE,
+    TreeScan,
+    WriteRefused,
+    render_texts,
+    scan_tree,
+    sync_tree,
 )
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.ownership import namespace_conflict
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import OptionsError, TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.ownership import namespace_conflict
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.plan import blocked_servers, summary_lines
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SnapshotError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
-
 
 # The arguments of every module that translates a tenant (documented by the _tenant_source doc fragment).
 TENANT_SOURCE_ARGS = {

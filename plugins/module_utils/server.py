@@ -16,10 +16,18 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils import disks 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import guest as _guest
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.domain import build_domain
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import (
-    BLOCKER, WARNING, Finding, FindingCollector, TranslationError, describe,
+    BLOCKER,
+    WARNING,
+    Finding,
+    FindingCollector,
+    TranslationError,
+    describe,
 )
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import (
-    SERVER_ID_LABEL, SOURCE_NAME_ANNOTATION, k8s_object, object_meta,
+    SERVER_ID_LABEL,
+    SOURCE_NAME_ANNOTATION,
+    k8s_object,
+    object_meta,
 )
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.network import server_networking
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions

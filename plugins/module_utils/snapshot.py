@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding, type_name
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot_checks import (
-    SnapshotShapeError, check_server_ids, clean_server, name_index,
+    SnapshotShapeError,
+    check_server_ids,
+    clean_server,
+    name_index,
 )
 
 SNAPSHOT_FORMAT = "ostokubevirt.io/tenant-snapshot/v1"
@@ -38,7 +41,7 @@ class TenantSnapshot:
 
     def __init__(self, raw: Mapping) -> None:
         if not isinstance(raw, Mapping):
-            raise SnapshotError(f"snapshot must be a mapping at the top level, got {type(raw).__name__}")
+            raise SnapshotError(f"snapshot must be a mapping at the top level, got {type_name(raw)}")
         fmt = raw.get("format")
         if fmt != SNAPSHOT_FORMAT:
             raise SnapshotError(f"snapshot field 'format' must be {SNAPSHOT_FORMAT!r}, got {fmt!r}")
@@ -57,7 +60,7 @@ class TenantSnapshot:
         source = raw.get("source") or {}
         self.source: dict = dict(source) if isinstance(source, Mapping) else {}
         if not isinstance(source, Mapping):
-            self._drop("source", "source", f"expected a mapping, got {type(source).__name__}; source ignored")
+            self._drop("source", "source", f"expected a mapping, got {type_name(source)}; source ignored")
         self.lists: dict[str, list[dict]] = {name: self._list(name) for name in RESOURCE_LISTS}
         try:
             check_server_ids(self.lists["servers"])
@@ -70,7 +73,7 @@ class TenantSnapshot:
         quotas = raw.get("quotas") or {}
         self.quotas: dict = dict(quotas) if isinstance(quotas, Mapping) else {}
         if not isinstance(quotas, Mapping):
-            self._drop("quotas", "quotas", f"expected a mapping, got {type(quotas).__name__}; quotas ignored")
+            self._drop("quotas", "quotas", f"expected a mapping, got {type_name(quotas)}; quotas ignored")
 
         self.flavors_by_id = _by_id(self.lists["flavors"])
         self.flavors_by_name = name_index(self.lists["flavors"], "flavors", self.findings)
@@ -108,14 +111,14 @@ class TenantSnapshot:
         if value is None:
             return []
         if not isinstance(value, list):
-            self._drop(name, name, f"expected a list, got {type(value).__name__}; {name} ignored")
+            self._drop(name, name, f"expected a list, got {type_name(value)}; {name} ignored")
             return []
         kept = []
         for index, item in enumerate(value):
             if isinstance(item, Mapping):
                 kept.append(item)
             else:
-                self._drop(name, f"{name}[{index}]", f"expected an object, got {type(item).__name__}; entry ignored")
+                self._drop(name, f"{name}[{index}]", f"expected an object, got {type_name(item)}; entry ignored")
         return kept
 
     def matches_tenant(self, tenant: str) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding, FindingCollector, describe
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding, FindingCollector, describe, type_name
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import annotations_size
 
 # Nova's API reference for "create server": "The provided user data must be base64 encoded and is
@@ -30,10 +30,6 @@ class SnapshotShapeError(ValueError):
     """The snapshot cannot be translated at all: it names the list and field at fault."""
 
 
-def _type_name(value) -> str:
-    return "null" if value is None else type(value).__name__
-
-
 def _is_scalar(value) -> bool:
     return isinstance(value, _SCALARS) and not isinstance(value, bool)
 
@@ -45,7 +41,7 @@ def check_server_ids(servers: list[Mapping]) -> None:
         server_id = server.get("id")
         if not _is_scalar(server_id) or str(server_id) == "":
             raise SnapshotShapeError(f"servers[{index}].id: server {describe(server, 'server')} has no usable id "
-                                     f"(got {_type_name(server_id)}); every server needs its Nova UUID")
+                                     f"(got {type_name(server_id)}); every server needs its Nova UUID")
         first = seen.setdefault(str(server_id), server)
         if first is not server:
             raise SnapshotShapeError(
@@ -63,13 +59,13 @@ def name_index(items: list[Mapping], kind: str, findings: list[Finding]) -> dict
                 index.setdefault(name, item)
         elif name is not None:
             findings.append(Finding(WARNING, "snapshot", kind, f"{kind}[{position}].name",
-                                    f"expected a string, got {_type_name(name)}; {describe(item, kind)} cannot be "
+                                    f"expected a string, got {type_name(name)}; {describe(item, kind)} cannot be "
                                     "found by name and is ignored"))
     return index
 
 
 def _drop(server: dict, key: str, expected: str, collector: FindingCollector, consequence: str) -> None:
-    collector.warn(key, f"expected {expected}, got {_type_name(server[key])}; {consequence}")
+    collector.warn(key, f"expected {expected}, got {type_name(server[key])}; {consequence}")
     del server[key]
 
 
@@ -84,7 +80,7 @@ def _clean_addresses(server: dict, collector: FindingCollector) -> None:
     kept: dict = {}
     for network, entries in addresses.items():
         if not isinstance(entries, list) or not all(isinstance(entry, Mapping) for entry in entries):
-            collector.warn(f"addresses.{network}", f"expected a list of address objects, got {_type_name(entries)}; "
+            collector.warn(f"addresses.{network}", f"expected a list of address objects, got {type_name(entries)}; "
                            "this network's addresses are ignored")
             continue
         kept[str(network)] = entries
@@ -101,7 +97,7 @@ def _clean_metadata(server: dict, collector: FindingCollector) -> None:
     kept: dict[str, str] = {}
     for key, value in metadata.items():
         if not _is_scalar(key) or not (_is_scalar(value) or value is None or isinstance(value, bool)):
-            collector.warn(f"metadata.{key}", f"expected a string value, got {_type_name(value)}; entry not carried over")
+            collector.warn(f"metadata.{key}", f"expected a string value, got {type_name(value)}; entry not carried over")
             continue
         kept[str(key)] = "" if value is None else str(value)
     server["metadata"] = kept
@@ -125,7 +121,7 @@ def _check_user_data(server: dict, collector: FindingCollector) -> None:
     if user_data in (None, ""):
         return
     if not isinstance(user_data, str):
-        raise collector.fail(USER_DATA_KEY, f"expected base64 text, got {_type_name(user_data)}")
+        raise collector.fail(USER_DATA_KEY, f"expected base64 text, got {type_name(user_data)}")
     if len(user_data) > USER_DATA_MAX_BYTES:
         raise collector.fail(USER_DATA_KEY, f"user data is {len(user_data)} bytes; Nova accepts at most "
                              f"{USER_DATA_MAX_BYTES} bytes (base64), so this cannot be the server's real user data")
@@ -139,7 +135,7 @@ def _check_volumes(server: dict, collector: FindingCollector) -> None:
     # volumes, so the tenant-wide DataVolume naming never reads the bad entries.
     if not isinstance(attached, list):
         server[VOLUMES_KEY] = []
-        raise collector.fail(VOLUMES_KEY, f"expected a list of {{id: ...}} entries, got {_type_name(attached)}")
+        raise collector.fail(VOLUMES_KEY, f"expected a list of {{id: ...}} entries, got {type_name(attached)}")
     for position, entry in enumerate(attached):
         if not isinstance(entry, Mapping) or not _is_scalar(entry.get("id")):
             server[VOLUMES_KEY] = []
@@ -156,9 +152,9 @@ def clean_server(server: Mapping) -> tuple[dict, list[Finding]]:
     try:
         name = cleaned.get("name")
         if name is not None and not _is_scalar(name):
-            raise collector.fail("name", f"expected a string, got {_type_name(name)}")
+            raise collector.fail("name", f"expected a string, got {type_name(name)}")
         if not isinstance(cleaned.get("image"), (Mapping, str, type(None))):
-            raise collector.fail("image", f"expected the image object or its id, got {_type_name(cleaned['image'])}")
+            raise collector.fail("image", f"expected the image object or its id, got {type_name(cleaned['image'])}")
         _check_user_data(cleaned, collector)
         _check_volumes(cleaned, collector)
     except ValueError as exc:  # TranslationError: the finding is the reason the server is blocked

@@ -20,7 +20,11 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.floating_ip i
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.guest import keypair_secret
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.identity import role_assignments_to_rolebindings
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import (
-    PROJECT_ID_LABEL, SERVER_ID_LABEL, SOURCE_ID_ANNOTATION, k8s_object, object_meta,
+    PROJECT_ID_LABEL,
+    SERVER_ID_LABEL,
+    SOURCE_ID_ANNOTATION,
+    k8s_object,
+    object_meta,
 )
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import NameAllocator, dns_label, namespace_name
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions

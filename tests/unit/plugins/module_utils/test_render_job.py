@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import copy
-import json
 import os
 
 import pytest
@@ -36,7 +35,7 @@ def test_colliding_namespaces_are_refused_naming_the_holder(tmp_path, minimal_sn
     one = render_tenant(first, tenant="c", output_dir=out, raw_options={})
     assert one["namespace"] == "a-b-c"
     before = _tree(tmp_path / "out")
-    with pytest.raises(RenderError, match=r"namespace a-b-c already holds project p1, so it is not project p2's; "
+    with pytest.raises(RenderError, match=r"namespace a-b-c already exists and belongs to project p1, so it is not project p2's; "
                                           r"choose another name for this project with the translation option namespace"):
         render_tenant(second, tenant="b-c", output_dir=out, raw_options={})
     assert _tree(tmp_path / "out") == before
@@ -53,7 +52,7 @@ def test_ownership_survives_a_deleted_plan(tmp_path, minimal_snapshot):
     one = render_tenant(first, tenant="c", output_dir=out, raw_options={})
     os.unlink(one["plan_path"])
     before = _tree(tmp_path / "out")
-    with pytest.raises(RenderError, match="namespace a-b-c already holds project p1"):
+    with pytest.raises(RenderError, match="namespace a-b-c already exists and belongs to project p1"):
         render_tenant(second, tenant="b-c", output_dir=out, raw_options={})
     assert _tree(tmp_path / "out") == before
 
@@ -122,6 +121,6 @@ def test_explicit_namespace_never_overwrites_another_project(tmp_path, minimal_s
     second = _write(tmp_path, "b.yaml", _tenant(copy.deepcopy(minimal_snapshot), "d", "y", "p2"))
     out = str(tmp_path / "out")
     render_tenant(first, tenant="x", output_dir=out, raw_options={"namespace": "shared"})
-    with pytest.raises(RenderError, match="namespace shared already holds project p1"):
+    with pytest.raises(RenderError, match="namespace shared already exists and belongs to project p1"):
         render_tenant(second, tenant="y", output_dir=out, raw_options={"namespace": "shared"})
     assert os.path.isdir(os.path.join(out, "shared"))

@@ -15,7 +15,8 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils._yaml import 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import BLOCKER, WARNING
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SnapshotError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot_checks import (
-    ANNOTATIONS_MAX_BYTES, USER_DATA_MAX_BYTES,
+    ANNOTATIONS_MAX_BYTES,
+    USER_DATA_MAX_BYTES,
 )
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
 
