@@ -45,8 +45,6 @@ _value:
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.api_errors import (
     secret_failures_summary,
-)
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.api_errors import (
     task_failure_summary as _task_failure_summary,
 )
 

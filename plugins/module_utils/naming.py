@@ -115,7 +115,7 @@ def is_qualified_key(key: str) -> bool:
     """A label/annotation key: optional DNS-subdomain prefix "/" name (<= 63)."""
     if not isinstance(key, str) or not key:
         return False
-    prefix, dummy, name = key.rpartition("/")
+    prefix, _slash, name = key.rpartition("/")
     if prefix and (len(prefix) > DNS_SUBDOMAIN_MAX or not _DNS_SUBDOMAIN_RE.match(prefix)):
         return False
     return len(name) <= 63 and bool(_QUALIFIED_NAME_RE.match(name))

@@ -159,7 +159,7 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
     flavor = _flavor(server, snapshot, collector)
     attached = _attached_volumes(server, snapshot, collector)
     boot_from_volume = not server.get("image")
-    root_volume, root_device = _root_volume(server, attached, collector) if boot_from_volume else (None, "")
+    root_volume, _root_device = _root_volume(server, attached, collector) if boot_from_volume else (None, "")
     image_props = _image_props(server, snapshot, root_volume, collector)
     spec = build_domain(flavor, image_props, subject=collector, options=options)
     for finding in spec.findings:

@@ -40,13 +40,15 @@ def check_server_ids(servers: list[Mapping]) -> None:
     for index, server in enumerate(servers):
         server_id = server.get("id")
         if not _is_scalar(server_id) or str(server_id) == "":
-            raise SnapshotShapeError(f"servers[{index}].id: server {describe(server, 'server')} has no usable id "
-                                     f"(got {type_name(server_id)}); every server needs its Nova UUID")
+            raise SnapshotShapeError(
+                f"servers[{index}].id: server {describe(server, 'server')} has no usable id (got {type_name(server_id)}); every server needs its Nova UUID"
+            )
         first = seen.setdefault(str(server_id), server)
         if first is not server:
             raise SnapshotShapeError(
                 f"servers[].id: servers {str(first.get('name'))!r} and {str(server.get('name'))!r} share the id "
-                f"{server_id}; a snapshot holds each server once (re-export the tenant)")
+                f"{server_id}; a snapshot holds each server once (re-export the tenant)"
+            )
 
 
 def name_index(items: list[Mapping], kind: str, findings: list[Finding]) -> dict[str, Mapping]:
@@ -58,9 +60,15 @@ def name_index(items: list[Mapping], kind: str, findings: list[Finding]) -> dict
             if name:
                 index.setdefault(name, item)
         elif name is not None:
-            findings.append(Finding(WARNING, "snapshot", kind, f"{kind}[{position}].name",
-                                    f"expected a string, got {type_name(name)}; {describe(item, kind)} cannot be "
-                                    "found by name and is ignored"))
+            findings.append(
+                Finding(
+                    WARNING,
+                    "snapshot",
+                    kind,
+                    f"{kind}[{position}].name",
+                    f"expected a string, got {type_name(name)}; {describe(item, kind)} cannot be found by name and is ignored",
+                )
+            )
     return index
 
 
@@ -74,14 +82,12 @@ def _clean_addresses(server: dict, collector: FindingCollector) -> None:
     if addresses is None:
         return
     if not isinstance(addresses, Mapping):
-        _drop(server, "addresses", "a mapping of network name to address list", collector,
-              "addresses ignored (NIC order then follows port creation time)")
+        _drop(server, "addresses", "a mapping of network name to address list", collector, "addresses ignored (NIC order then follows port creation time)")
         return
     kept: dict = {}
     for network, entries in addresses.items():
         if not isinstance(entries, list) or not all(isinstance(entry, Mapping) for entry in entries):
-            collector.warn(f"addresses.{network}", f"expected a list of address objects, got {type_name(entries)}; "
-                           "this network's addresses are ignored")
+            collector.warn(f"addresses.{network}", f"expected a list of address objects, got {type_name(entries)}; this network's addresses are ignored")
             continue
         kept[str(network)] = entries
     server["addresses"] = kept
@@ -123,8 +129,10 @@ def _check_user_data(server: dict, collector: FindingCollector) -> None:
     if not isinstance(user_data, str):
         raise collector.fail(USER_DATA_KEY, f"expected base64 text, got {type_name(user_data)}")
     if len(user_data) > USER_DATA_MAX_BYTES:
-        raise collector.fail(USER_DATA_KEY, f"user data is {len(user_data)} bytes; Nova accepts at most "
-                             f"{USER_DATA_MAX_BYTES} bytes (base64), so this cannot be the server's real user data")
+        raise collector.fail(
+            USER_DATA_KEY,
+            f"user data is {len(user_data)} bytes; Nova accepts at most {USER_DATA_MAX_BYTES} bytes (base64), so this cannot be the server's real user data",
+        )
 
 
 def _check_volumes(server: dict, collector: FindingCollector) -> None:
@@ -180,11 +188,13 @@ def fill_flavor_disk(flavor: dict, flavors_by_name: Mapping[str, Mapping], colle
     listed = flavors_by_name.get(name) if isinstance(name, str) else None
     listed_disk = listed.get("disk") if listed is not None else None
     if not _is_scalar(listed_disk):
-        raise collector.fail("flavor.disk", "the flavor's root disk size is null, and no flavor of that name in the "
-                             "snapshot gives it; sizing the root disk from the image could make it smaller than on "
-                             "OpenStack. Add the flavor's disk to the snapshot")
-    collector.warn("flavor.disk", f"the server's flavor disk is null; the size {listed_disk} GiB of flavor {name!r} "
-                   "from the snapshot's flavors is used")
+        raise collector.fail(
+            "flavor.disk",
+            "the flavor's root disk size is null, and no flavor of that name in the "
+            "snapshot gives it; sizing the root disk from the image could make it smaller than on "
+            "OpenStack. Add the flavor's disk to the snapshot",
+        )
+    collector.warn("flavor.disk", f"the server's flavor disk is null; the size {listed_disk} GiB of flavor {name!r} from the snapshot's flavors is used")
     flavor["disk"] = listed_disk
 
 
@@ -195,5 +205,7 @@ def annotations_over_limit(obj: Mapping) -> tuple[str, str] | None:
     if size <= ANNOTATIONS_MAX_BYTES:
         return None
     largest = max(annotations, key=lambda key: len(str(key)) + len(str(annotations[key])))
-    return str(largest), (f"{obj.get('kind')} {obj['metadata'].get('name')}: its annotations would be {size} bytes, "
-                          f"over Kubernetes' limit of {ANNOTATIONS_MAX_BYTES} bytes (largest: {largest})")
+    return str(largest), (
+        f"{obj.get('kind')} {obj['metadata'].get('name')}: its annotations would be {size} bytes, "
+        f"over Kubernetes' limit of {ANNOTATIONS_MAX_BYTES} bytes (largest: {largest})"
+    )

@@ -168,8 +168,10 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _yaml
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import openstack_snapshot_file as sfile
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import AUTH_ARG_SPEC, ConnectError, connect, import_sdk
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import ApiError, ExportError, TenantExporter
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import (
+    AUTH_ARG_SPEC, ConnectError, connect, import_sdk)
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import (
+    ApiError, ExportError, TenantExporter)
 
 
 def export(module: AnsibleModule) -> dict:

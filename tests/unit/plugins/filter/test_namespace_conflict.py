@@ -24,8 +24,10 @@ def test_a_missing_namespace_or_our_own_is_no_conflict():
 
 def test_another_projects_namespace_is_named_as_render_names_it():
     message = namespace_conflict(_live({"ostokubevirt.io/project-id": "p1"}), RENDERED)
-    assert message == ("namespace a-b-c already exists and belongs to project p1, so it is not project p2's; choose "
-                       "another name for this project with the translation option namespace")
+    assert message == (
+        "namespace a-b-c already exists and belongs to project p1, so it is not project p2's; choose "
+        "another name for this project with the translation option namespace"
+    )
 
 
 def test_a_namespace_made_by_somebody_else_is_refused():

@@ -9,18 +9,14 @@ import os
 import pytest
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import openstack_snapshot_file as sfile
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import ConnectError, connect_kwargs, describe_failure
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import (
+    ConnectError, connect_kwargs, describe_failure)
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import (
-    ExportError,
-    TenantExporter,
-    canonical,
-    choose_microversion,
-    comparable,
-    next_link,
-)
+    ExportError, TenantExporter, canonical, choose_microversion, comparable, next_link)
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_tenants import list_tenants
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import TenantSnapshot
-from ansible_collections.ostokubevirt.migrate.tests.unit.plugins.module_utils.openstack_fake import EXT_NET, GONE_IMAGE, IMAGE_ID, PID, FakeCloud, member_token
+from ansible_collections.ostokubevirt.migrate.tests.unit.plugins.module_utils.openstack_fake import (
+    EXT_NET, GONE_IMAGE, IMAGE_ID, PID, FakeCloud, member_token)
 
 
 def export(cloud, tenant="prod", **kwargs):

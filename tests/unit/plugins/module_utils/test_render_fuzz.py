@@ -31,15 +31,14 @@ def _load(*parts):
 _MINIMAL = _load("fixtures", "snapshot_minimal.yaml")
 _DEMO = _load("..", "..", "..", "..", "examples", "snapshots", "demo.yaml")
 # What Python's own exception messages look like; type names alone ("got list") are fair in a finding.
-PYTHON_TEXT = re.compile(r"\b[A-Z]\w*(Error|Exception)\b|Traceback|unhashable|has no attribute|not subscriptable|"
-                         r"not iterable|NoneType|object is not|invalid literal|argument must be")
+PYTHON_TEXT = re.compile(
+    r"\b[A-Z]\w*(Error|Exception)\b|Traceback|unhashable|has no attribute|not subscriptable|"
+    r"not iterable|NoneType|object is not|invalid literal|argument must be"
+)
 _DELETE = object()
 
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2 ** 70), max_value=2 ** 70),
-                    st.floats(allow_nan=False), st.text(max_size=12))
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                       st.dictionaries(st.text(max_size=6), inner, max_size=3)),
-                      max_leaves=6)
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70), st.floats(allow_nan=False), st.text(max_size=12))
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)), max_leaves=6)
 
 
 def _paths(node, prefix=()):
@@ -52,8 +51,8 @@ def _paths(node, prefix=()):
     else:
         return found
     for key, child in items:
-        found.append(prefix + (key,))
-        found.extend(_paths(child, prefix + (key,)))
+        found.append((*prefix, key))
+        found.extend(_paths(child, (*prefix, key)))
     return found
 
 

@@ -20,6 +20,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.secgroup impo
     port_isolation_labels,
     secgroups_to_policies,
 )
+
 from ansible_collections.ostokubevirt.migrate.tests.unit.plugins.module_utils.netpol_evaluator import Flow, KubernetesModel, OpenStackModel
 
 TENANT_GROUPS = [f"aaaaaaaa-0000-4000-8000-00000000000{i}" for i in range(1, 4)]

@@ -62,7 +62,7 @@ def test_a_server_without_id_is_an_error_naming_its_position(minimal_snapshot):
 # Defect 6
 def test_yaml_aliases_are_refused():
     bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b]\n"
-    with pytest.raises(ValueError, match="snap.yaml: the node anchored at line 1 is repeated through a YAML alias"):
+    with pytest.raises(ValueError, match=r"snap\.yaml: the node anchored at line 1 is repeated through a YAML alias"):
         load_data(bomb, source="snap.yaml")
     assert load_data("a: &anchor-only 1\n", source="x") == {"a": 1}
 
@@ -136,8 +136,7 @@ def test_absurd_vcpus_block_the_server(minimal_snapshot):
     assert blocker["field"] == "flavor.vcpus" and "1000000000 vCPUs" in blocker["message"] and "1024" in blocker["message"]
 
 
-@pytest.mark.parametrize("field, value", [("metadata", ["a", "b"]), ("tags", "web"), ("key_name", ["k"]),
-                                          ("security_groups", 7)])
+@pytest.mark.parametrize("field, value", [("metadata", ["a", "b"]), ("tags", "web"), ("key_name", ["k"]), ("security_groups", 7)])
 def test_wrongly_typed_optional_fields_are_dropped_with_a_finding(minimal_snapshot, field, value):
     minimal_snapshot["servers"][0][field] = value
     translation = translate_tenant(minimal_snapshot)
@@ -156,8 +155,9 @@ def test_metadata_entries_that_are_not_strings_are_dropped_with_a_finding(minima
     assert vm["metadata"]["annotations"]["ostokubevirt.io/nova-metadata"] == '{"2": "3", "ok": "1"}'
 
 
-@pytest.mark.parametrize("field, value", [("name", ["a"]), ("image", 5), ("os-extended-volumes:volumes_attached", "v"),
-                                          ("os-extended-volumes:volumes_attached", [None])])
+@pytest.mark.parametrize(
+    "field, value", [("name", ["a"]), ("image", 5), ("os-extended-volumes:volumes_attached", "v"), ("os-extended-volumes:volumes_attached", [None])]
+)
 def test_wrongly_typed_essential_fields_block_only_that_server(minimal_snapshot, field, value):
     _second_server(minimal_snapshot)
     minimal_snapshot["servers"][0][field] = value
