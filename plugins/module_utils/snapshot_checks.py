@@ -72,17 +72,21 @@ def name_index(items: list[Mapping], kind: str, findings: list[Finding]) -> dict
     return index
 
 
-def _drop(server: dict, key: str, expected: str, collector: FindingCollector, consequence: str) -> None:
-    collector.warn(key, f"expected {expected}, got {type_name(server[key])}; {consequence}")
+def _optional(server: dict, key: str, wanted: type, expected: str, consequence: str, collector: FindingCollector):
+    """server[key] when it is absent or of the wanted type; else the field is dropped with a warning (None)."""
+    value = server.get(key)
+    if value is None or isinstance(value, wanted):
+        return value
+    collector.warn(key, f"expected {expected}, got {type_name(value)}; {consequence}")
     del server[key]
+    return None
 
 
 def _clean_addresses(server: dict, collector: FindingCollector) -> None:
-    addresses = server.get("addresses")
+    addresses = _optional(
+        server, "addresses", Mapping, "a mapping of network name to address list", "addresses ignored (NIC order then follows port creation time)", collector
+    )
     if addresses is None:
-        return
-    if not isinstance(addresses, Mapping):
-        _drop(server, "addresses", "a mapping of network name to address list", collector, "addresses ignored (NIC order then follows port creation time)")
         return
     kept: dict = {}
     for network, entries in addresses.items():
@@ -94,11 +98,8 @@ def _clean_addresses(server: dict, collector: FindingCollector) -> None:
 
 
 def _clean_metadata(server: dict, collector: FindingCollector) -> None:
-    metadata = server.get("metadata")
+    metadata = _optional(server, "metadata", Mapping, "a mapping of key to value", "the server's metadata is not carried over", collector)
     if metadata is None:
-        return
-    if not isinstance(metadata, Mapping):
-        _drop(server, "metadata", "a mapping of key to value", collector, "the server's metadata is not carried over")
         return
     kept: dict[str, str] = {}
     for key, value in metadata.items():
@@ -110,11 +111,8 @@ def _clean_metadata(server: dict, collector: FindingCollector) -> None:
 
 
 def _clean_tags(server: dict, collector: FindingCollector) -> None:
-    tags = server.get("tags")
+    tags = _optional(server, "tags", list, "a list of strings", "the server's tags are not carried over", collector)
     if tags is None:
-        return
-    if not isinstance(tags, list):
-        _drop(server, "tags", "a list of strings", collector, "the server's tags are not carried over")
         return
     kept = [str(tag) for tag in tags if _is_scalar(tag)]
     if len(kept) != len(tags):
@@ -170,11 +168,8 @@ def clean_server(server: Mapping) -> tuple[dict, list[Finding]]:
     _clean_addresses(cleaned, collector)
     _clean_metadata(cleaned, collector)
     _clean_tags(cleaned, collector)
-    for key, expected in (("key_name", "a string"), ("security_groups", "a list")):
-        value = cleaned.get(key)
-        wanted = str if key == "key_name" else list
-        if value is not None and not isinstance(value, wanted):
-            _drop(cleaned, key, expected, collector, "ignored")
+    _optional(cleaned, "key_name", str, "a string", "no SSH key is re-injected", collector)
+    _optional(cleaned, "security_groups", list, "a list", "ignored", collector)
     if isinstance(cleaned.get("flavor"), Mapping):
         cleaned["flavor"] = dict(cleaned["flavor"])
     return cleaned, collector.findings
