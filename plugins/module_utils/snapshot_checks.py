@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding, FindingCollector, describe, type_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding, FindingCollector, TranslationError, describe, type_name
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import annotations_size
 
 # Nova's API reference for "create server": "The provided user data must be base64 encoded and is
@@ -163,15 +163,13 @@ def clean_server(server: Mapping) -> tuple[dict, list[Finding]]:
             raise collector.fail("image", f"expected the image object or its id, got {type_name(cleaned['image'])}")
         _check_user_data(cleaned, collector)
         _check_volumes(cleaned, collector)
-    except ValueError as exc:  # TranslationError: the finding is the reason the server is blocked
-        collector.findings.append(exc.finding)  # type: ignore[attr-defined]
+    except TranslationError as exc:
+        collector.findings.append(exc.finding)
     _clean_addresses(cleaned, collector)
     _clean_metadata(cleaned, collector)
     _clean_tags(cleaned, collector)
     _optional(cleaned, "key_name", str, "a string", "no SSH key is re-injected", collector)
     _optional(cleaned, "security_groups", list, "a list", "ignored", collector)
-    if isinstance(cleaned.get("flavor"), Mapping):
-        cleaned["flavor"] = dict(cleaned["flavor"])
     return cleaned, collector.findings
 
 
