@@ -32,7 +32,7 @@ options:
       - Must not be empty. The tenant's directory is built beside the old one (a hidden C(.<namespace>.ostokubevirt-stage-*)
         directory in O(output_dir)) and swapped in, so a failed run leaves the previous files complete.
       - Files this module did not write (no record in C(plan.json), no C(app.kubernetes.io/managed-by=ostokubevirt)
-        label) are kept and listed in RV(files.kept). Symbolic links and special files where the module writes are
+        label) are kept and listed in C(kept) of RV(files). Symbolic links and special files where the module writes are
         refused, naming them.
     type: path
     required: true
