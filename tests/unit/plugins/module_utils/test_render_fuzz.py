@@ -130,3 +130,25 @@ def test_mutated_minimal_snapshot(mutations):
 @given(st.lists(MUTATION, min_size=1, max_size=6))
 def test_mutated_demo_snapshot(mutations):
     _render_mutated(_DEMO, mutations)
+
+
+@settings(max_examples=100 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=70), st.text(alphabet="./-abc", max_size=12)))
+def test_any_namespace_option_stays_inside_the_output_directory(namespace):
+    work = tempfile.mkdtemp(prefix="okv-fuzz-")
+    try:
+        snapshot_path = os.path.join(work, "snapshot.yaml")
+        with open(snapshot_path, "w", encoding="utf-8") as handle:
+            yaml.safe_dump(_MINIMAL, handle)
+        out = os.path.join(work, "root", "out")
+        os.makedirs(out)
+        try:
+            outcome = render_tenant(snapshot_path, tenant=None, output_dir=out, raw_options={"namespace": namespace})
+        except RenderError as exc:
+            assert "option namespace must be an RFC 1123 label" in str(exc)
+            assert _everything_under(os.path.join(work, "root")) == {"out"}
+        else:
+            assert outcome["tenant_dir"] == os.path.join(out, namespace)
+            assert {path.split(os.sep)[:2] == ["out", namespace] for path in _everything_under(os.path.join(work, "root")) - {"out"}} == {True}
+    finally:
+        shutil.rmtree(work)
