@@ -50,11 +50,11 @@ def _import_collection():
 
 _import_collection()
 
-import yaml  # noqa: E402
+import yaml
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils._yaml import load_data  # noqa: E402
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.manifest_writer import render_texts, sync_tree  # noqa: E402
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant  # noqa: E402
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils._yaml import load_data
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.manifest_writer import render_texts, sync_tree
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
 
 NAMESPACE_UUID = uuid.UUID("6f1c7f64-0c1e-4c55-9b7c-2b9d2f6f0a11")
 
