@@ -7,6 +7,7 @@ no Python exception text ever reaches the user, and nothing is written outside t
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -80,13 +81,9 @@ def _everything_under(root):
     return found
 
 
-def _render_mutated(base, mutations):
-    snapshot = copy.deepcopy(base)
-    for index, value in mutations:
-        paths = _paths(snapshot)
-        if not paths:
-            break
-        _apply(snapshot, paths[index % len(paths)], value)
+@contextlib.contextmanager
+def _workspace(snapshot):
+    """(snapshot file, output directory) in a fresh scratch directory whose root/ holds only the output directory."""
     work = tempfile.mkdtemp(prefix="okv-fuzz-")
     try:
         snapshot_path = os.path.join(work, "snapshot.yaml")
@@ -94,6 +91,19 @@ def _render_mutated(base, mutations):
             yaml.safe_dump(snapshot, handle)
         out = os.path.join(work, "root", "out")
         os.makedirs(out)
+        yield snapshot_path, out
+    finally:
+        shutil.rmtree(work)
+
+
+def _render_mutated(base, mutations):
+    snapshot = copy.deepcopy(base)
+    for index, value in mutations:
+        paths = _paths(snapshot)
+        if not paths:
+            break
+        _apply(snapshot, paths[index % len(paths)], value)
+    with _workspace(snapshot) as (snapshot_path, out):
         try:
             outcome = render_tenant(snapshot_path, tenant=None, output_dir=out, raw_options={})
         except RenderError as exc:
@@ -104,7 +114,7 @@ def _render_mutated(base, mutations):
                 text += handle.read()
         match = PYTHON_TEXT.search(text.replace(snapshot_path, "<snapshot>"))
         assert match is None, f"Python text {match.group(0)!r} reaches the user: {text[:2000]}"
-        written = _everything_under(os.path.join(work, "root"))
+        written = _everything_under(os.path.dirname(out))
         allowed = {"out"}
         if tenant_dir is not None:
             namespace = os.path.relpath(tenant_dir, out)
@@ -112,21 +122,19 @@ def _render_mutated(base, mutations):
             allowed |= {os.path.join("out", namespace)}
             allowed |= {path for path in written if path.startswith(os.path.join("out", namespace) + os.sep)}
         assert written <= allowed, f"written outside the tenant directory: {sorted(written - allowed)}"
-    finally:
-        shutil.rmtree(work)
 
 
 # OKV_FUZZ_SCALE=10 runs ten times the examples (a longer hunt; CI keeps the default).
 SCALE = int(os.environ.get("OKV_FUZZ_SCALE", "1"))
 
 
-@settings(max_examples=100 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=80 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(MUTATION, min_size=1, max_size=4))
 def test_mutated_minimal_snapshot(mutations):
     _render_mutated(_MINIMAL, mutations)
 
 
-@settings(max_examples=40 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=25 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(MUTATION, min_size=1, max_size=6))
 def test_mutated_demo_snapshot(mutations):
     _render_mutated(_DEMO, mutations)
@@ -135,20 +143,13 @@ def test_mutated_demo_snapshot(mutations):
 @settings(max_examples=100 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.text(max_size=70), st.text(alphabet="./-abc", max_size=12)))
 def test_any_namespace_option_stays_inside_the_output_directory(namespace):
-    work = tempfile.mkdtemp(prefix="okv-fuzz-")
-    try:
-        snapshot_path = os.path.join(work, "snapshot.yaml")
-        with open(snapshot_path, "w", encoding="utf-8") as handle:
-            yaml.safe_dump(_MINIMAL, handle)
-        out = os.path.join(work, "root", "out")
-        os.makedirs(out)
+    with _workspace(_MINIMAL) as (snapshot_path, out):
         try:
             outcome = render_tenant(snapshot_path, tenant=None, output_dir=out, raw_options={"namespace": namespace})
         except RenderError as exc:
             assert "option namespace must be an RFC 1123 label" in str(exc)
-            assert _everything_under(os.path.join(work, "root")) == {"out"}
+            assert _everything_under(os.path.dirname(out)) == {"out"}
         else:
             assert outcome["tenant_dir"] == os.path.join(out, namespace)
-            assert {path.split(os.sep)[:2] == ["out", namespace] for path in _everything_under(os.path.join(work, "root")) - {"out"}} == {True}
-    finally:
-        shutil.rmtree(work)
+            written = _everything_under(os.path.dirname(out)) - {"out"}
+            assert {path.split(os.sep)[:2] == ["out", namespace] for path in written} == {True}
