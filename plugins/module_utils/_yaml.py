@@ -18,20 +18,49 @@ except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
     yaml = None
 
 
+class AliasError(ValueError):
+    """The text reuses a node through a YAML alias."""
+
+
+if HAS_YAML:
+    class _NoAliasLoader(_LOADER):  # type: ignore[misc,valid-type]
+        """The safe loader, refusing aliases: 0.1 MB of nested aliases expand to gigabytes (a "billion laughs").
+
+        An OpenStack API dump never contains aliases, so refusing them costs a real snapshot nothing.
+        """
+
+        def construct_object(self, node, deep=False):
+            if node in self.constructed_objects or node in self.recursive_objects:
+                mark = node.start_mark
+                raise AliasError(f"the node anchored at line {mark.line + 1} is repeated through a YAML alias; aliases "
+                                 "are not accepted in a snapshot (write the value out)")
+            return super().construct_object(node, deep=deep)
+
+
 def dump_documents(documents: list[dict]) -> str:
     return yaml.dump_all(documents, Dumper=_DUMPER, sort_keys=False, default_flow_style=False, explicit_start=True,
                          width=120, allow_unicode=True)
 
 
-def load_data(text: str, *, source: str):
-    """JSON or YAML text -> data; JSON first because a snapshot is often a raw API dump."""
+def load_data(text: str, *, source: str, multi: bool = False):
+    """JSON or YAML text -> data; JSON first because a snapshot is often a raw API dump.
+
+    multi: the text is a YAML stream; the result is the list of its documents.
+    """
     stripped = text.lstrip()
+    if multi:
+        try:
+            return list(yaml.load_all(text, Loader=_NoAliasLoader))
+        except (AliasError, yaml.YAMLError) as exc:
+            raise ValueError(f"{source}: not a YAML stream without aliases: {exc}") from exc
     if stripped.startswith("{") or stripped.startswith("["):
         try:
             return json.loads(text)
         except ValueError:
             pass
     try:
-        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - safe loader
+        return yaml.load(text, Loader=_NoAliasLoader)
+    except AliasError as exc:
+        raise ValueError(f"{source}: {exc}") from exc
     except yaml.YAMLError as exc:
         raise ValueError(f"{source}: not valid YAML or JSON: {exc}") from exc

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import extra_specs as _extra_specs
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import flavor as _flavor
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import image_props as _image_props
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import Finding, FindingCollector
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import Finding, FindingCollector, type_name
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
 
 
@@ -51,12 +51,12 @@ def build_domain(flavor: Mapping, image_props: Mapping | None, *, subject: Findi
     """
     first = len(subject.findings)
     if not isinstance(flavor, Mapping):
-        raise subject.fail("flavor", f"expected the server's embedded flavor (a dict), got {type(flavor).__name__}")
+        raise subject.fail("flavor", f"expected the server's embedded flavor (a dict), got {type_name(flavor)}")
     if image_props is not None and not isinstance(image_props, Mapping):
-        raise subject.fail("image", f"expected image properties as a dict, got {type(image_props).__name__}")
+        raise subject.fail("image", f"expected image properties as a dict, got {type_name(image_props)}")
     specs = flavor.get("extra_specs") or {}
     if not isinstance(specs, Mapping):
-        raise subject.fail("flavor.extra_specs", f"expected a dict, got {type(specs).__name__}")
+        raise subject.fail("flavor.extra_specs", f"expected a dict, got {type_name(specs)}")
     props = dict(image_props or {})
 
     classified = _extra_specs.classify(specs, subject=subject, options=options)

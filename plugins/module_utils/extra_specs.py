@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import flavor as _flavor
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import naming
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector, type_name
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
 
 ES = "flavor.extra_specs"
@@ -103,7 +103,7 @@ def classify(extra_specs: Mapping, *, subject: FindingCollector, options: Transl
         if mapped is not None:
             if not isinstance(mapped, Mapping):
                 subject.warn(field, f"options.node_selector_map['{key}={value}'] must be a dict of labels, "
-                                    f"got {type(mapped).__name__}")
+                                    f"got {type_name(mapped)}")
                 classification[key] = WARNED
                 continue
             _add_labels(node_selector, origin, mapped, field, subject=subject)

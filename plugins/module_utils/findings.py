@@ -51,6 +51,11 @@ class TranslationError(ValueError):
         super().__init__(str(self.finding))
 
 
+def type_name(value) -> str:
+    """The JSON/YAML type a user wrote, for messages: "null" rather than Python's "NoneType"."""
+    return "null" if value is None else type(value).__name__
+
+
 def describe(obj: dict, fallback_kind: str = "object") -> str:
     """Human label "name (id)" for an OpenStack API object."""
     if not isinstance(obj, dict):

@@ -18,9 +18,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector, type_name
 
 ES = "flavor.extra_specs"
+# The most vCPUs a KVM guest can have on x86 by default (KVM_MAX_VCPUS, 1024 since Linux 5.15; only kernels
+# built with MAXSMP raise it). More means the snapshot's flavor is wrong, not that the VM is big.
+MAX_VCPUS = 1024
 IMG = "image"
 
 # Nova's "no limit" when neither flavor nor image sets hw:cpu_max_*.
@@ -462,16 +465,19 @@ class FlavorDomain:
 def translate_flavor(flavor: Mapping, image_props: Mapping, *, subject: FindingCollector) -> FlavorDomain:
     """cpu / memory / resources of spec.template.spec.domain for one server's flavor and image."""
     if not isinstance(flavor, Mapping):
-        raise subject.fail("flavor", f"expected the server's embedded flavor (a dict), got {type(flavor).__name__}")
+        raise subject.fail("flavor", f"expected the server's embedded flavor (a dict), got {type_name(flavor)}")
     extra_specs = flavor.get("extra_specs") or {}
     if not isinstance(extra_specs, Mapping):
-        raise subject.fail(ES, f"expected a dict, got {type(extra_specs).__name__}")
+        raise subject.fail(ES, f"expected a dict, got {type_name(extra_specs)}")
     image_props = image_props or {}
     if "vcpus" not in flavor or flavor.get("vcpus") in (None, ""):
         raise subject.fail("flavor.vcpus", "missing; cannot size the guest")
     if "ram" not in flavor or flavor.get("ram") in (None, ""):
         raise subject.fail("flavor.ram", "missing; cannot size the guest")
     vcpus = parse_int(flavor["vcpus"], subject=subject, field="flavor.vcpus", minimum=1)
+    if vcpus > MAX_VCPUS:
+        raise subject.fail("flavor.vcpus", f"{vcpus} vCPUs is more than a KVM guest can have ({MAX_VCPUS}, "
+                           "KVM_MAX_VCPUS on x86); the snapshot's flavor is wrong")
     ram = parse_int(flavor["ram"], subject=subject, field="flavor.ram", minimum=1)
 
     topology = best_topology(vcpus, extra_specs, image_props, subject=subject)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import Finding, FindingCollector, describe
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import Finding, FindingCollector, describe, type_name
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import PROJECT_ID_LABEL, k8s_object, object_meta
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import is_label_value
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import LB_IP_ANNOTATION_STYLES, TranslationOptions
@@ -90,7 +90,7 @@ def floating_ip_to_service(fip: dict, port: dict | None, vm_selector: dict | Non
     """A LoadBalancer Service that keeps the floating IP's address, or None with the reason in the findings."""
     collector = FindingCollector(SUBJECT_KIND, _subject(fip))
     if not isinstance(fip, dict):
-        collector.block("", f"floating IP is not an object ({type(fip).__name__})")
+        collector.block("", f"floating IP is not an object ({type_name(fip)})")
         return None, collector.findings
     try:
         address = ipaddress.ip_address(str(fip.get("floating_ip_address") or "").strip())

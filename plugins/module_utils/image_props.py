@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import flavor as _flavor
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector, type_name
 
 IMG = "image"
 ES = "flavor.extra_specs"
@@ -175,7 +175,7 @@ def translate_image(image_props: Mapping | None, extra_specs: Mapping | None, *,
     props = image_props or {}
     specs = extra_specs or {}
     if not isinstance(props, Mapping):
-        raise subject.fail(IMG, f"expected image properties as a dict, got {type(props).__name__}")
+        raise subject.fail(IMG, f"expected image properties as a dict, got {type_name(props)}")
     out = ImageDomain()
     _architecture(props, out, subject)
     _firmware(props, specs, out, subject)

@@ -37,3 +37,8 @@ def object_meta(name: str, namespace: str | None, *, source_type: str, source_id
 def k8s_object(api_version: str, kind: str, metadata: dict, **body) -> dict:
     """A complete object with apiVersion, kind and metadata first (stable YAML key order)."""
     return {"apiVersion": api_version, "kind": kind, "metadata": metadata, **body}
+
+
+def annotations_size(annotations: dict) -> int:
+    """Bytes Kubernetes counts against its annotation limit: every key and value, UTF-8 encoded."""
+    return sum(len(str(key).encode("utf-8")) + len(str(value).encode("utf-8")) for key, value in annotations.items())

@@ -19,6 +19,7 @@ _DASH_RUNS = re.compile(r"-{2,}")
 _LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _QUALIFIED_NAME_RE = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _DNS_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def short_hash(*parts: str, length: int = _HASH_LEN) -> str:
@@ -101,6 +102,11 @@ def namespace_name(domain: str, project: str, project_id: str = "") -> str:
     return dns_label(f"{domain}-{project}", identity=f"{domain}/{project}/{project_id}")
 
 
+def is_dns_label(value) -> bool:
+    """An RFC 1123 label as Kubernetes requires for a Namespace name: no "/", "." or "..", at most 63."""
+    return isinstance(value, str) and len(value) <= DNS_LABEL_MAX and bool(_DNS_LABEL_RE.match(value))
+
+
 def is_label_value(value: str) -> bool:
     return isinstance(value, str) and len(value) <= LABEL_VALUE_MAX and bool(_LABEL_VALUE_RE.match(value))
 
@@ -109,7 +115,7 @@ def is_qualified_key(key: str) -> bool:
     """A label/annotation key: optional DNS-subdomain prefix "/" name (<= 63)."""
     if not isinstance(key, str) or not key:
         return False
-    prefix, dummy, name = key.rpartition("/")
+    prefix, _slash, name = key.rpartition("/")
     if prefix and (len(prefix) > DNS_SUBDOMAIN_MAX or not _DNS_SUBDOMAIN_RE.match(prefix)):
         return False
     return len(name) <= 63 and bool(_QUALIFIED_NAME_RE.match(name))

@@ -121,4 +121,7 @@ def server_networking(server: dict, ports: list[dict], *, networks_by_id: dict, 
     if not ports and server.get("addresses"):
         collector.warn("addresses", "server has addresses but none of its Neutron ports is in the snapshot; the VM "
                        "gets no network interface (re-export with ports to migrate its networking)")
+    elif not ports:
+        collector.warn("addresses", "server has no Neutron port and no address in the snapshot; the VM gets no network "
+                       "interface (if it had one on OpenStack, re-export with ports)")
     return ServerNetworking(interfaces, networks, primary, rows)

@@ -13,6 +13,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import type_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import is_dns_label
+
 DEFAULT_ROLE_MAP = {
     "admin": "admin",
     "member": "edit",
@@ -66,7 +69,7 @@ class TranslationOptions:
         for name in ("storage_map", "network_map", "role_map", "node_selector_map", "disk_sources"):
             value = getattr(self, name)
             if not isinstance(value, Mapping):
-                raise OptionsError(f"option {name} must be a mapping, got {type(value).__name__}")
+                raise OptionsError(f"option {name} must be a mapping, got {type_name(value)}")
         if self.lb_ip_annotation_style not in LB_IP_ANNOTATION_STYLES:
             raise OptionsError(f"option lb_ip_annotation_style must be one of {sorted(LB_IP_ANNOTATION_STYLES)}, "
                                f"got {self.lb_ip_annotation_style!r}")
@@ -80,6 +83,10 @@ class TranslationOptions:
             raise OptionsError("option quota_vm_overhead_memory_mib must be a non-negative integer")
         if not isinstance(self.allow_unread_security_groups, bool):
             raise OptionsError("option allow_unread_security_groups must be true or false")
+        if self.namespace is not None and not is_dns_label(self.namespace):
+            # The namespace is also the tenant's directory name in render mode: "/x" or "../x" would leave it.
+            raise OptionsError(f"option namespace must be an RFC 1123 label (lowercase letters, digits and '-', "
+                               f"starting and ending with a letter or digit, at most 63 characters), got {self.namespace!r}")
         for role, cluster_role in self.role_map.items():
             if cluster_role in FORBIDDEN_CLUSTER_ROLES:
                 raise OptionsError(f"option role_map maps {role!r} to {cluster_role!r}, which grants every verb on every "
@@ -90,7 +97,7 @@ class TranslationOptions:
                                    "{'http': {'url': ...}}")
 
     @classmethod
-    def from_dict(cls, raw: Mapping | None) -> "TranslationOptions":
+    def from_dict(cls, raw: Mapping | None) -> TranslationOptions:
         """Build from user input (Ansible vars); unknown keys are an error, not silently ignored."""
         raw = dict(raw or {})
         known = {f.name for f in dataclasses.fields(cls)}

@@ -19,6 +19,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta impo
     SOURCE_ID_ANNOTATION,
     SOURCE_TYPE_ANNOTATION,
 )
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import dns_label
 
 
 def identity(obj: Mapping) -> tuple[str, str, str, str]:
@@ -74,3 +75,23 @@ def misplaced_objects(objects: Iterable[Mapping], namespace: str, kinds: Iterabl
             if name not in names:
                 names.append(name)
     return names
+
+
+def namespace_conflict(namespace: str, project_id: str, holders: Iterable[str], *, made_by_us: bool = True) -> str | None:
+    """Why project_id may not use namespace, or None: the one rule render (directory) and apply (cluster) share.
+
+    A tenant's namespace is its cleaned domain and project name, or the namespace option; it never moves
+    elsewhere on its own. When it already holds another project (holders: the project ids or project-id
+    labels found there), or was not made by us, the run stops and names the holder, so two runs of the same
+    tenant always pick the same namespace and two tenants are never merged into one.
+    """
+    mine = dns_label(str(project_id))
+    others = sorted({str(holder) for holder in holders if holder and dns_label(str(holder)) != mine})
+    if others:
+        reason = f"belongs to project {', '.join(others)}"
+    elif not made_by_us:
+        reason = "was not created by ostokubevirt"
+    else:
+        return None
+    return (f"namespace {namespace} already exists and {reason}, so it is not project {project_id}'s; choose another "
+            "name for this project with the translation option namespace")

@@ -9,19 +9,22 @@ translate_snapshot() is the snapshot file -> translation step that apply mode (t
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import os
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils._yaml import load_data
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.manifest_writer import PLAN_FILE, render_texts, sync_tree
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import with_hash_suffix
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.manifest_writer import (
+    PLAN_FILE,
+    TreeScan,
+    WriteRefused,
+    render_texts,
+    scan_tree,
+    sync_tree,
+)
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import OptionsError, TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.ownership import namespace_conflict
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.plan import blocked_servers, summary_lines
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SnapshotError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
-
 
 # The arguments of every module that translates a tenant (documented by the _tenant_source doc fragment).
 TENANT_SOURCE_ARGS = {
@@ -40,15 +43,12 @@ def _translate(raw, snapshot_path: str, tenant: str | None, options: Translation
         return translate_tenant(raw, tenant=tenant, options=options)
     except SnapshotError as exc:
         raise RenderError(f"{snapshot_path}: {exc}") from exc
-
-
-def _rendered_project_id(tenant_dir: str) -> str | None:
-    """The project an earlier render wrote to tenant_dir, if any (unreadable plans are overwritten)."""
-    try:
-        with open(os.path.join(tenant_dir, PLAN_FILE), encoding="utf-8") as handle:
-            return str(json.load(handle)["tenant"]["project_id"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, RecursionError) as exc:
+        # Servers contain their own bad data (they are blocked); this is tenant-level data of a shape the
+        # OpenStack API never returns. Python's text would name no field the user knows.
+        raise RenderError(f"{snapshot_path}: a tenant-level list (security groups, ports, floating IPs, networks, "
+                          "subnets, volumes, role assignments or quotas) holds a value of a type the OpenStack API "
+                          "never returns; compare the snapshot with docs/snapshot-format.md") from exc
 
 
 def load_snapshot(path: str):
@@ -76,34 +76,34 @@ def translate_snapshot(snapshot_path: str, *, tenant: str | None, raw_options: d
     return _translate(load_snapshot(snapshot_path), snapshot_path, tenant, options)
 
 
+def _previous_owners(scan: TreeScan) -> list[str]:
+    """The projects an earlier render left in the directory: its plan, and the project-id labels of its manifests."""
+    tenant = (scan.previous_plan or {}).get("tenant")
+    recorded = [str(tenant.get("project_id"))] if isinstance(tenant, dict) and tenant.get("project_id") else []
+    return recorded + sorted(scan.project_labels)
+
+
 def render_tenant(snapshot_path: str, *, tenant: str | None, output_dir: str, raw_options: dict | None,
                   prune: bool = True, check_mode: bool = False) -> dict:
+    if not output_dir or not str(output_dir).strip():
+        # os.path.join("", ns) is relative: the tree would land wherever the run happens to start.
+        raise RenderError("output_dir is empty; give the directory the tenant's files go to")
     options = parse_options(raw_options)
-    raw = load_snapshot(snapshot_path)
-    translation = _translate(raw, snapshot_path, tenant, options)
+    translation = _translate(load_snapshot(snapshot_path), snapshot_path, tenant, options)
     tenant_dir = os.path.join(output_dir, translation.namespace)
-    owner = _rendered_project_id(tenant_dir)
-    project = translation.plan["tenant"]
-    if owner and owner != project["project_id"]:
-        # Two tenants whose names clean to the same label ("a-b"/"c" and "a"/"b-c"): the first one
-        # rendered keeps the plain name, this one gets a stable hash of its identity.
-        if options.namespace:
-            raise RenderError(f"namespace {options.namespace!r} (option namespace) already holds project {owner} in "
-                              f"{tenant_dir}; choose another namespace for project {project['project_id']}")
-        taken = translation.namespace
-        suffixed = with_hash_suffix(taken, f"{project['domain']}/{project['project']}/{project['project_id']}")
-        translation = _translate(raw, snapshot_path, tenant, dataclasses.replace(options, namespace=suffixed))
-        translation.plan["tenant_findings"].append(Finding(
-            severity=WARNING, subject_kind="project", subject=f"{project['project']} ({project['project_id']})",
-            field="name", message=f"namespace {taken!r} already belongs to project {owner}; this project uses "
-                                  f"{suffixed!r} (set option namespace to choose another name)").as_dict())
-        translation.plan["summary"]["warnings"] += 1
-        tenant_dir = os.path.join(output_dir, translation.namespace)
     texts = render_texts(translation)
     try:
-        files = sync_tree(tenant_dir, texts, prune=prune, check_mode=check_mode)
+        scan = scan_tree(tenant_dir, texts)
+        conflict = namespace_conflict(translation.namespace, str(translation.plan["tenant"]["project_id"]),
+                                      _previous_owners(scan))
+        if conflict:
+            raise RenderError(f"{conflict} (its files are in {tenant_dir})")
+        files = sync_tree(tenant_dir, texts, prune=prune, check_mode=check_mode, scan=scan)
+    except WriteRefused as exc:
+        raise RenderError(f"refusing to write the tenant's files: {exc}") from exc
     except OSError as exc:
-        raise RenderError(f"cannot write to {tenant_dir}: {exc}") from exc
+        raise RenderError(f"cannot write to {tenant_dir}: {exc.strerror or exc}"
+                          f"{f' ({exc.filename})' if exc.filename else ''}") from exc
     plan = translation.plan
     return {
         "namespace": translation.namespace,

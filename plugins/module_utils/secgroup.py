@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import Finding, FindingCollector, describe
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import Finding, FindingCollector, describe, type_name
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import (
     MANAGED_BY_LABEL,
     MANAGED_BY_VALUE,
@@ -163,7 +163,7 @@ def _parse_protocol(raw, family: int, rule_field: str, collector: FindingCollect
 def parse_rule(rule: dict, collector: FindingCollector, *, known_group_ids: frozenset | set = frozenset()) -> ParsedRule | None:
     """Validate one Neutron rule; on any problem record a finding naming the field and return None."""
     if not isinstance(rule, dict):
-        collector.warn("security_group_rules", f"rule is not an object ({type(rule).__name__}); skipped")
+        collector.warn("security_group_rules", f"rule is not an object ({type_name(rule)}); skipped")
         return None
     rule_id = str(rule.get("id") or "<no id>")
     field = f"security_group_rules[{rule_id}]"
@@ -423,7 +423,7 @@ def _group_policies(sg: dict, name: str, namespace: str, local_ids: set, collect
     if raw_rules is None:
         raw_rules = []
     if not isinstance(raw_rules, list):
-        collector.warn("security_group_rules", f"expected a list, got {type(raw_rules).__name__}; the group allows nothing")
+        collector.warn("security_group_rules", f"expected a list, got {type_name(raw_rules)}; the group allows nothing")
         raw_rules = []
     parsed = [r for r in (parse_rule(raw, collector, known_group_ids=local_ids) for raw in raw_rules) if r is not None]
     for rule in parsed:
@@ -476,7 +476,7 @@ def secgroups_to_policies(security_groups: list[dict], *, namespace: str, option
     findings: list[Finding] = []
     if not isinstance(security_groups, list):
         collector = FindingCollector(SUBJECT_KIND, "<security group list>")
-        collector.block("security_groups", f"expected a list of security groups, got {type(security_groups).__name__}")
+        collector.block("security_groups", f"expected a list of security groups, got {type_name(security_groups)}")
         return [deny_all_policy(namespace)], collector.findings
 
     valid: list[dict] = []
@@ -484,7 +484,7 @@ def secgroups_to_policies(security_groups: list[dict], *, namespace: str, option
     for index, sg in enumerate(security_groups):
         collector = FindingCollector(SUBJECT_KIND, describe(sg, SUBJECT_KIND) if isinstance(sg, dict) else f"#{index}")
         if not isinstance(sg, dict):
-            collector.block("", f"security group entry #{index} is not an object ({type(sg).__name__}); skipped")
+            collector.block("", f"security group entry #{index} is not an object ({type_name(sg)}); skipped")
         elif not sg.get("id") or not isinstance(sg.get("id"), str):
             collector.block("id", "security group has no id; it cannot be referenced by ports and is skipped")
         elif sg["id"] in seen:

@@ -16,15 +16,29 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils import disks 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import guest as _guest
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.domain import build_domain
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import (
-    BLOCKER, WARNING, Finding, FindingCollector, TranslationError, describe,
+    BLOCKER,
+    WARNING,
+    Finding,
+    FindingCollector,
+    TranslationError,
+    describe,
 )
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import SERVER_ID_LABEL, k8s_object, object_meta
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import (
+    SERVER_ID_LABEL,
+    SOURCE_NAME_ANNOTATION,
+    k8s_object,
+    object_meta,
+)
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.network import server_networking
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.secgroup import port_isolation_labels
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import TenantSnapshot
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot_checks import annotations_over_limit, fill_flavor_disk
 
 READY, WARN, BLOCKED = "ready", "warning", "blocked"
+# The server field each free-form annotation is copied from, for findings that name the field.
+_ANNOTATION_SOURCES = {_guest.METADATA_ANNOTATION: "metadata", _guest.TAGS_ANNOTATION: "tags",
+                       SOURCE_NAME_ANNOTATION: "name"}
 ROOT_DEVICES = ("/dev/vda", "/dev/sda", "/dev/xvda", "/dev/hda")
 
 
@@ -109,17 +123,22 @@ def translate_server(server: dict, *, vm_name: str, namespace: str, snapshot: Te
     """dv_names: DataVolume name per disk key ("<server id>:root" or a volume id), allocated tenant-wide."""
     server_id = str(server.get("id"))
     collector = FindingCollector("server", describe(server, "server"))
+    collector.findings.extend(snapshot.server_findings.get(server_id, []))
     plan: dict = {"id": server_id, "name": server.get("name"), "vm_name": vm_name,
                   "source_status": server.get("status")}
+    objects: list[dict] = []
     try:
-        objects = _build(server, vm_name=vm_name, namespace=namespace, snapshot=snapshot, dv_names=dv_names,
-                         options=options, collector=collector, plan=plan)
+        # A server whose own fields already block it is not translated further: more findings would only repeat it.
+        if not collector.blocked:
+            objects = _build(server, vm_name=vm_name, namespace=namespace, snapshot=snapshot, dv_names=dv_names,
+                             options=options, collector=collector, plan=plan)
     except TranslationError as exc:
         collector.findings.append(exc.finding)
-        objects = []
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        # Malformed input we did not anticipate must still only block this server.
-        collector.block("server", f"unexpected data ({type(exc).__name__}: {exc}); fix this field in the snapshot")
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError):
+        # Malformed input we did not anticipate must still only block this server. The exception text names
+        # Python internals, not a field the user knows, so it stays out of the plan.
+        collector.block("server", "a field of this server (or of its flavor, image, volumes or ports) has a value of a "
+                                  "type the OpenStack API never returns; compare them with the API reference")
         objects = []
     findings = collector.findings
     if any(f.severity == BLOCKER for f in findings):
@@ -140,7 +159,7 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
     flavor = _flavor(server, snapshot, collector)
     attached = _attached_volumes(server, snapshot, collector)
     boot_from_volume = not server.get("image")
-    root_volume, root_device = _root_volume(server, attached, collector) if boot_from_volume else (None, "")
+    root_volume, _root_device = _root_volume(server, attached, collector) if boot_from_volume else (None, "")
     image_props = _image_props(server, snapshot, root_volume, collector)
     spec = build_domain(flavor, image_props, subject=collector, options=options)
     for finding in spec.findings:
@@ -162,6 +181,7 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
         vm_volumes.append({"name": volume_name, "dataVolume": {"name": dv_name}})
 
     if root_volume is None:
+        fill_flavor_disk(flavor, snapshot.flavors_by_name, collector)
         size = _disks.root_disk_size_gib(flavor, image_props, collector)
         dv_name = dv_names[f"{server_id}:root"]
         storage_class = _disks.storage_class_for(None, options)
@@ -244,6 +264,11 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
         "template": {"metadata": {"labels": template_labels}, "spec": template_spec},
     })
     objects.append(vm)
+    for obj in objects:
+        oversized = annotations_over_limit(obj)
+        if oversized:
+            largest, reason = oversized
+            raise collector.fail(_ANNOTATION_SOURCES.get(largest, largest), reason)
 
     vcpus = int(flavor.get("vcpus") or 0)
     ram = int(flavor.get("ram") or 0)

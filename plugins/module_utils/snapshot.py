@@ -13,7 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding, type_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot_checks import (
+    SnapshotShapeError,
+    check_server_ids,
+    clean_server,
+    name_index,
+)
 
 SNAPSHOT_FORMAT = "ostokubevirt.io/tenant-snapshot/v1"
 RESOURCE_LISTS = (
@@ -35,7 +41,7 @@ class TenantSnapshot:
 
     def __init__(self, raw: Mapping) -> None:
         if not isinstance(raw, Mapping):
-            raise SnapshotError(f"snapshot must be a mapping at the top level, got {type(raw).__name__}")
+            raise SnapshotError(f"snapshot must be a mapping at the top level, got {type_name(raw)}")
         fmt = raw.get("format")
         if fmt != SNAPSHOT_FORMAT:
             raise SnapshotError(f"snapshot field 'format' must be {SNAPSHOT_FORMAT!r}, got {fmt!r}")
@@ -50,22 +56,33 @@ class TenantSnapshot:
         self.raw = raw
         self.project: dict = dict(project)
         self.domain: dict = dict(domain)
-        self.source: dict = dict(raw.get("source") or {})
         self.findings: list[Finding] = []
+        source = raw.get("source") or {}
+        self.source: dict = dict(source) if isinstance(source, Mapping) else {}
+        if not isinstance(source, Mapping):
+            self._drop("source", "source", f"expected a mapping, got {type_name(source)}; source ignored")
         self.lists: dict[str, list[dict]] = {name: self._list(name) for name in RESOURCE_LISTS}
+        try:
+            check_server_ids(self.lists["servers"])
+        except SnapshotShapeError as exc:
+            raise SnapshotError(str(exc)) from exc
+        cleaned = [clean_server(server) for server in self.lists["servers"]]
+        self.lists["servers"] = [server for server, _findings in cleaned]
+        # Findings about a server's own fields, reported with the server's other findings.
+        self.server_findings: dict[str, list[Finding]] = {str(server["id"]): found for server, found in cleaned}
         quotas = raw.get("quotas") or {}
         self.quotas: dict = dict(quotas) if isinstance(quotas, Mapping) else {}
         if not isinstance(quotas, Mapping):
-            self._drop("quotas", "quotas", f"expected a mapping, got {type(quotas).__name__}; quotas ignored")
+            self._drop("quotas", "quotas", f"expected a mapping, got {type_name(quotas)}; quotas ignored")
 
         self.flavors_by_id = _by_id(self.lists["flavors"])
-        self.flavors_by_name = {f["name"]: f for f in self.lists["flavors"] if f.get("name")}
+        self.flavors_by_name = name_index(self.lists["flavors"], "flavors", self.findings)
         self.images_by_id = _by_id(self.lists["images"])
         self.volumes_by_id = _by_id(self.lists["volumes"])
         self.networks_by_id = _by_id(self.lists["networks"])
         self.subnets_by_id = _by_id(self.lists["subnets"])
         self.security_groups_by_id = _by_id(self.lists["security_groups"])
-        self.keypairs_by_name = {k["name"]: k for k in self.lists["keypairs"] if k.get("name")}
+        self.keypairs_by_name = name_index(self.lists["keypairs"], "keypairs", self.findings)
         self.users_by_id = _by_id(self.lists["users"])
         self.groups_by_id = _by_id(self.lists["groups"])
         self.ports_by_id = _by_id(self.lists["ports"])
@@ -94,14 +111,14 @@ class TenantSnapshot:
         if value is None:
             return []
         if not isinstance(value, list):
-            self._drop(name, name, f"expected a list, got {type(value).__name__}; {name} ignored")
+            self._drop(name, name, f"expected a list, got {type_name(value)}; {name} ignored")
             return []
         kept = []
         for index, item in enumerate(value):
             if isinstance(item, Mapping):
                 kept.append(item)
             else:
-                self._drop(name, f"{name}[{index}]", f"expected an object, got {type(item).__name__}; entry ignored")
+                self._drop(name, f"{name}[{index}]", f"expected an object, got {type_name(item)}; entry ignored")
         return kept
 
     def matches_tenant(self, tenant: str) -> bool:

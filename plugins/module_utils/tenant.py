@@ -20,7 +20,11 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.floating_ip i
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.guest import keypair_secret
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.identity import role_assignments_to_rolebindings
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import (
-    PROJECT_ID_LABEL, SERVER_ID_LABEL, SOURCE_ID_ANNOTATION, k8s_object, object_meta,
+    PROJECT_ID_LABEL,
+    SERVER_ID_LABEL,
+    SOURCE_ID_ANNOTATION,
+    k8s_object,
+    object_meta,
 )
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import NameAllocator, dns_label, namespace_name
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.not_read import not_read_findings
@@ -28,7 +32,8 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options impor
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.quota import quotas_to_resourcequota
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.secgroup import secgroups_to_policies
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.server import BLOCKED, ServerResult, translate_server
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import TenantSnapshot
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SnapshotError, TenantSnapshot
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot_checks import annotations_over_limit
 
 MANIFESTS_DIR = "manifests"
 SECRETS_DIR = "secrets"
@@ -190,6 +195,11 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
             files.append((f"{SECRETS_DIR}/{result.vm_name}.yaml", secrets))
         files.append((f"{MANIFESTS_DIR}/40-vms/{result.vm_name}.yaml", others))
 
+    for _path, objs in files:
+        for obj in objs:
+            oversized = annotations_over_limit(obj)
+            if oversized:
+                raise SnapshotError(oversized[1])
     plan = _plan.build_plan(snapshot=snapshot, namespace=namespace, results=list(results.values()),
                             tenant_findings=tenant_findings, files=files)
     return TenantTranslation(namespace=namespace, plan=plan, files=files)

@@ -29,10 +29,17 @@ options:
     description:
       - Base directory. The tenant's files go to C(<output_dir>/<namespace>/); C(manifests/) and C(secrets/) below
         that directory are owned by this module.
+      - Must not be empty. The tenant's directory is built beside the old one (a hidden C(.<namespace>.ostokubevirt-stage-*)
+        directory in O(output_dir)) and swapped in, so a failed run leaves the previous files complete.
+      - Files this module did not write (no record in C(plan.json), no C(app.kubernetes.io/managed-by=ostokubevirt)
+        label) are kept and listed in C(kept) of RV(files). Symbolic links and special files where the module writes are
+        refused, naming them.
     type: path
     required: true
   prune:
-    description: Remove files under C(manifests/) and C(secrets/) that this run no longer produces.
+    description:
+      - Remove files under C(manifests/) and C(secrets/) that an earlier run wrote and this run no longer produces.
+      - Files this module did not write are never removed.
     type: bool
     default: true
 """
@@ -82,7 +89,10 @@ blocked:
   type: list
   elements: dict
 files:
-  description: Relative paths created, updated, removed and unchanged by this run.
+  description:
+    - Relative paths C(created), C(updated), C(removed) and C(unchanged) by this run, C(repaired) (secrets whose
+      permissions were wider than 0700/0600) and C(kept) (files in the tenant directory this module did not write, and
+      with O(prune=false) files it no longer produces).
   returned: success
   type: dict
 """
@@ -113,7 +123,7 @@ def main() -> None:
     except RenderError as exc:
         module.fail_json(msg=str(exc))
     files = outcome["files"]
-    changed = bool(files["created"] or files["updated"] or files["removed"])
+    changed = bool(files["created"] or files["updated"] or files["removed"] or files["repaired"])
     result = {"changed": changed, **outcome}
     if module._diff:
         result["diff"] = {

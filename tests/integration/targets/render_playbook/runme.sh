@@ -42,6 +42,17 @@ if ansible-playbook ostokubevirt.migrate.migrate_tenant -e tenant=web-shop \
 fi
 grep -q "legacy-01" "$work/strict.log" || { echo "the failure does not name the blocked server" >&2; exit 1; }
 
+# An empty output directory is refused, naming the variable, and nothing lands where the run started.
+mkdir "$work/cwd"
+if (cd "$work/cwd" && ansible-playbook ostokubevirt.migrate.migrate_tenant -e tenant=web-shop \
+    -e "migration_snapshot=$collection/examples/snapshots/demo.yaml" -e migration_mode=render \
+    -e migration_output_dir= >"$work/empty.log" 2>&1); then
+    echo "an empty migration_output_dir was accepted" >&2
+    exit 1
+fi
+grep -q "migration_output_dir) is empty" "$work/empty.log" || { cat "$work/empty.log"; exit 1; }
+[ -z "$(ls -A "$work/cwd")" ] || { echo "an empty migration_output_dir wrote into the current directory" >&2; exit 1; }
+
 python "$(dirname "$0")/find_secrets.py" "$collection/examples/snapshots/demo.yaml" "$log" "$plan" "$work/out/acme-web-shop/manifests"
 # The same check must see the secrets where they belong, or it proves nothing.
 if python "$(dirname "$0")/find_secrets.py" "$collection/examples/snapshots/demo.yaml" "$work/out/acme-web-shop/secrets" >/dev/null; then

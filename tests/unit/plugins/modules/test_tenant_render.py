@@ -65,3 +65,31 @@ def test_json_snapshot_accepted(tmp_path, capsys):
     snap.write_text(json.dumps(data))
     result = run_module(capsys, snapshot=str(snap), output_dir=str(tmp_path / "o"))
     assert result["summary"]["servers"] == len(data["servers"])
+
+
+def test_an_empty_output_dir_fails_cleanly(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run_module(capsys, snapshot=DEMO, tenant="web-shop", output_dir="")
+    assert result["failed"] is True and "output_dir is empty" in result["msg"]
+    assert os.listdir(tmp_path) == []
+
+
+def test_repaired_secret_modes_report_changed(tmp_path, capsys):
+    out = str(tmp_path / "out")
+    first = run_module(capsys, snapshot=DEMO, tenant="web-shop", output_dir=out)
+    secrets = os.path.join(first["tenant_dir"], "secrets")
+    os.chmod(secrets, 0o755)
+    repaired = run_module(capsys, snapshot=DEMO, tenant="web-shop", output_dir=out)
+    assert repaired["changed"] is True and repaired["files"]["repaired"] == ["secrets/"]
+    assert os.stat(secrets).st_mode & 0o777 == 0o700
+
+
+def test_a_symlinked_tenant_directory_fails_naming_the_link(tmp_path, capsys):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (tmp_path / "out").mkdir()
+    os.symlink(outside, tmp_path / "out" / "acme-web-shop")
+    result = run_module(capsys, snapshot=DEMO, tenant="web-shop", output_dir=str(tmp_path / "out"))
+    assert result["failed"] is True
+    assert f"{tmp_path / 'out' / 'acme-web-shop'} is a symbolic link" in result["msg"]
+    assert os.listdir(outside) == []
