@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.migratability import EVICTION_CHOICES
+
 DEFAULT_ROLE_MAP = {
     "admin": "admin",
     "member": "edit",
@@ -59,6 +61,11 @@ class TranslationOptions:
     disk_sources: Mapping = dataclasses.field(default_factory=dict)
     # Per-VM allowance for virt-launcher memory overhead added to the memory quota.
     quota_vm_overhead_memory_mib: int = 256
+    # spec.template.spec.evictionStrategy: "auto" (LiveMigrate, or LiveMigrateIfPossible where the VM cannot
+    # migrate), "cluster" (left to the KubeVirt CR's default) or one of KubeVirt's values.
+    eviction_strategy: str = "auto"
+    # The cluster exposes a TSC frequency (nodes labelled by virt-handler), so Hyper-V re-enlightenment migrates.
+    cluster_tsc_frequency: bool = False
 
     def __post_init__(self) -> None:
         for name in ("storage_map", "network_map", "role_map", "node_selector_map", "disk_sources"):
@@ -76,6 +83,11 @@ class TranslationOptions:
             raise OptionsError("option service_port_range_limit must be a positive integer")
         if not isinstance(self.quota_vm_overhead_memory_mib, int) or self.quota_vm_overhead_memory_mib < 0:
             raise OptionsError("option quota_vm_overhead_memory_mib must be a non-negative integer")
+        if self.eviction_strategy not in EVICTION_CHOICES:
+            raise OptionsError(f"option eviction_strategy must be one of {list(EVICTION_CHOICES)}, "
+                               f"got {self.eviction_strategy!r}")
+        if not isinstance(self.cluster_tsc_frequency, bool):
+            raise OptionsError("option cluster_tsc_frequency must be a boolean")
         for role, cluster_role in self.role_map.items():
             if cluster_role in FORBIDDEN_CLUSTER_ROLES:
                 raise OptionsError(f"option role_map maps {role!r} to {cluster_role!r}, which grants every verb on every "

@@ -18,6 +18,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.domain import
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import (
     BLOCKER, WARNING, Finding, FindingCollector, TranslationError, describe,
 )
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils import migratability as _migratability
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import SERVER_ID_LABEL, k8s_object, object_meta
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.network import server_networking
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
@@ -102,6 +103,24 @@ def _image_props(server: dict, snapshot: TenantSnapshot, root_volume: dict | Non
                              "properties (firmware, buses, OS type) and the root disk size cannot be known. Restore the "
                              "image or add its properties to the snapshot")
     return dict(image)
+
+
+def _live_migration(vm: dict, vm_volumes: list[dict], options: TranslationOptions, collector: FindingCollector) -> dict:
+    """Sets the VM's evictionStrategy from KubeVirt's LiveMigratable rules; returns the plan fields."""
+    claim_modes = {v["dataVolume"]["name"]: [options.disk_access_mode] for v in vm_volumes if "dataVolume" in v}
+    blockers = _migratability.live_migration_blockers(vm, claim_access_modes=claim_modes,
+                                                      cluster_tsc_frequency=options.cluster_tsc_frequency)
+    strategy = _migratability.eviction_strategy(options.eviction_strategy, blockers)
+    if strategy is not None:
+        vm["spec"]["template"]["spec"]["evictionStrategy"] = strategy
+    for blocker in blockers:
+        if blocker.reason == _migratability.NO_TSC_FREQUENCY:
+            collector.warn("image.os_type", f"Windows guests keep Hyper-V re-enlightenment, which KubeVirt "
+                                            f"{_migratability.KUBEVIRT_VERSION} migrates only when the cluster exposes a "
+                                            "TSC frequency; until then a drain "
+                           + ("shuts this VM down" if strategy == "LiveMigrateIfPossible" else "cannot migrate it")
+                           + " (set cluster_tsc_frequency: true once the nodes carry a TSC frequency label)")
+    return _migratability.plan_entry(blockers, strategy)
 
 
 def translate_server(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapshot,
@@ -244,6 +263,7 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
         "template": {"metadata": {"labels": template_labels}, "spec": template_spec},
     })
     objects.append(vm)
+    plan.update(_live_migration(vm, vm_volumes, options, collector))
 
     vcpus = int(flavor.get("vcpus") or 0)
     ram = int(flavor.get("ram") or 0)
