@@ -93,8 +93,9 @@ def server_networking(server: dict, ports: list[dict], *, networks_by_id: dict, 
             vnic_type = port.get("binding:vnic_type") or "normal"
             if vnic_type in ("direct", "direct-physical", "macvtap"):
                 interface = {"name": name, "sriov": {}}
-                collector.warn(f"{field}.binding:vnic_type", f"SR-IOV port ({vnic_type}) becomes an sriov interface, "
-                               "which needs an SR-IOV network and prevents live migration")
+                collector.warn(f"{field}.binding:vnic_type", f"SR-IOV port ({vnic_type}) becomes an sriov interface on an "
+                               "SR-IOV network; it live-migrates (KubeVirt v1.9.0), but the VF is unplugged and plugged "
+                               "back, so this NIC drops during a migration and the target node needs a free VF")
             else:
                 interface = {"name": name, "bridge": {}}
             networks.append({"name": name, "multus": {"networkName": multus}})

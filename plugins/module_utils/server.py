@@ -22,6 +22,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils import migrat
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import SERVER_ID_LABEL, k8s_object, object_meta
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.network import server_networking
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.prerequisites import vm_prerequisites
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.secgroup import port_isolation_labels
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import TenantSnapshot
 
@@ -264,6 +265,7 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
     })
     objects.append(vm)
     plan.update(_live_migration(vm, vm_volumes, options, collector))
+    plan["prerequisites"] = vm_prerequisites(vm)
 
     vcpus = int(flavor.get("vcpus") or 0)
     ram = int(flavor.get("ram") or 0)

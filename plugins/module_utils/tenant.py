@@ -196,5 +196,6 @@ def _warn_unmapped_volume_types(snapshot: TenantSnapshot, options: TranslationOp
     for volume_type in types:
         if storage_class_for(volume_type, options) is None:
             findings.append(Finding(WARNING, "volume_type", volume_type, "storage_map",
-                                    f"volume type {volume_type!r} has no storage_map entry and no 'default'; its "
-                                    "DataVolumes use the cluster's default StorageClass"))
+                                    f"volume type {volume_type!r} has no storage_map entry and no 'default'; CDI "
+                                    "gives its DataVolumes the StorageClass annotated "
+                                    "storageclass.kubevirt.io/is-default-virt-class=true, else the cluster default"))
