@@ -11,6 +11,7 @@ blocked server yields no objects and never affects the other servers of the tena
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import disks as _disks
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import guest as _guest
@@ -104,6 +105,19 @@ def _image_props(server: dict, snapshot: TenantSnapshot, root_volume: dict | Non
                              "properties (firmware, buses, OS type) and the root disk size cannot be known. Restore the "
                              "image or add its properties to the snapshot")
     return dict(image)
+
+
+def _warn_renamed_devices(server: dict, attached: list[tuple[dict, str]], bus: str, collector: FindingCollector) -> None:
+    metadata = server.get("metadata")
+    texts = {"user data": _guest.readable_user_data(server),
+             "metadata": json.dumps(metadata) if isinstance(metadata, dict) else ""}
+    devices = [(str(volume.get("id")), device) for volume, device in attached]
+    for volume_id, device, source in _disks.renamed_device_mentions(devices, bus, texts):
+        prefix = _disks.guest_device_prefix(bus)
+        collector.warn(f"volumes[{volume_id}].attachments.device",
+                       f"recorded device {device} is named in the server's {source}, but on the {bus} disk bus the "
+                       f"guest calls its disks /dev/{prefix}X: an fstab entry or script using {device} may find no "
+                       "disk and the guest may not boot; refer to the filesystem by UUID= or LABEL=")
 
 
 def _live_migration(vm: dict, vm_volumes: list[dict], options: TranslationOptions, collector: FindingCollector) -> dict:
@@ -213,10 +227,13 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
         vm_disks[:] = [vm_disks[i] for i in order]
         vm_volumes[:] = [vm_volumes[i] for i in order]
 
-    for scratch in _disks.scratch_disks(flavor, collector):
+    scratch_disks = _disks.scratch_disks(flavor, collector)
+    for scratch in scratch_disks:
         vm_disks.append({"name": scratch["name"], "disk": {"bus": spec.disk_bus}})
         vm_volumes.append({"name": scratch["name"], "emptyDisk": {"capacity": scratch["capacity"]}})
-        disk_rows.append({"volume_name": scratch["name"], "size_gib": scratch["size_gib"], "kind": scratch["kind"]})
+        disk_rows.append({"volume_name": scratch["name"], "size_gib": scratch["size_gib"], "kind": scratch["kind"],
+                          "copied_on_live_migration": True})
+    _warn_renamed_devices(server, attached, spec.disk_bus, collector)
 
     keypair = snapshot.keypairs_by_name.get(server.get("key_name") or "")
     ci_volume, secrets, access, datasource = _guest.cloud_init(server, vm_name=vm_name, namespace=namespace,
@@ -233,6 +250,11 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
         template_labels.update(port_isolation_labels(networking.primary_port))
 
     domain = dict(spec.domain)
+    scratch_gib = _disks.scratch_request_gib(scratch_disks)
+    if scratch_gib:
+        resources = {key: dict(value) for key, value in (domain.get("resources") or {}).items()}
+        resources.setdefault("requests", {})["ephemeral-storage"] = f"{scratch_gib}Gi"
+        domain["resources"] = resources
     domain["firmware"] = {**domain.get("firmware", {}), "uuid": server_id}
     devices = dict(domain.get("devices") or {})
     devices["disks"] = vm_disks
@@ -283,7 +305,12 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
         "fixed_ips": [ip for row in networking.plan_rows for ip in row["fixed_ips"]],
         "security_groups": sorted({str(sg.get("name")) for sg in server.get("security_groups") or [] if isinstance(sg, dict)}),
     })
+    if scratch_gib:
+        plan.setdefault("notes", []).append(
+            f"the emptyDisks ({scratch_gib} GiB, requested as ephemeral-storage) are copied to the target node on "
+            "every live migration, which makes each migration move that much more data")
     if any(row["fixed_ips"] for row in networking.plan_rows if row["target"].startswith("pod")):
-        plan["notes"] = ["the pod-network interface gets a cluster-assigned address (masquerade); the OpenStack fixed "
-                         "IP is not kept there: reach the VM through its Service/floating IP or its DNS name"]
+        plan.setdefault("notes", []).append(
+            "the pod-network interface gets a cluster-assigned address (masquerade); the OpenStack fixed IP is not "
+            "kept there: reach the VM through its Service/floating IP or its DNS name")
     return objects
