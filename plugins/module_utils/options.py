@@ -32,6 +32,8 @@ LB_IP_ANNOTATION_STYLES = {
 ACCESS_MODES = ("ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod")
 VOLUME_MODES = ("Block", "Filesystem")
 POD_NETWORK = "pod"
+ADDRESS_POD, ADDRESS_STATIC = "pod", "static"
+ADDRESS_MODES = (ADDRESS_POD, ADDRESS_STATIC)
 FORBIDDEN_CLUSTER_ROLES = ("cluster-admin",)
 
 
@@ -66,9 +68,13 @@ class TranslationOptions:
     eviction_strategy: str = "auto"
     # The cluster exposes a TSC frequency (nodes labelled by virt-handler), so Hyper-V re-enlightenment migrates.
     cluster_tsc_frequency: bool = False
+    # "pod": hostname + subdomain and Services give VMs stable DNS names; "static": keep the fixed IPs on a bridge.
+    address_mode: str = "pod"
+    # address_mode static: Neutron network (name or id) -> Linux bridge on the nodes carrying its segment.
+    static_bridge_map: Mapping = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("storage_map", "network_map", "role_map", "node_selector_map", "disk_sources"):
+        for name in ("storage_map", "network_map", "role_map", "node_selector_map", "disk_sources", "static_bridge_map"):
             value = getattr(self, name)
             if not isinstance(value, Mapping):
                 raise OptionsError(f"option {name} must be a mapping, got {type(value).__name__}")
@@ -86,6 +92,8 @@ class TranslationOptions:
         if self.eviction_strategy not in EVICTION_CHOICES:
             raise OptionsError(f"option eviction_strategy must be one of {list(EVICTION_CHOICES)}, "
                                f"got {self.eviction_strategy!r}")
+        if self.address_mode not in ADDRESS_MODES:
+            raise OptionsError(f"option address_mode must be one of {list(ADDRESS_MODES)}, got {self.address_mode!r}")
         if not isinstance(self.cluster_tsc_frequency, bool):
             raise OptionsError("option cluster_tsc_frequency must be a boolean")
         for role, cluster_role in self.role_map.items():

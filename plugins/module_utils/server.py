@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils import addressing as _addressing
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import disks as _disks
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import guest as _guest
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.domain import build_domain
@@ -243,7 +244,8 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
     objects.extend(secrets)
 
     networking = server_networking(server, snapshot.server_ports(server_id), networks_by_id=snapshot.networks_by_id,
-                                   namespace=namespace, nic_model=spec.nic_model, options=options, collector=collector)
+                                   namespace=namespace, nic_model=spec.nic_model, options=options, collector=collector,
+                                   vm_name=vm_name, subnets_by_id=snapshot.subnets_by_id)
     meta_labels, meta_annotations = _guest.metadata_labels_and_annotations(server)
     template_labels = {SERVER_ID_LABEL: server_id, "kubevirt.io/domain": vm_name}
     if networking.primary_port is not None:
@@ -265,6 +267,9 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
     template_spec: dict = {"hostname": _guest.hostname(server), "domain": domain, "volumes": vm_volumes}
     if networking.networks:
         template_spec["networks"] = networking.networks
+    if options.address_mode == _addressing.POD and networking.primary_port is not None:
+        template_spec["subdomain"] = _addressing.HOSTNAMES_SERVICE
+        template_labels[_addressing.SUBDOMAIN_LABEL] = _addressing.HOSTNAMES_SERVICE
     if access:
         template_spec["accessCredentials"] = [access]
     if spec.node_selector:
@@ -288,6 +293,9 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
     objects.append(vm)
     plan.update(_live_migration(vm, vm_volumes, options, collector))
     plan["prerequisites"] = vm_prerequisites(vm)
+    if networking.static_attachments:
+        plan["addresses"] = {"mode": "static", "network_attachments": networking.static_attachments}
+        plan["prerequisites"] += [_addressing.nad_prerequisite(a) for a in networking.static_attachments]
 
     vcpus = int(flavor.get("vcpus") or 0)
     ram = int(flavor.get("ram") or 0)
@@ -312,5 +320,5 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
     if any(row["fixed_ips"] for row in networking.plan_rows if row["target"].startswith("pod")):
         plan.setdefault("notes", []).append(
             "the pod-network interface gets a cluster-assigned address (masquerade); the OpenStack fixed IP is not "
-            "kept there: reach the VM through its Service/floating IP or its DNS name")
+            "kept there: reach the VM through its floating IP or the DNS names under 'addresses'")
     return objects

@@ -14,6 +14,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import plan as _plan
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.addressing import tenant_address_services
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.disks import storage_class_for
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding, describe
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.floating_ip import floating_ip_to_service
@@ -148,6 +149,11 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
         internal_cidrs=[subnet.get("cidr") for subnet in snapshot.lists["subnets"] if isinstance(subnet, dict)])
     tenant_findings.extend(sg_findings)
     services, fip_findings = _services(snapshot, results, namespace, options)
+    address_services, address_findings = tenant_address_services(
+        snapshot, [r for r in results.values() if r.status != BLOCKED], namespace=namespace,
+        service_port_range_limit=options.service_port_range_limit)
+    services = address_services + services
+    tenant_findings.extend(address_findings)
     tenant_findings.extend(fip_findings)
     bindings, rbac_findings = role_assignments_to_rolebindings(snapshot.lists["role_assignments"],
                                                                project_id=str(project["id"]), namespace=namespace,

@@ -115,7 +115,7 @@ def test_unattached_volume_and_unassociated_fip_are_reported(demo_snapshot):
 
 def test_floating_ips_select_only_their_vm(demo_snapshot):
     translation = translate_tenant(demo_snapshot, tenant="web-shop")
-    services = by_kind(translation, "Service")
+    services = [s for s in by_kind(translation, "Service") if s["spec"].get("type") == "LoadBalancer"]
     associated = [f for f in demo_snapshot["floating_ips"] if f.get("port_id")]
     assert len(services) == len(associated)
     for service in services:
