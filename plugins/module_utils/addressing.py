@@ -210,3 +210,37 @@ def static_attachment(port: dict, *, name: str, network_label: str, namespace: s
 def nad_prerequisite(attachment: dict) -> str:
     return (f"NetworkAttachmentDefinition {attachment['name']} with the CNI config in the plan's "
             "addresses.network_attachments (static IPAM carrying the port's fixed IPs)")
+
+
+# KubeVirt's masquerade network for the guest side (PodNetwork.vmIPv6NetworkCIDR default fd10:0:2::/120).
+MASQUERADE_GUEST_IPV6 = "fd10:0:2::2/120"
+MASQUERADE_GATEWAY_IPV6 = "fd10:0:2::1"
+
+
+def ipv6_addresses(fixed_ips: list[str]) -> list[str]:
+    found = []
+    for text in fixed_ips:
+        try:
+            if ipaddress.ip_address(str(text)).version == 6:
+                found.append(str(text))
+        except ValueError:
+            continue
+    return found
+
+
+def masquerade_ipv6_network_data(mac: str) -> str:
+    """cloud-init network config v2 for the pod interface: DHCPv4 plus the static masquerade IPv6 address.
+
+    It replaces cloud-init's fallback network configuration, so it names only the interface it configures.
+    """
+    return (
+        "version: 2\n"
+        "ethernets:\n"
+        "  pod:\n"
+        "    match:\n"
+        f"      macaddress: \"{mac}\"\n"
+        "    dhcp4: true\n"
+        f"    addresses: [\"{MASQUERADE_GUEST_IPV6}\"]\n"
+        "    routes:\n"
+        f"      - {{to: \"::/0\", via: \"{MASQUERADE_GATEWAY_IPV6}\"}}\n"
+    )

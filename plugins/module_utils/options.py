@@ -72,6 +72,8 @@ class TranslationOptions:
     address_mode: str = "pod"
     # address_mode static: Neutron network (name or id) -> Linux bridge on the nodes carrying its segment.
     static_bridge_map: Mapping = dataclasses.field(default_factory=dict)
+    # Give NoCloud guests cloud-init networkData for the masquerade IPv6 address (pod interface).
+    ipv6_network_data: bool = False
 
     def __post_init__(self) -> None:
         for name in ("storage_map", "network_map", "role_map", "node_selector_map", "disk_sources", "static_bridge_map"):
@@ -94,8 +96,9 @@ class TranslationOptions:
                                f"got {self.eviction_strategy!r}")
         if self.address_mode not in ADDRESS_MODES:
             raise OptionsError(f"option address_mode must be one of {list(ADDRESS_MODES)}, got {self.address_mode!r}")
-        if not isinstance(self.cluster_tsc_frequency, bool):
-            raise OptionsError("option cluster_tsc_frequency must be a boolean")
+        for name in ("cluster_tsc_frequency", "ipv6_network_data"):
+            if not isinstance(getattr(self, name), bool):
+                raise OptionsError(f"option {name} must be a boolean")
         for role, cluster_role in self.role_map.items():
             if cluster_role in FORBIDDEN_CLUSTER_ROLES:
                 raise OptionsError(f"option role_map maps {role!r} to {cluster_role!r}, which grants every verb on every "

@@ -10,6 +10,7 @@ blocked server yields no objects and never affects the other servers of the tena
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 
@@ -119,6 +120,35 @@ def _warn_renamed_devices(server: dict, attached: list[tuple[dict, str]], bus: s
                        f"recorded device {device} is named in the server's {source}, but on the {bus} disk bus the "
                        f"guest calls its disks /dev/{prefix}X: an fstab entry or script using {device} may find no "
                        "disk and the guest may not boot; refer to the filesystem by UUID= or LABEL=")
+
+
+def _pod_ipv6(networking, ci_volume: dict, secrets: list[dict], options: TranslationOptions,
+              collector: FindingCollector) -> None:
+    """Masquerade gives the guest IPv6 only at KubeVirt's fixed address, which the guest must configure itself."""
+    pod_row = next((row for row in networking.plan_rows if row["target"].startswith("pod")), None)
+    addresses = _addressing.ipv6_addresses(pod_row["fixed_ips"]) if pod_row else []
+    if not addresses:
+        return
+    field = f"ports[{pod_row['port_id']}].fixed_ips"
+    lost = ", ".join(addresses)
+    source = ci_volume.get("cloudInitNoCloud")
+    if not options.ipv6_network_data:
+        collector.warn(field, f"IPv6 address {lost} is not kept: on masquerade the guest reaches IPv6 only through "
+                              f"{_addressing.MASQUERADE_GUEST_IPV6}, which it must configure itself (set "
+                              "ipv6_network_data: true to give it cloud-init networkData); until then its IPv6 "
+                              "security-group rules have nothing to apply to")
+    elif source is None or not pod_row.get("mac"):
+        collector.warn(field, f"IPv6 address {lost} is not kept, and no networkData is emitted for a config drive "
+                              f"guest (cloudbase-init): configure {_addressing.MASQUERADE_GUEST_IPV6} via "
+                              f"{_addressing.MASQUERADE_GATEWAY_IPV6} in the guest")
+    else:
+        secret = next(s for s in secrets if s["metadata"]["name"] == source["secretRef"]["name"])
+        network_data = _addressing.masquerade_ipv6_network_data(pod_row["mac"])
+        secret["data"]["networkdata"] = base64.b64encode(network_data.encode()).decode()
+        source["networkDataSecretRef"] = {"name": secret["metadata"]["name"]}
+        collector.warn(field, f"IPv6 address {lost} becomes {_addressing.MASQUERADE_GUEST_IPV6} (masquerade) through "
+                              "cloud-init networkData, which replaces the guest's fallback network configuration; "
+                              "the IPv6 security-group rules apply again")
 
 
 def _live_migration(vm: dict, vm_volumes: list[dict], options: TranslationOptions, collector: FindingCollector) -> dict:
@@ -246,6 +276,7 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
     networking = server_networking(server, snapshot.server_ports(server_id), networks_by_id=snapshot.networks_by_id,
                                    namespace=namespace, nic_model=spec.nic_model, options=options, collector=collector,
                                    vm_name=vm_name, subnets_by_id=snapshot.subnets_by_id)
+    _pod_ipv6(networking, ci_volume, secrets, options, collector)
     meta_labels, meta_annotations = _guest.metadata_labels_and_annotations(server)
     template_labels = {SERVER_ID_LABEL: server_id, "kubevirt.io/domain": vm_name}
     if networking.primary_port is not None:
