@@ -34,6 +34,7 @@ VOLUME_MODES = ("Block", "Filesystem")
 POD_NETWORK = "pod"
 ADDRESS_POD, ADDRESS_STATIC = "pod", "static"
 ADDRESS_MODES = (ADDRESS_POD, ADDRESS_STATIC)
+INSTANCETYPE_SCOPES = ("cluster", "namespaced")
 FORBIDDEN_CLUSTER_ROLES = ("cluster-admin",)
 
 
@@ -74,6 +75,9 @@ class TranslationOptions:
     static_bridge_map: Mapping = dataclasses.field(default_factory=dict)
     # Give NoCloud guests cloud-init networkData for the masquerade IPv6 address (pod interface).
     ipv6_network_data: bool = False
+    # Flavors -> instancetypes and image properties -> preferences, referenced by the VMs.
+    instancetypes: bool = False
+    instancetype_scope: str = "cluster"
 
     def __post_init__(self) -> None:
         for name in ("storage_map", "network_map", "role_map", "node_selector_map", "disk_sources", "static_bridge_map"):
@@ -96,7 +100,10 @@ class TranslationOptions:
                                f"got {self.eviction_strategy!r}")
         if self.address_mode not in ADDRESS_MODES:
             raise OptionsError(f"option address_mode must be one of {list(ADDRESS_MODES)}, got {self.address_mode!r}")
-        for name in ("cluster_tsc_frequency", "ipv6_network_data"):
+        if self.instancetype_scope not in INSTANCETYPE_SCOPES:
+            raise OptionsError(f"option instancetype_scope must be one of {list(INSTANCETYPE_SCOPES)}, "
+                               f"got {self.instancetype_scope!r}")
+        for name in ("cluster_tsc_frequency", "ipv6_network_data", "instancetypes"):
             if not isinstance(getattr(self, name), bool):
                 raise OptionsError(f"option {name} must be a boolean")
         for role, cluster_role in self.role_map.items():

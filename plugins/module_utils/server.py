@@ -333,6 +333,9 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
     plan.update({
         "run_strategy": strategy,
         "flavor": annotations["ostokubevirt.io/flavor"],
+        "flavor_id": str(flavor.get("id") or ""),
+        "image": str(image_props.get("name") or image_props.get("image_name") or ""),
+        "image_id": str(image_props.get("id") or image_props.get("image_id") or ""),
         "vcpus": vcpus,
         "ram_mib": ram,
         "disk_gib": sum(int(row.get("size_gib") or 0) for row in disk_rows),

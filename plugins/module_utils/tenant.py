@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import plan as _plan
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.addressing import tenant_address_services
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.instancetypes import InstancetypeCatalog
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.disks import storage_class_for
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding, describe
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.floating_ip import floating_ip_to_service
@@ -32,6 +33,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot impo
 
 MANIFESTS_DIR = "manifests"
 SECRETS_DIR = "secrets"
+INSTANCETYPES_FILE = f"{MANIFESTS_DIR}/35-instancetypes.yaml"
 
 
 @dataclasses.dataclass
@@ -181,6 +183,9 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
                        if k in snapshot.keypairs_by_name]
     if keypair_secrets:
         files.append((f"{SECRETS_DIR}/keypairs.yaml", keypair_secrets))
+    catalog = _reference_instancetypes(migrated, namespace, options) if options.instancetypes else None
+    if catalog is not None and catalog.objects:
+        files.append((f"{INSTANCETYPES_FILE}", catalog.sorted_objects()))
     for objs in _group_by_source(policies).values():
         files.append((f"{MANIFESTS_DIR}/20-network-policies/{objs[0]['metadata']['name']}.yaml", objs))
     for service in services:
@@ -195,6 +200,20 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
     plan = _plan.build_plan(snapshot=snapshot, namespace=namespace, results=list(results.values()),
                             tenant_findings=tenant_findings, files=files)
     return TenantTranslation(namespace=namespace, plan=plan, files=files)
+
+
+def _reference_instancetypes(migrated: list[ServerResult], namespace: str,
+                             options: TranslationOptions) -> InstancetypeCatalog:
+    catalog = InstancetypeCatalog(options.instancetype_scope, namespace)
+    for result in sorted(migrated, key=lambda r: r.vm_name):
+        vm = next(o for o in result.objects if o["kind"] == "VirtualMachine")
+        plan = result.plan
+        reason = catalog.reference(vm, flavor_name=plan.get("flavor") or "", flavor_id=plan.get("flavor_id") or "",
+                                   image_name=plan.get("image") or "", image_id=plan.get("image_id") or "")
+        plan["instancetype"] = ({"inline": reason} if reason else
+                                {"instancetype": vm["spec"]["instancetype"]["name"],
+                                 "preference": vm["spec"]["preference"]["name"]})
+    return catalog
 
 
 def _warn_unmapped_volume_types(snapshot: TenantSnapshot, options: TranslationOptions, findings: list[Finding]) -> None:
