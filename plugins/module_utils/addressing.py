@@ -14,12 +14,14 @@ maps every old fixed IP to both names, which is what users grep their configs fo
 from __future__ import annotations
 
 import ipaddress
-
 from collections import Counter
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding, FindingCollector, describe
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import (
-    PROJECT_ID_LABEL, SERVER_ID_LABEL, k8s_object, object_meta,
+    PROJECT_ID_LABEL,
+    SERVER_ID_LABEL,
+    k8s_object,
+    object_meta,
 )
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import dns_label
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import ADDRESS_POD
@@ -72,41 +74,61 @@ def tenant_ports(groups: list[dict], tenant_cidrs: list, limit: int) -> tuple[se
             if rule is None or rule.direction != "ingress" or not _admits_tenant(rule.peer, networks):
                 continue
             if rule.protocol is None:
-                notes.append(f"security group {label} lets tenant peers use every protocol and port; a Service lists "
-                             "ports, so reach those through the hostname instead")
+                notes.append(
+                    f"security group {label} lets tenant peers use every protocol and port; a Service lists ports, so reach those through the hostname instead"
+                )
             elif rule.protocol in (PROTO_ICMP, PROTO_ICMPV6) or rule.protocol not in K8S_PROTOCOLS:
                 continue  # ping and the like reach the pod address the hostname resolves to
             else:
                 low, high = rule.ports if rule.ports is not None else (1, 65535)
                 if high - low + 1 > limit:
-                    notes.append(f"security group {label}: port range {low}-{high} exceeds service_port_range_limit="
-                                 f"{limit}; not listed in the Service (use the hostname)")
+                    notes.append(
+                        f"security group {label}: port range {low}-{high} exceeds service_port_range_limit="
+                        f"{limit}; not listed in the Service (use the hostname)"
+                    )
                     continue
                 wanted.update((rule.protocol, port) for port in range(low, high + 1))
     return wanted, sorted(set(notes))
 
 
 def hostnames_service(namespace: str, project_id: str) -> dict:
-    meta = object_meta(HOSTNAMES_SERVICE, namespace, source_type=HOSTNAMES_SOURCE_TYPE, source_id=project_id,
-                       source_name=HOSTNAMES_SERVICE, labels={PROJECT_ID_LABEL: dns_label(project_id)})
+    meta = object_meta(
+        HOSTNAMES_SERVICE,
+        namespace,
+        source_type=HOSTNAMES_SOURCE_TYPE,
+        source_id=project_id,
+        source_name=HOSTNAMES_SERVICE,
+        labels={PROJECT_ID_LABEL: dns_label(project_id)},
+    )
     # Headless: DNS publishes <hostname>.<subdomain> for every selected pod; no ports are needed for that.
-    return k8s_object("v1", "Service", meta, spec={"clusterIP": "None", "selector": {SUBDOMAIN_LABEL: HOSTNAMES_SERVICE},
-                                                   "publishNotReadyAddresses": True})
+    return k8s_object("v1", "Service", meta, spec={"clusterIP": "None", "selector": {SUBDOMAIN_LABEL: HOSTNAMES_SERVICE}, "publishNotReadyAddresses": True})
 
 
 def vm_service(vm_name: str, server_id: str, server_name: str, namespace: str, ports: set) -> dict:
-    meta = object_meta(vm_service_name(vm_name), namespace, source_type=VM_SERVICE_SOURCE_TYPE, source_id=server_id,
-                       source_name=server_name, labels={SERVER_ID_LABEL: server_id})
-    return k8s_object("v1", "Service", meta, spec={
-        "type": "ClusterIP",
-        "selector": {SERVER_ID_LABEL: server_id},
-        "ports": [{"name": f"{K8S_PROTOCOLS[proto].lower()}-{number}", "protocol": K8S_PROTOCOLS[proto],
-                   "port": number, "targetPort": number} for proto, number in sorted(ports)],
-    })
+    meta = object_meta(
+        vm_service_name(vm_name),
+        namespace,
+        source_type=VM_SERVICE_SOURCE_TYPE,
+        source_id=server_id,
+        source_name=server_name,
+        labels={SERVER_ID_LABEL: server_id},
+    )
+    return k8s_object(
+        "v1",
+        "Service",
+        meta,
+        spec={
+            "type": "ClusterIP",
+            "selector": {SERVER_ID_LABEL: server_id},
+            "ports": [
+                {"name": f"{K8S_PROTOCOLS[proto].lower()}-{number}", "protocol": K8S_PROTOCOLS[proto], "port": number, "targetPort": number}
+                for proto, number in sorted(ports)
+            ],
+        },
+    )
 
 
-def pod_address_plan(*, hostname: str, vm_name: str, namespace: str, fixed_ips: list[str], ports: set,
-                     notes: list[str]) -> dict:
+def pod_address_plan(*, hostname: str, vm_name: str, namespace: str, fixed_ips: list[str], ports: set, notes: list[str]) -> dict:
     service = f"{vm_service_name(vm_name)}.{namespace}.svc" if ports else None
     service_ports = [f"{K8S_PROTOCOLS[proto].lower()}/{number}" for proto, number in sorted(ports)]
     return {
@@ -114,19 +136,18 @@ def pod_address_plan(*, hostname: str, vm_name: str, namespace: str, fixed_ips: 
         "hostname": hostname_fqdn(hostname, namespace),
         "service": service,
         "service_ports": service_ports,
-        "fixed_ip_names": [{"fixed_ip": ip, "dns_name": hostname_fqdn(hostname, namespace), "service": service,
-                            "service_ports": service_ports} for ip in fixed_ips],
+        "fixed_ip_names": [
+            {"fixed_ip": ip, "dns_name": hostname_fqdn(hostname, namespace), "service": service, "service_ports": service_ports} for ip in fixed_ips
+        ],
         "notes": notes,
     }
 
 
 def _pod_row(result) -> dict | None:
-    return next((row for row in result.plan.get("interfaces") or [] if str(row.get("target", "")).startswith("pod")),
-                None)
+    return next((row for row in result.plan.get("interfaces") or [] if str(row.get("target", "")).startswith("pod")), None)
 
 
-def tenant_address_services(snapshot, results: list, *, namespace: str, service_port_range_limit: int
-                            ) -> tuple[list[dict], list[Finding]]:
+def tenant_address_services(snapshot, results: list, *, namespace: str, service_port_range_limit: int) -> tuple[list[dict], list[Finding]]:
     """The headless hostnames Service, one ClusterIP Service per VM with tenant ports, and each VM's plan entry.
 
     results: the translated servers (server.ServerResult); only VMs given a subdomain take part.
@@ -147,18 +168,25 @@ def tenant_address_services(snapshot, results: list, *, namespace: str, service_
             ports: set = set()
             notes = ["port security was off, so every port was reachable: use the hostname"]
         else:
-            groups = [snapshot.security_groups_by_id[g] for g in port.get("security_groups") or []
-                      if g in snapshot.security_groups_by_id]
+            groups = [snapshot.security_groups_by_id[g] for g in port.get("security_groups") or [] if g in snapshot.security_groups_by_id]
             ports, notes = tenant_ports(groups, tenant_cidrs, service_port_range_limit)
         if ports:
             services.append(vm_service(result.vm_name, result.server_id, result.name, namespace, ports))
-        result.plan["addresses"] = pod_address_plan(hostname=hostname, vm_name=result.vm_name, namespace=namespace,
-                                                    fixed_ips=list(pod_row.get("fixed_ips") or []), ports=ports,
-                                                    notes=notes)
-    findings = [Finding(WARNING, "server", name, "OS-EXT-SRV-ATTR:hostname",
-                        f"{count} VMs have the hostname {name!r}; {hostname_fqdn(name, namespace)} resolves to all of "
-                        "them (rename one in the VM's spec.template.spec.hostname)")
-                for name, count in sorted(Counter(hostnames).items()) if count > 1]
+        result.plan["addresses"] = pod_address_plan(
+            hostname=hostname, vm_name=result.vm_name, namespace=namespace, fixed_ips=list(pod_row.get("fixed_ips") or []), ports=ports, notes=notes
+        )
+    findings = [
+        Finding(
+            WARNING,
+            "server",
+            name,
+            "OS-EXT-SRV-ATTR:hostname",
+            f"{count} VMs have the hostname {name!r}; {hostname_fqdn(name, namespace)} resolves to all of "
+            "them (rename one in the VM's spec.template.spec.hostname)",
+        )
+        for name, count in sorted(Counter(hostnames).items())
+        if count > 1
+    ]
     if hostnames:
         services.insert(0, hostnames_service(namespace, str(snapshot.project.get("id"))))
     return services, findings
@@ -173,8 +201,7 @@ def static_bridge(network_id: str, network_label: str, bridge_map, collector: Fi
         if key and key in bridge_map:
             return str(bridge_map[key])
     assumed = dns_label(f"br-{network_label}", max_length=_IFNAMSIZ)
-    collector.warn(field, f"network {network_label!r} has no static_bridge_map entry; assuming the nodes have a Linux "
-                          f"bridge {assumed!r} on its segment")
+    collector.warn(field, f"network {network_label!r} has no static_bridge_map entry; assuming the nodes have a Linux bridge {assumed!r} on its segment")
     return assumed
 
 
@@ -195,21 +222,26 @@ def static_ipam_addresses(port: dict, subnets_by_id: dict) -> list[dict]:
     return addresses
 
 
-def static_attachment(port: dict, *, name: str, network_label: str, namespace: str, subnets_by_id: dict,
-                      bridge_map, collector: FindingCollector, field: str) -> dict:
+def static_attachment(
+    port: dict, *, name: str, network_label: str, namespace: str, subnets_by_id: dict, bridge_map, collector: FindingCollector, field: str
+) -> dict:
     """The NetworkAttachmentDefinition one port needs to keep its fixed IPs: "namespace/name" and its CNI config."""
     bridge = static_bridge(str(port.get("network_id")), network_label, bridge_map, collector, f"{field}.network_id")
-    config = {"cniVersion": "0.3.1", "type": "bridge", "bridge": bridge,
-              "ipam": {"type": "static", "addresses": static_ipam_addresses(port, subnets_by_id)}}
-    collector.warn(field, f"address_mode static keeps the fixed IPs on bridge {bridge!r}: every node that may run this "
-                          "VM needs that bridge attached at L2 to the Neutron network's segment (same VLAN, the old "
-                          "gateway reachable), and Kubernetes NetworkPolicies do not apply on it")
+    config = {"cniVersion": "0.3.1", "type": "bridge", "bridge": bridge, "ipam": {"type": "static", "addresses": static_ipam_addresses(port, subnets_by_id)}}
+    collector.warn(
+        field,
+        f"address_mode static keeps the fixed IPs on bridge {bridge!r}: every node that may run this "
+        "VM needs that bridge attached at L2 to the Neutron network's segment (same VLAN, the old "
+        "gateway reachable), and Kubernetes NetworkPolicies do not apply on it",
+    )
     return {"name": f"{namespace}/{name}", "network": network_label, "bridge": bridge, "config": config}
 
 
 def nad_prerequisite(attachment: dict) -> str:
-    return (f"NetworkAttachmentDefinition {attachment['name']} with the CNI config in the plan's "
-            "addresses.network_attachments (static IPAM carrying the port's fixed IPs)")
+    return (
+        f"NetworkAttachmentDefinition {attachment['name']} with the CNI config in the plan's "
+        "addresses.network_attachments (static IPAM carrying the port's fixed IPs)"
+    )
 
 
 # KubeVirt's masquerade network for the guest side (PodNetwork.vmIPv6NetworkCIDR default fd10:0:2::/120).

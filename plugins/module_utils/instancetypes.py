@@ -30,8 +30,7 @@ KINDS = {
     NAMESPACED: ("VirtualMachineInstancetype", "VirtualMachinePreference"),
 }
 # Domain features a preference can carry (features.<name> -> preferred<Name>).
-_FEATURES = {"acpi": "preferredAcpi", "apic": "preferredApic", "hyperv": "preferredHyperv", "smm": "preferredSmm",
-             "kvm": "preferredKvm"}
+_FEATURES = {"acpi": "preferredAcpi", "apic": "preferredApic", "hyperv": "preferredHyperv", "smm": "preferredSmm", "kvm": "preferredKvm"}
 _INLINE_CPU_FIELDS = ("dedicatedCpuPlacement", "isolateEmulatorThread", "numa", "realtime", "model", "features")
 
 
@@ -58,13 +57,11 @@ def _inline_reason(domain: dict) -> str | None:
     kept = [f"cpu.{name}" for name in _INLINE_CPU_FIELDS if name in cpu]
     kept += [f"memory.{name}" for name in memory if name != "guest"]
     resources = domain.get("resources") or {}
-    kept += [f"resources.{kind}.{name}" for kind in ("requests", "limits")
-             for name in (resources.get(kind) or {}) if name in ("cpu", "memory")]
+    kept += [f"resources.{kind}.{name}" for kind in ("requests", "limits") for name in (resources.get(kind) or {}) if name in ("cpu", "memory")]
     if kept:
         return f"its domain sets {', '.join(kept)}, which stays with the VM (not moved into an instancetype)"
     if cpu_topology_preference(cpu.get("sockets", 1), cpu.get("cores", 1), cpu.get("threads", 1)) is None:
-        return (f"no preference spreads {cpu.get('sockets')}:{cpu.get('cores')}:{cpu.get('threads')} "
-                "(sockets:cores:threads) the same way")
+        return f"no preference spreads {cpu.get('sockets')}:{cpu.get('cores')}:{cpu.get('threads')} (sockets:cores:threads) the same way"
     return None
 
 
@@ -133,10 +130,9 @@ class InstancetypeCatalog:
         instancetype_kind, preference_kind = KINDS[self.scope]
         vm["spec"]["instancetype"] = {
             "kind": instancetype_kind,
-            "name": self._object(instancetype_kind, flavor_name or "flavor", instancetype, "nova.flavor", flavor_id)}
-        vm["spec"]["preference"] = {
-            "kind": preference_kind,
-            "name": self._object(preference_kind, image_name or "image", preference, "glance.image", image_id)}
+            "name": self._object(instancetype_kind, flavor_name or "flavor", instancetype, "nova.flavor", flavor_id),
+        }
+        vm["spec"]["preference"] = {"kind": preference_kind, "name": self._object(preference_kind, image_name or "image", preference, "glance.image", image_id)}
         template_spec["domain"] = rest
         return None
 

@@ -59,8 +59,10 @@ def _volume_blockers(template_spec: Mapping, claim_access_modes: Mapping[str, li
         if modes is None:
             message = f"cannot tell whether PVC {claim} is shared; live migration needs ReadWriteMany on every PVC"
         elif SHARED_ACCESS_MODE not in modes:
-            message = (f"PVC {claim} is not shared ({', '.join(modes)}); live migration needs ReadWriteMany on "
-                       "every PVC (set disk_access_mode: ReadWriteMany on RWX-capable storage)")
+            message = (
+                f"PVC {claim} is not shared ({', '.join(modes)}); live migration needs ReadWriteMany on "
+                "every PVC (set disk_access_mode: ReadWriteMany on RWX-capable storage)"
+            )
         else:
             continue
         blockers.append(Blocker(DISKS_NOT_MIGRATABLE, message))
@@ -74,8 +76,12 @@ def _interface_blockers(template_spec: Mapping, annotations: Mapping) -> list[Bl
             continue
         if "bridge" in interface and str(annotations.get(POD_BRIDGE_MIGRATION_ANNOTATION)).lower() == "true":
             continue
-        return [Blocker(INTERFACE_NOT_MIGRATABLE, f"interface {interface.get('name')} joins the pod network without "
-                                                  "masquerade; only masquerade (or an annotated bridge) migrates")]
+        return [
+            Blocker(
+                INTERFACE_NOT_MIGRATABLE,
+                f"interface {interface.get('name')} joins the pod network without masquerade; only masquerade (or an annotated bridge) migrates",
+            )
+        ]
     return []
 
 
@@ -84,8 +90,7 @@ def _hyperv_reenlightenment(domain: Mapping) -> bool:
     return isinstance(reenlightenment, Mapping) and reenlightenment.get("enabled", True) is not False
 
 
-def live_migration_blockers(vm: Mapping, *, claim_access_modes: Mapping[str, list[str]],
-                            cluster_tsc_frequency: bool) -> list[Blocker]:
+def live_migration_blockers(vm: Mapping, *, claim_access_modes: Mapping[str, list[str]], cluster_tsc_frequency: bool) -> list[Blocker]:
     """Every reason KubeVirt would set LiveMigratable=False on this VM's instance (it reports only the first)."""
     template = vm["spec"]["template"]
     spec = template["spec"]
@@ -98,9 +103,14 @@ def live_migration_blockers(vm: Mapping, *, claim_access_modes: Mapping[str, lis
     if (domain.get("launchSecurity") or {}).get("sev") is not None:
         blockers.append(Blocker(SEV_NOT_MIGRATABLE, "memory is encrypted with AMD SEV"))
     if _hyperv_reenlightenment(domain) and not cluster_tsc_frequency:
-        blockers.append(Blocker(NO_TSC_FREQUENCY, "Hyper-V re-enlightenment needs a TSC frequency to migrate, and the "
-                                                  "cluster is not known to expose one (translation option "
-                                                  "cluster_tsc_frequency: true says it does)"))
+        blockers.append(
+            Blocker(
+                NO_TSC_FREQUENCY,
+                "Hyper-V re-enlightenment needs a TSC frequency to migrate, and the "
+                "cluster is not known to expose one (translation option "
+                "cluster_tsc_frequency: true says it does)",
+            )
+        )
     if ((domain.get("features") or {}).get("hypervPassthrough") or {}).get("enabled"):
         blockers.append(Blocker(HYPERV_PASSTHROUGH_NOT_MIGRATABLE, "Hyper-V passthrough is enabled"))
     return blockers

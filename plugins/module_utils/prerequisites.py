@@ -13,12 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 CPUMANAGER_LABEL = "kubevirt.io/cpumanager=true"
-DEDICATED_CPUS = (f"nodes labelled {CPUMANAGER_LABEL} (dedicated CPUs): virt-handler sets the label only with the "
-                  "CPUManager feature gate in the KubeVirt CR and the kubelet's static CPU manager policy; "
-                  "without such a node the VM stays Pending")
+DEDICATED_CPUS = (
+    f"nodes labelled {CPUMANAGER_LABEL} (dedicated CPUs): virt-handler sets the label only with the "
+    "CPUManager feature gate in the KubeVirt CR and the kubelet's static CPU manager policy; "
+    "without such a node the VM stays Pending"
+)
 # The order in which KubeVirt v1.9.0 picks the backend-storage class (pkg/storage/backend-storage).
-BACKEND_STORAGE_CLASS_ORDER = ("vmStateStorageClass in the KubeVirt CR, else the StorageClass annotated "
-                               "storageclass.kubevirt.io/is-default-virt-class=true, else the cluster default")
+BACKEND_STORAGE_CLASS_ORDER = (
+    "vmStateStorageClass in the KubeVirt CR, else the StorageClass annotated storageclass.kubevirt.io/is-default-virt-class=true, else the cluster default"
+)
 BACKEND_STORAGE = f"a StorageClass for the persistent TPM/EFI state PVC: {BACKEND_STORAGE_CLASS_ORDER}"
 
 

@@ -17,11 +17,16 @@ import json
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import addressing as _addressing
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import disks as _disks
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import guest as _guest
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils import migratability as _migratability
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.domain import build_domain
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import (
-    BLOCKER, WARNING, Finding, FindingCollector, TranslationError, describe,
+    BLOCKER,
+    WARNING,
+    Finding,
+    FindingCollector,
+    TranslationError,
+    describe,
 )
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import migratability as _migratability
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import SERVER_ID_LABEL, k8s_object, object_meta
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.network import server_networking
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions

@@ -15,14 +15,18 @@ from collections.abc import Mapping
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import plan as _plan
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.addressing import tenant_address_services
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.instancetypes import InstancetypeCatalog
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.disks import storage_class_for
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding, describe
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.floating_ip import floating_ip_to_service
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.guest import keypair_secret
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.identity import role_assignments_to_rolebindings
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.instancetypes import InstancetypeCatalog
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import (
-    PROJECT_ID_LABEL, SERVER_ID_LABEL, SOURCE_ID_ANNOTATION, k8s_object, object_meta,
+    PROJECT_ID_LABEL,
+    SERVER_ID_LABEL,
+    SOURCE_ID_ANNOTATION,
+    k8s_object,
+    object_meta,
 )
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import NameAllocator, dns_label, namespace_name
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions

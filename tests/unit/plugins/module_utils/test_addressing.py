@@ -22,8 +22,7 @@ def services(translation):
 
 
 def vm_of(translation, name):
-    return next(o for o in translation.objects if o["kind"] == "VirtualMachine"
-                and o["metadata"]["annotations"]["ostokubevirt.io/source-name"] == name)
+    return next(o for o in translation.objects if o["kind"] == "VirtualMachine" and o["metadata"]["annotations"]["ostokubevirt.io/source-name"] == name)
 
 
 def row_of(translation, name):
@@ -87,8 +86,7 @@ def test_hostname_clash_is_reported(demo_snapshot):
         if server["name"] == "web-02":
             server["OS-EXT-SRV-ATTR:hostname"] = "web-01"
     translation = translate_tenant(demo_snapshot, tenant="web-shop")
-    assert any("web-01" in f["message"] and f["field"] == "OS-EXT-SRV-ATTR:hostname"
-               for f in translation.plan["tenant_findings"])
+    assert any("web-01" in f["message"] and f["field"] == "OS-EXT-SRV-ATTR:hostname" for f in translation.plan["tenant_findings"])
 
 
 def test_vm_named_like_the_hostnames_service_keeps_both(demo_snapshot):

@@ -13,8 +13,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import
 
 
 def vm_of(translation, name):
-    return next(o for o in translation.objects if o["kind"] == "VirtualMachine"
-                and o["metadata"]["annotations"]["ostokubevirt.io/source-name"] == name)
+    return next(o for o in translation.objects if o["kind"] == "VirtualMachine" and o["metadata"]["annotations"]["ostokubevirt.io/source-name"] == name)
 
 
 def row_of(translation, name):

@@ -20,8 +20,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.apply_groups 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import OptionsError, TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
 
-FEATURES = {"preferredAcpi": "acpi", "preferredApic": "apic", "preferredHyperv": "hyperv", "preferredSmm": "smm",
-            "preferredKvm": "kvm"}
+FEATURES = {"preferredAcpi": "acpi", "preferredApic": "apic", "preferredHyperv": "hyperv", "preferredSmm": "smm", "preferredKvm": "kvm"}
 
 
 def _topology(guest: int, cpu_preference: dict) -> dict:
@@ -76,8 +75,7 @@ def vms(translation):
 
 
 def catalog_of(translation):
-    return {(o["kind"], o["metadata"]["name"]): o for o in translation.objects
-            if o["apiVersion"] == it.API_VERSION}
+    return {(o["kind"], o["metadata"]["name"]): o for o in translation.objects if o["apiVersion"] == it.API_VERSION}
 
 
 @pytest.fixture
@@ -116,14 +114,14 @@ def test_equal_flavors_share_one_cluster_instancetype(pair):
     assert web01["spec"]["instancetype"] == web02["spec"]["instancetype"]
     assert web01["spec"]["instancetype"]["kind"] == "VirtualMachineClusterInstancetype"
     kinds = [o["kind"] for o in catalog_of(referenced).values()]
-    assert len([k for k in kinds if k.endswith("Instancetype")]) == len(set(
-        (vm["spec"]["instancetype"]["name"]) for vm in vms(referenced).values() if "instancetype" in vm["spec"]))
+    assert len([k for k in kinds if k.endswith("Instancetype")]) == len(
+        {(vm["spec"]["instancetype"]["name"]) for vm in vms(referenced).values() if "instancetype" in vm["spec"]}
+    )
     assert all("namespace" not in o["metadata"] for o in catalog_of(referenced).values())
 
 
 def test_namespaced_scope(demo_snapshot):
-    translation = translate_tenant(demo_snapshot, tenant="web-shop",
-                                   options=TranslationOptions(instancetypes=True, instancetype_scope="namespaced"))
+    translation = translate_tenant(demo_snapshot, tenant="web-shop", options=TranslationOptions(instancetypes=True, instancetype_scope="namespaced"))
     objects = catalog_of(translation).values()
     assert {o["kind"] for o in objects} == {"VirtualMachineInstancetype", "VirtualMachinePreference"}
     assert all(o["metadata"]["namespace"] == translation.namespace for o in objects)
@@ -132,8 +130,7 @@ def test_namespaced_scope(demo_snapshot):
 def test_instancetypes_are_applied_before_the_vms(pair):
     _inline, referenced = pair
     groups = group_for_apply(referenced)
-    assert {o["kind"] for o in groups["instancetypes"]} == {"VirtualMachineClusterInstancetype",
-                                                            "VirtualMachineClusterPreference"}
+    assert {o["kind"] for o in groups["instancetypes"]} == {"VirtualMachineClusterInstancetype", "VirtualMachineClusterPreference"}
     paths = [path for path, _objs in referenced.files]
     first_vm = next(i for i, p in enumerate(paths) if "/40-vms/" in p)
     assert any("instancetypes" in p for p in paths[:first_vm])

@@ -22,8 +22,7 @@ def row_of(translation, name):
 
 
 def vm_of(translation, name):
-    return next(o for o in translation.objects if o["kind"] == "VirtualMachine"
-                and o["metadata"]["annotations"]["ostokubevirt.io/source-name"] == name)
+    return next(o for o in translation.objects if o["kind"] == "VirtualMachine" and o["metadata"]["annotations"]["ostokubevirt.io/source-name"] == name)
 
 
 def secret_of(translation, name):

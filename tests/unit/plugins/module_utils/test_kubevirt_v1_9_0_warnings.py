@@ -39,8 +39,9 @@ def test_v1_9_0_video_config_is_ga_so_devices_video_needs_no_feature_gate():
 
 def test_v1_9_0_numa_is_ga_so_no_feature_gate_is_mentioned():
     s = FindingCollector("server", "vm1 (id1)")
-    out = fl.translate_flavor({"vcpus": 4, "ram": 4096, "extra_specs": {
-        "hw:cpu_policy": "dedicated", "hw:mem_page_size": "1GB", "hw:numa_nodes": "1"}}, {}, subject=s)
+    out = fl.translate_flavor(
+        {"vcpus": 4, "ram": 4096, "extra_specs": {"hw:cpu_policy": "dedicated", "hw:mem_page_size": "1GB", "hw:numa_nodes": "1"}}, {}, subject=s
+    )
     assert out.cpu["numa"] == {"guestMappingPassthrough": {}}
     assert "feature gate" not in messages(s)
 
@@ -71,12 +72,14 @@ def test_v1_9_0_cdi_prefers_the_default_virt_class_for_unmapped_volume_types(dem
 
 def test_v1_9_0_sriov_interfaces_migrate_but_the_nic_drops():
     server = {"id": "s1", "addresses": {}}
-    ports = [{"id": "p1", "network_id": "n1", "mac_address": "fa:16:3e:00:00:01", "fixed_ips": []},
-             {"id": "p2", "network_id": "n2", "mac_address": "fa:16:3e:00:00:02", "fixed_ips": [],
-              "binding:vnic_type": "direct"}]
+    ports = [
+        {"id": "p1", "network_id": "n1", "mac_address": "fa:16:3e:00:00:01", "fixed_ips": []},
+        {"id": "p2", "network_id": "n2", "mac_address": "fa:16:3e:00:00:02", "fixed_ips": [], "binding:vnic_type": "direct"},
+    ]
     s = FindingCollector("server", "vm1 (id1)")
-    server_networking(server, ports, networks_by_id={}, namespace="ns", nic_model="virtio",
-                      options=TranslationOptions(network_map={"n2": "infra/sriov"}), collector=s)
+    server_networking(
+        server, ports, networks_by_id={}, namespace="ns", nic_model="virtio", options=TranslationOptions(network_map={"n2": "infra/sriov"}), collector=s
+    )
     sriov = [f.message for f in s.findings if f.field.endswith("binding:vnic_type")]
     assert sriov and "prevents live migration" not in sriov[0]
     assert "unplugged" in sriov[0] and "free VF" in sriov[0]

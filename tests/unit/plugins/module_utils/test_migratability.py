@@ -14,8 +14,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import
 
 
 def vm_of(translation, name):
-    return next(o for o in translation.objects if o["kind"] == "VirtualMachine"
-                and o["metadata"]["annotations"]["ostokubevirt.io/source-name"] == name)
+    return next(o for o in translation.objects if o["kind"] == "VirtualMachine" and o["metadata"]["annotations"]["ostokubevirt.io/source-name"] == name)
 
 
 def row_of(translation, name):
@@ -26,8 +25,10 @@ def _vm(interfaces=None, networks=None, volumes=None, features=None, devices=Non
     domain = {"devices": {"interfaces": interfaces or [], **(devices or {})}}
     if features:
         domain["features"] = features
-    return {"metadata": {"annotations": annotations or {}},
-            "spec": {"template": {"spec": {"domain": domain, "networks": networks or [], "volumes": volumes or []}}}}
+    return {
+        "metadata": {"annotations": annotations or {}},
+        "spec": {"template": {"spec": {"domain": domain, "networks": networks or [], "volumes": volumes or []}}},
+    }
 
 
 def reasons(blockers):
@@ -35,8 +36,11 @@ def reasons(blockers):
 
 
 def test_rwx_masquerade_vm_is_migratable():
-    vm = _vm(interfaces=[{"name": "default", "masquerade": {}}], networks=[{"name": "default", "pod": {}}],
-             volumes=[{"name": "root", "dataVolume": {"name": "dv"}}, {"name": "eph", "emptyDisk": {"capacity": "1Gi"}}])
+    vm = _vm(
+        interfaces=[{"name": "default", "masquerade": {}}],
+        networks=[{"name": "default", "pod": {}}],
+        volumes=[{"name": "root", "dataVolume": {"name": "dv"}}, {"name": "eph", "emptyDisk": {"capacity": "1Gi"}}],
+    )
     assert m.live_migration_blockers(vm, claim_access_modes={"dv": ["ReadWriteMany"]}, cluster_tsc_frequency=False) == []
 
 
@@ -48,48 +52,49 @@ def test_rwo_claim_blocks_with_disks_reason():
 
 def test_unknown_claim_counts_as_not_shared():
     vm = _vm(volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "elsewhere"}}])
-    assert reasons(m.live_migration_blockers(vm, claim_access_modes={}, cluster_tsc_frequency=False)) == [
-        m.DISKS_NOT_MIGRATABLE]
+    assert reasons(m.live_migration_blockers(vm, claim_access_modes={}, cluster_tsc_frequency=False)) == [m.DISKS_NOT_MIGRATABLE]
 
 
 def test_bridge_on_pod_network_blocks_unless_annotated():
     kwargs = {"interfaces": [{"name": "default", "bridge": {}}], "networks": [{"name": "default", "pod": {}}]}
-    assert reasons(m.live_migration_blockers(_vm(**kwargs), claim_access_modes={}, cluster_tsc_frequency=False)) == [
-        m.INTERFACE_NOT_MIGRATABLE]
+    assert reasons(m.live_migration_blockers(_vm(**kwargs), claim_access_modes={}, cluster_tsc_frequency=False)) == [m.INTERFACE_NOT_MIGRATABLE]
     annotated = _vm(**kwargs, annotations={m.POD_BRIDGE_MIGRATION_ANNOTATION: "true"})
     assert m.live_migration_blockers(annotated, claim_access_modes={}, cluster_tsc_frequency=False) == []
 
 
 def test_bridge_and_sriov_on_multus_networks_migrate():
     # KubeVirt v1.9.0: SRIOVLiveMigration is GA; only the pod network's binding is checked.
-    vm = _vm(interfaces=[{"name": "a", "bridge": {}}, {"name": "b", "sriov": {}}],
-             networks=[{"name": "a", "multus": {"networkName": "x"}}, {"name": "b", "multus": {"networkName": "y"}}])
+    vm = _vm(
+        interfaces=[{"name": "a", "bridge": {}}, {"name": "b", "sriov": {}}],
+        networks=[{"name": "a", "multus": {"networkName": "x"}}, {"name": "b", "multus": {"networkName": "y"}}],
+    )
     assert m.live_migration_blockers(vm, claim_access_modes={}, cluster_tsc_frequency=False) == []
 
 
 def test_host_devices_and_gpus_block():
     for key in ("hostDevices", "gpus"):
         vm = _vm(devices={key: [{"name": "d", "deviceName": "x"}]})
-        assert reasons(m.live_migration_blockers(vm, claim_access_modes={}, cluster_tsc_frequency=False)) == [
-            m.HOST_DEVICE_NOT_MIGRATABLE]
+        assert reasons(m.live_migration_blockers(vm, claim_access_modes={}, cluster_tsc_frequency=False)) == [m.HOST_DEVICE_NOT_MIGRATABLE]
 
 
 def test_reenlightenment_needs_a_cluster_tsc_frequency():
     vm = _vm(features={"hyperv": {"reenlightenment": {}}})
-    assert reasons(m.live_migration_blockers(vm, claim_access_modes={}, cluster_tsc_frequency=False)) == [
-        m.NO_TSC_FREQUENCY]
+    assert reasons(m.live_migration_blockers(vm, claim_access_modes={}, cluster_tsc_frequency=False)) == [m.NO_TSC_FREQUENCY]
     assert m.live_migration_blockers(vm, claim_access_modes={}, cluster_tsc_frequency=True) == []
     disabled = _vm(features={"hyperv": {"reenlightenment": {"enabled": False}}})
     assert m.live_migration_blockers(disabled, claim_access_modes={}, cluster_tsc_frequency=False) == []
 
 
-@pytest.mark.parametrize("choice, blocked, expected", [
-    ("auto", False, "LiveMigrate"),
-    ("auto", True, "LiveMigrateIfPossible"),
-    ("cluster", False, None),
-    ("None", False, "None"),
-    ("LiveMigrate", True, "LiveMigrate"),
-])
+@pytest.mark.parametrize(
+    "choice, blocked, expected",
+    [
+        ("auto", False, "LiveMigrate"),
+        ("auto", True, "LiveMigrateIfPossible"),
+        ("cluster", False, None),
+        ("None", False, "None"),
+        ("LiveMigrate", True, "LiveMigrate"),
+    ],
+)
 def test_eviction_strategy_choice(choice, blocked, expected):
     blockers = [m.Blocker(m.DISKS_NOT_MIGRATABLE, "x")] if blocked else []
     assert m.eviction_strategy(choice, blockers) == expected
@@ -132,8 +137,7 @@ def test_windows_reenlightenment_is_reported_unless_cluster_exposes_tsc(demo_sna
 
 
 def test_rwo_disks_make_every_vm_not_migratable(demo_snapshot):
-    translation = translate_tenant(demo_snapshot, tenant="web-shop",
-                                   options=TranslationOptions(disk_access_mode="ReadWriteOnce"))
+    translation = translate_tenant(demo_snapshot, tenant="web-shop", options=TranslationOptions(disk_access_mode="ReadWriteOnce"))
     row = row_of(translation, "web-01")
     assert row["live_migratable"] == "no"
     assert {b["reason"] for b in row["live_migration_blockers"]} == {m.DISKS_NOT_MIGRATABLE}
@@ -141,8 +145,7 @@ def test_rwo_disks_make_every_vm_not_migratable(demo_snapshot):
 
 
 def test_cluster_option_leaves_eviction_strategy_out(demo_snapshot):
-    translation = translate_tenant(demo_snapshot, tenant="web-shop",
-                                   options=TranslationOptions(eviction_strategy="cluster"))
+    translation = translate_tenant(demo_snapshot, tenant="web-shop", options=TranslationOptions(eviction_strategy="cluster"))
     vms = [o for o in translation.objects if o["kind"] == "VirtualMachine"]
     assert vms and not any("evictionStrategy" in vm["spec"]["template"]["spec"] for vm in vms)
     assert row_of(translation, "web-01")["eviction_strategy"] == "cluster default"
