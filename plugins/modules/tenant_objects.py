@@ -73,7 +73,7 @@ security_group_policies:
   elements: dict
 floating_ip_services:
   description:
-    - LoadBalancer Services for the floating IPs, and the address Services of O(options.address_mode=pod)
+    - LoadBalancer Services for the floating IPs, and the address Services of the translation option C(address_mode=pod)
       (the headless hostnames Service and a ClusterIP Service per VM).
   returned: success
   type: list
