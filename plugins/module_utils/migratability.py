@@ -116,7 +116,15 @@ def live_migration_blockers(vm: Mapping, *, claim_access_modes: Mapping[str, lis
     return blockers
 
 
-def eviction_strategy(choice: str, blockers: list[Blocker]) -> str | None:
+def migration_caveats(vm: Mapping) -> list[str]:
+    """What can still stop a migratable VM from migrating: a target the cluster may not have."""
+    cpu = (vm["spec"]["template"]["spec"].get("domain") or {}).get("cpu") or {}
+    if cpu.get("dedicatedCpuPlacement"):
+        return ["dedicated CPUs: the target node must be labelled kubevirt.io/cpumanager=true and have enough free CPUs to pin"]
+    return []
+
+
+def eviction_strategy(choice: str, blockers: list[Blocker], caveats: list[str] | None = None) -> str | None:
     """What spec.template.spec.evictionStrategy gets; None leaves it to the KubeVirt CR's cluster-wide default.
 
     LiveMigrate on a VM that cannot migrate would make every drain of its node wait forever;
@@ -125,13 +133,16 @@ def eviction_strategy(choice: str, blockers: list[Blocker]) -> str | None:
     if choice == CLUSTER:
         return None
     if choice == AUTO:
-        return "LiveMigrateIfPossible" if blockers else "LiveMigrate"
+        return "LiveMigrateIfPossible" if blockers or caveats else "LiveMigrate"
     return choice
 
 
-def plan_entry(blockers: list[Blocker], strategy: str | None) -> dict:
-    return {
+def plan_entry(blockers: list[Blocker], strategy: str | None, caveats: list[str] | None = None) -> dict:
+    entry = {
         "live_migratable": "no" if blockers else "yes",
         "live_migration_blockers": [b.as_dict() for b in blockers],
         "eviction_strategy": strategy or "cluster default",
     }
+    if caveats:
+        entry["live_migration_caveats"] = list(caveats)
+    return entry

@@ -161,7 +161,8 @@ def _live_migration(vm: dict, vm_volumes: list[dict], options: TranslationOption
     claim_modes = {v["dataVolume"]["name"]: [options.disk_access_mode] for v in vm_volumes if "dataVolume" in v}
     blockers = _migratability.live_migration_blockers(vm, claim_access_modes=claim_modes,
                                                       cluster_tsc_frequency=options.cluster_tsc_frequency)
-    strategy = _migratability.eviction_strategy(options.eviction_strategy, blockers)
+    caveats = _migratability.migration_caveats(vm)
+    strategy = _migratability.eviction_strategy(options.eviction_strategy, blockers, caveats)
     if strategy is not None:
         vm["spec"]["template"]["spec"]["evictionStrategy"] = strategy
     for blocker in blockers:
@@ -171,7 +172,7 @@ def _live_migration(vm: dict, vm_volumes: list[dict], options: TranslationOption
                                             "TSC frequency; until then a drain "
                            + ("shuts this VM down" if strategy == "LiveMigrateIfPossible" else "cannot migrate it")
                            + " (set cluster_tsc_frequency: true once the nodes carry a TSC frequency label)")
-    return _migratability.plan_entry(blockers, strategy)
+    return _migratability.plan_entry(blockers, strategy, caveats)
 
 
 def translate_server(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapshot,
