@@ -63,7 +63,10 @@ def _admits_tenant(peer: tuple, tenant_networks: list) -> bool:
 
 def tenant_ports(groups: list[dict], tenant_cidrs: list, limit: int) -> tuple[set, list[str]]:
     """(protocol, port) pairs the groups let tenant peers reach, and what could not be listed."""
-    networks = _tenant_networks(tenant_cidrs)
+    return _tenant_ports(groups, _tenant_networks(tenant_cidrs), limit)
+
+
+def _tenant_ports(groups: list[dict], networks: list, limit: int) -> tuple[set, list[str]]:
     wanted: set = set()
     notes: list[str] = []
     for sg in groups:
@@ -154,7 +157,9 @@ def tenant_address_services(snapshot, results: list, *, namespace: str, service_
     """
     services: list[dict] = []
     hostnames: list[str] = []
-    tenant_cidrs = [subnet.get("cidr") for subnet in snapshot.lists["subnets"] if isinstance(subnet, dict)]
+    networks = _tenant_networks([subnet.get("cidr") for subnet in snapshot.lists["subnets"] if isinstance(subnet, dict)])
+    # Many VMs share the same groups; their rules are parsed once per distinct set.
+    ports_by_groups: dict[tuple, tuple[set, list[str]]] = {}
     for result in sorted(results, key=lambda r: r.vm_name):
         vm = next((o for o in result.objects if o["kind"] == "VirtualMachine"), None)
         template_spec = vm["spec"]["template"]["spec"] if vm else {}
@@ -168,8 +173,12 @@ def tenant_address_services(snapshot, results: list, *, namespace: str, service_
             ports: set = set()
             notes = ["port security was off, so every port was reachable: use the hostname"]
         else:
-            groups = [snapshot.security_groups_by_id[g] for g in port.get("security_groups") or [] if g in snapshot.security_groups_by_id]
-            ports, notes = tenant_ports(groups, tenant_cidrs, service_port_range_limit)
+            group_ids = tuple(g for g in port.get("security_groups") or [] if g in snapshot.security_groups_by_id)
+            if group_ids not in ports_by_groups:
+                groups = [snapshot.security_groups_by_id[g] for g in group_ids]
+                ports_by_groups[group_ids] = _tenant_ports(groups, networks, service_port_range_limit)
+            ports, notes = ports_by_groups[group_ids]
+            notes = list(notes)
         if ports:
             services.append(vm_service(result.vm_name, result.server_id, result.name, namespace, ports))
         result.plan["addresses"] = pod_address_plan(
