@@ -261,6 +261,8 @@ MASQUERADE_GATEWAY_IPV6 = "fd10:0:2::1"
 def ipv6_addresses(fixed_ips: list[str]) -> list[str]:
     found = []
     for text in fixed_ips:
+        if ":" not in str(text):
+            continue  # IPv4: no need to parse
         try:
             if ipaddress.ip_address(str(text)).version == 6:
                 found.append(str(text))
