@@ -26,7 +26,9 @@ options:
       - Translation options, see the collection's C(docs/mapping.md). Keys are C(storage_map), C(network_map),
         C(role_map), C(user_subject_prefix), C(group_subject_prefix), C(node_selector_map), C(lb_ip_annotation_style),
         C(disk_access_mode), C(disk_volume_mode), C(service_port_range_limit), C(namespace), C(disk_sources),
-        C(quota_vm_overhead_memory_mib), C(allow_unread_security_groups).
+        C(quota_vm_overhead_memory_mib), C(allow_unread_security_groups), C(eviction_strategy),
+        C(cluster_tsc_frequency), C(address_mode), C(static_bridge_map), C(ipv6_network_data), C(instancetypes),
+        C(instancetype_scope).
       - C(allow_unread_security_groups=true) translates a snapshot whose security groups or ports were not read
         (C(source.unreadable)); the VMs then get no NetworkPolicy, and the summary says so. Without it such a
         snapshot is refused.

@@ -16,6 +16,7 @@ import json
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import SOURCE_ID_ANNOTATION
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import (
+    INSTANCETYPES_FILE,
     MANIFESTS_DIR,
     SECRETS_DIR,
     TenantTranslation,
@@ -67,12 +68,12 @@ def bundle_hash(objects: list[dict]) -> str:
 def group_for_apply(translation: TenantTranslation) -> dict:
     """Objects per role, VMs in render order, Secrets by name.
 
-    Returns a dict with namespace_rbac, security_group_policies and floating_ip_services (lists of
+    Returns a dict with namespace_rbac, security_group_policies, floating_ip_services and instancetypes (lists of
     objects), vms (one dict per VM: name, server_id, source_status, run_strategy, datavolumes,
     virtualmachine, secret_names, hash) and secrets (name -> Secret).
     """
     groups: dict = {"namespace": translation.namespace, "namespace_rbac": [], "security_group_policies": [],
-                    "floating_ip_services": [], "vms": [], "secrets": {}}
+                    "floating_ip_services": [], "instancetypes": [], "vms": [], "secrets": {}}
     rows = {row.get("vm_name"): row for row in translation.plan.get("servers", [])}
     for path, objects in translation.files:
         if path.startswith(f"{SECRETS_DIR}/"):
@@ -80,6 +81,8 @@ def group_for_apply(translation: TenantTranslation) -> dict:
                 groups["secrets"][secret["metadata"]["name"]] = secret
         elif path.startswith(f"{MANIFESTS_DIR}/40-vms/"):
             groups["vms"].append(_vm_group(_vm_name_of(path), objects, rows))
+        elif path == INSTANCETYPES_FILE:
+            groups["instancetypes"].extend(objects)
         elif path.startswith(f"{MANIFESTS_DIR}/30-services/"):
             groups["floating_ip_services"].extend(objects)
         elif path.startswith(f"{MANIFESTS_DIR}/20-network-policies/"):

@@ -24,6 +24,9 @@ DISK_SOURCE_ANNOTATION = "ostokubevirt.io/disk-source"
 DISK_SOURCE_KIND_ANNOTATION = "ostokubevirt.io/disk-source-kind"
 PENDING_SOURCE = {"upload": {}}
 _DEVICE_RE = re.compile(r"^/dev/(?:[a-z]+?)([a-z]+)$")
+_RECORDED_PREFIX_RE = re.compile(r"^/dev/(xvd|vd|sd|hd)[a-z]+$")
+# The device names Linux gives a disk on each KubeVirt bus (virtio-blk: vdX; SCSI, SATA and USB: sdX).
+_GUEST_PREFIX = {"virtio": "vd", "scsi": "sd", "sata": "sd", "usb": "sd"}
 DEFAULT_STORAGE_KEY = "default"
 
 
@@ -140,3 +143,41 @@ def scratch_disks(flavor: dict, collector: FindingCollector) -> list[dict]:
         collector.warn("flavor.swap", f"{swap_mib}MiB swap disk becomes a blank {swap_gib}Gi emptyDisk; the guest must "
                        "run mkswap on it at boot (Nova formatted it), or drop swap from /etc/fstab")
     return disks
+
+
+def scratch_request_gib(scratch: list[dict]) -> int:
+    """Node ephemeral storage the emptyDisks take: they are sparse files in the virt-launcher pod's storage."""
+    return sum(int(disk["size_gib"]) for disk in scratch)
+
+
+def guest_device_prefix(bus: str) -> str:
+    return _GUEST_PREFIX.get(bus, "vd")
+
+
+def recorded_device_prefix(device: str) -> str | None:
+    match = _RECORDED_PREFIX_RE.match(device or "")
+    return match.group(1) if match else None
+
+
+def mentions_device(text: str, device: str) -> bool:
+    """True when text names the device ("/dev/vdb", "vdb" or a partition "vdb1"), not a longer name ("xvdb")."""
+    name = re.escape(device.rsplit("/", 1)[-1])
+    return re.search(rf"(?<![A-Za-z0-9]){name}(?![a-z])", text) is not None
+
+
+def renamed_device_mentions(devices: list[tuple[str, str]], bus: str, texts: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(subject id, recorded device, where it is mentioned) for devices the new bus renames in the guest.
+
+    Nova records the device name it asked for, which the guest ignores when the image's bus
+    differs; guest configuration written against the recorded name then points at nothing.
+    """
+    prefix = guest_device_prefix(bus)
+    found = []
+    for subject_id, device in devices:
+        recorded = recorded_device_prefix(device)
+        if recorded is None or recorded == prefix:
+            continue
+        source = next((name for name, text in texts.items() if text and mentions_device(text, device)), None)
+        if source is not None:
+            found.append((subject_id, device, source))
+    return found

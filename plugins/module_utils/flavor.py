@@ -544,8 +544,7 @@ def translate_flavor(flavor: Mapping, image_props: Mapping, *, subject: FindingC
             cpu["numa"] = {"guestMappingPassthrough": {}}
             if wants_numa:
                 subject.warn(numa_field, f"{nodes} guest NUMA node(s) become KubeVirt guestMappingPassthrough: the guest "
-                                         "gets the NUMA layout of its pinned host CPUs (may differ per node; "
-                                         "needs the NUMA feature gate)")
+                                         "gets the NUMA layout of its pinned host CPUs (may differ per node)")
         elif wants_numa:
             needs = (("dedicated CPUs (hw:cpu_policy)", dedicated), ("hugepages (hw:mem_page_size)", pages))
             missing = " and ".join(x for x, ok in needs if not ok)

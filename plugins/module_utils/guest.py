@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 import json
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector
@@ -93,6 +94,20 @@ def _user_data_base64(server: dict, collector: FindingCollector) -> str | None:
     except (binascii.Error, ValueError):
         raise collector.fail(USER_DATA_KEY, "user_data is not valid base64 as Nova returns it") from None
     return str(raw)
+
+
+def readable_user_data(server: dict) -> str:
+    """The user data as text for inspection (never output); "" when absent or undecodable."""
+    raw = server.get(USER_DATA_KEY)
+    if raw in (None, ""):
+        return ""
+    try:
+        data = base64.b64decode(str(raw))
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+    except (binascii.Error, ValueError, OSError, EOFError):
+        return ""
+    return data.decode("utf-8", errors="replace")
 
 
 def cloud_init(server: dict, *, vm_name: str, namespace: str, keypair: dict | None, windows: bool,

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import flavor as _flavor
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector, type_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.prerequisites import BACKEND_STORAGE_CLASS_ORDER
 
 IMG = "image"
 ES = "flavor.extra_specs"
@@ -105,6 +107,7 @@ _ARCH_NODE = {"aarch64": "arm64", "arm64": "arm64", "s390x": "s390x"}
 TPM_VERSIONS = ("1.2", "2.0")
 TPM_MODELS = ("tpm-tis", "tpm-crb")
 SECURE_BOOT = ("required", "disabled", "optional")
+BACKEND_STORAGE = f"StorageClass: {BACKEND_STORAGE_CLASS_ORDER}; a ReadWriteOnce state volume still live-migrates"
 
 # Hyper-V enlightenments KubeVirt's Windows templates enable (common-templates windows2k*).
 WINDOWS_HYPERV = {
@@ -189,7 +192,7 @@ def translate_image(image_props: Mapping | None, extra_specs: Mapping | None, *,
     if efi is not None and not efi.get("persistent"):
         subject.warn(f"{IMG}.hw_firmware_type", "UEFI variables (boot entries) are not carried over: the guest must "
                                                 "boot through the removable-media path (EFI/BOOT/BOOTX64.EFI) or "
-                                                "efi.persistent must be set (needs vmStateStorageClass)")
+                                                f"efi.persistent must be set (backend storage: {BACKEND_STORAGE})")
     _input(props, out, subject)
     _windows(props, out, subject)
     _misc(props, specs, out, subject)
@@ -328,12 +331,8 @@ def _video(props: Mapping, out: ImageDomain, subject: FindingCollector) -> None:
             default = "virtio"
         else:
             default = "bochs" if out.firmware.get("bootloader", {}).get("efi") is not None else "vga"
-        if wanted == default:
-            return  # exact without devices.video, which would need a feature gate
-        out.devices["video"] = {"type": wanted}
-        subject.warn(f"{IMG}.hw_video_model", f"devices.video ({wanted}) needs the VideoConfig feature gate in the "
-                                              "KubeVirt CR; without it the VM is rejected (remove devices.video to "
-                                              f"get KubeVirt's default {default})")
+        if wanted != default:  # KubeVirt's own choice needs no devices.video
+            out.devices["video"] = {"type": wanted}
     else:
         subject.warn(f"{IMG}.hw_video_model", f"video model {model!r} is not offered by KubeVirt (virtio, vga, bochs); "
                                               "KubeVirt's default display is used")
@@ -366,6 +365,7 @@ def _tpm(props: Mapping, specs: Mapping, out: ImageDomain, subject: FindingColle
         return
     if version not in TPM_VERSIONS:
         raise subject.fail(vfield, f"invalid TPM version {version!r}; allowed: {', '.join(TPM_VERSIONS)}")
+    model_given = model is not None
     model = (model or "tpm-tis").lower()
     if model not in TPM_MODELS:
         raise subject.fail(mfield, f"invalid TPM model {model!r}; allowed: {', '.join(TPM_MODELS)}")
@@ -373,12 +373,14 @@ def _tpm(props: Mapping, specs: Mapping, out: ImageDomain, subject: FindingColle
         raise subject.fail(mfield, "TPM model tpm-crb is only valid with TPM version 2.0")
     if version == "1.2":
         subject.warn(vfield, "KubeVirt emulates TPM 2.0 only; the guest's TPM 1.2 state and measurements are lost")
-    if model == "tpm-crb":
-        subject.warn(mfield, "KubeVirt chooses the TPM interface model itself; tpm-crb is not guaranteed")
-    # Nova keeps vTPM state across reboots; KubeVirt does so only with persistent: true (VM state storage class).
+    if model == "tpm-tis":
+        subject.warn(mfield if model_given else vfield,
+                     "the guest had a tpm-tis TPM (Nova's default model); KubeVirt v1.9.0 always gives a persistent "
+                     "TPM the tpm-crb interface")
+    # Nova keeps vTPM state across reboots; KubeVirt does so only with persistent: true (backend storage).
     out.devices["tpm"] = {"persistent": True}
-    subject.warn(vfield, "persistent vTPM needs vmStateStorageClass in the KubeVirt CR; the TPM contents "
-                         "(e.g. BitLocker keys) are not migrated, only a fresh TPM is provided")
+    subject.warn(vfield, "the TPM contents (e.g. BitLocker keys) are not migrated, only a fresh TPM is provided; "
+                         f"its state lives on a backend-storage PVC ({BACKEND_STORAGE})")
     efi = out.firmware.get("bootloader", {}).get("efi")
     if efi is not None:
         # Same backend storage as the TPM, and BitLocker-style setups need both to survive reboots.

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils import addressing as _addressing
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import dns_label
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import POD_NETWORK, TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import ADDRESS_STATIC, POD_NETWORK, TranslationOptions
 
 POD_INTERFACE_NAME = "default"
+SRIOV_VNIC_TYPES = ("direct", "direct-physical", "macvtap")
 
 
 @dataclasses.dataclass
@@ -27,6 +29,8 @@ class ServerNetworking:
     networks: list[dict]
     primary_port: dict | None
     plan_rows: list[dict]
+    # address_mode static: one NetworkAttachmentDefinition per port ({"name", "bridge", "config"}).
+    static_attachments: list[dict] = dataclasses.field(default_factory=list)
 
 
 def _mac_order(server: dict) -> dict[str, int]:
@@ -63,8 +67,17 @@ def _multus_target(port: dict, networks_by_id: dict, namespace: str, options: Tr
     return assumed
 
 
+def _unique_name(name: str, index: int, used: set[str]) -> str:
+    while name in used:
+        name = dns_label(f"{name}-{index}", max_length=40)
+    return name
+
+
 def server_networking(server: dict, ports: list[dict], *, networks_by_id: dict, namespace: str, nic_model: str,
-                      options: TranslationOptions, collector: FindingCollector) -> ServerNetworking:
+                      options: TranslationOptions, collector: FindingCollector, vm_name: str = "",
+                      subnets_by_id: dict | None = None) -> ServerNetworking:
+    static = options.address_mode == ADDRESS_STATIC
+    attachments: list[dict] = []
     interfaces: list[dict] = []
     networks: list[dict] = []
     rows: list[dict] = []
@@ -75,8 +88,21 @@ def server_networking(server: dict, ports: list[dict], *, networks_by_id: dict, 
         mac = str(port.get("mac_address") or "").lower()
         network_name = _network_label(port, networks_by_id)
         target = options.network_map.get(str(port.get("network_id"))) or options.network_map.get(network_name)
-        on_pod = primary is None and (target in (None, POD_NETWORK))
-        if on_pod:
+        vnic_type = port.get("binding:vnic_type") or "normal"
+        keep_static = static and vnic_type not in SRIOV_VNIC_TYPES
+        on_pod = primary is None and (target in (None, POD_NETWORK)) and not static
+        if keep_static:
+            name = _unique_name(dns_label(f"net{index}-{network_name}", max_length=40), index, used_names)
+            suffix = f"-{index}" if any(a["network"] == network_name for a in attachments) else ""
+            attachment = _addressing.static_attachment(
+                port, name=dns_label(f"{vm_name or server.get('id')}-{network_name}{suffix}"), network_label=network_name,
+                namespace=namespace, subnets_by_id=subnets_by_id or {}, bridge_map=options.static_bridge_map,
+                collector=collector, field=field)
+            attachments.append(attachment)
+            interface = {"name": name, "bridge": {}}
+            networks.append({"name": name, "multus": {"networkName": attachment["name"]}})
+            primary = primary or port
+        elif on_pod:
             name = POD_INTERFACE_NAME
             primary = port
             interface = {"name": name, "masquerade": {}}
@@ -86,15 +112,13 @@ def server_networking(server: dict, ports: list[dict], *, networks_by_id: dict, 
                 collector.warn(field, "network_map puts a second port on the pod network; a VM has one pod "
                                "interface, so this port goes to a Multus network instead")
                 target = None
-            name = dns_label(f"net{index}-{network_name}", max_length=40)
-            while name in used_names:
-                name = dns_label(f"{name}-{index}", max_length=40)
+            name = _unique_name(dns_label(f"net{index}-{network_name}", max_length=40), index, used_names)
             multus = target or _multus_target(port, networks_by_id, namespace, options, collector, f"{field}.network_id")
-            vnic_type = port.get("binding:vnic_type") or "normal"
-            if vnic_type in ("direct", "direct-physical", "macvtap"):
+            if vnic_type in SRIOV_VNIC_TYPES:
                 interface = {"name": name, "sriov": {}}
-                collector.warn(f"{field}.binding:vnic_type", f"SR-IOV port ({vnic_type}) becomes an sriov interface, "
-                               "which needs an SR-IOV network and prevents live migration")
+                collector.warn(f"{field}.binding:vnic_type", f"SR-IOV port ({vnic_type}) becomes an sriov interface on an "
+                               "SR-IOV network; it live-migrates (KubeVirt v1.9.0), but the VF is unplugged and plugged "
+                               "back, so this NIC drops during a migration and the target node needs a free VF")
             else:
                 interface = {"name": name, "bridge": {}}
             networks.append({"name": name, "multus": {"networkName": multus}})
@@ -124,4 +148,4 @@ def server_networking(server: dict, ports: list[dict], *, networks_by_id: dict, 
     elif not ports:
         collector.warn("addresses", "server has no Neutron port and no address in the snapshot; the VM gets no network "
                        "interface (if it had one on OpenStack, re-export with ports)")
-    return ServerNetworking(interfaces, networks, primary, rows)
+    return ServerNetworking(interfaces, networks, primary, rows, attachments)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import type_name
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import is_dns_label
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.migratability import EVICTION_CHOICES
 
 DEFAULT_ROLE_MAP = {
     "admin": "admin",
@@ -33,6 +34,9 @@ LB_IP_ANNOTATION_STYLES = {
 ACCESS_MODES = ("ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod")
 VOLUME_MODES = ("Block", "Filesystem")
 POD_NETWORK = "pod"
+ADDRESS_POD, ADDRESS_STATIC = "pod", "static"
+ADDRESS_MODES = (ADDRESS_POD, ADDRESS_STATIC)
+INSTANCETYPE_SCOPES = ("cluster", "namespaced")
 FORBIDDEN_CLUSTER_ROLES = ("cluster-admin",)
 
 
@@ -64,9 +68,23 @@ class TranslationOptions:
     quota_vm_overhead_memory_mib: int = 256
     # Translate a snapshot whose security groups or ports were not read (source.unreadable): no NetworkPolicy.
     allow_unread_security_groups: bool = False
+    # spec.template.spec.evictionStrategy: "auto" (LiveMigrate, or LiveMigrateIfPossible where the VM cannot
+    # migrate), "cluster" (left to the KubeVirt CR's default) or one of KubeVirt's values.
+    eviction_strategy: str = "auto"
+    # The cluster exposes a TSC frequency (nodes labelled by virt-handler), so Hyper-V re-enlightenment migrates.
+    cluster_tsc_frequency: bool = False
+    # "pod": hostname + subdomain and Services give VMs stable DNS names; "static": keep the fixed IPs on a bridge.
+    address_mode: str = "pod"
+    # address_mode static: Neutron network (name or id) -> Linux bridge on the nodes carrying its segment.
+    static_bridge_map: Mapping = dataclasses.field(default_factory=dict)
+    # Give NoCloud guests cloud-init networkData for the masquerade IPv6 address (pod interface).
+    ipv6_network_data: bool = False
+    # Flavors -> instancetypes and image properties -> preferences, referenced by the VMs.
+    instancetypes: bool = False
+    instancetype_scope: str = "cluster"
 
     def __post_init__(self) -> None:
-        for name in ("storage_map", "network_map", "role_map", "node_selector_map", "disk_sources"):
+        for name in ("storage_map", "network_map", "role_map", "node_selector_map", "disk_sources", "static_bridge_map"):
             value = getattr(self, name)
             if not isinstance(value, Mapping):
                 raise OptionsError(f"option {name} must be a mapping, got {type_name(value)}")
@@ -87,6 +105,17 @@ class TranslationOptions:
             # The namespace is also the tenant's directory name in render mode: "/x" or "../x" would leave it.
             raise OptionsError(f"option namespace must be an RFC 1123 label (lowercase letters, digits and '-', "
                                f"starting and ending with a letter or digit, at most 63 characters), got {self.namespace!r}")
+        if self.eviction_strategy not in EVICTION_CHOICES:
+            raise OptionsError(f"option eviction_strategy must be one of {list(EVICTION_CHOICES)}, "
+                               f"got {self.eviction_strategy!r}")
+        if self.address_mode not in ADDRESS_MODES:
+            raise OptionsError(f"option address_mode must be one of {list(ADDRESS_MODES)}, got {self.address_mode!r}")
+        if self.instancetype_scope not in INSTANCETYPE_SCOPES:
+            raise OptionsError(f"option instancetype_scope must be one of {list(INSTANCETYPE_SCOPES)}, "
+                               f"got {self.instancetype_scope!r}")
+        for name in ("cluster_tsc_frequency", "ipv6_network_data", "instancetypes"):
+            if not isinstance(getattr(self, name), bool):
+                raise OptionsError(f"option {name} must be a boolean")
         for role, cluster_role in self.role_map.items():
             if cluster_role in FORBIDDEN_CLUSTER_ROLES:
                 raise OptionsError(f"option role_map maps {role!r} to {cluster_role!r}, which grants every verb on every "

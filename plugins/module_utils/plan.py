@@ -54,6 +54,7 @@ def build_plan(*, snapshot, namespace: str, results: list, tenant_findings: list
             "to_migrate": _totals([row for row in rows if row["status"] != "blocked"]),
             "blocked_totals": _totals([row for row in rows if row["status"] == "blocked"]),
             "objects": dict(sorted(kinds.items())),
+            "prerequisites": sorted({p for row in rows if row["status"] != "blocked" for p in row.get("prerequisites", [])}),
         },
         "servers": rows,
         "tenant_findings": [f.as_dict() for f in tenant_findings],
@@ -87,6 +88,8 @@ def summary_lines(plan: dict, *, output_dir: str | None = None) -> list[str]:
     warned = [row for row in plan["servers"] if row["status"] == "warning"]
     if warned:
         lines.append("With warnings: " + ", ".join(f"{row['name']} ({len(row['findings'])})" for row in warned))
+    for prerequisite in summary.get("prerequisites", []):
+        lines.append(f"Cluster prerequisite: {prerequisite}")
     if plan["tenant_findings"]:
         lines.append(f"Tenant-level warnings: {len(plan['tenant_findings'])} (security groups, floating IPs, RBAC, quota, volumes)")
     if output_dir:

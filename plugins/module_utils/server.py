@@ -10,10 +10,14 @@ blocked server yields no objects and never affects the other servers of the tena
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import json
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils import addressing as _addressing
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import disks as _disks
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import guest as _guest
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils import migratability as _migratability
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.domain import build_domain
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import (
     BLOCKER,
@@ -31,6 +35,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta impo
 )
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.network import server_networking
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.prerequisites import vm_prerequisites
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.secgroup import port_isolation_labels
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import TenantSnapshot
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot_checks import annotations_over_limit, fill_flavor_disk
@@ -116,6 +121,67 @@ def _image_props(server: dict, snapshot: TenantSnapshot, root_volume: dict | Non
                              "properties (firmware, buses, OS type) and the root disk size cannot be known. Restore the "
                              "image or add its properties to the snapshot")
     return dict(image)
+
+
+def _warn_renamed_devices(server: dict, attached: list[tuple[dict, str]], bus: str, collector: FindingCollector) -> None:
+    metadata = server.get("metadata")
+    texts = {"user data": _guest.readable_user_data(server),
+             "metadata": json.dumps(metadata) if isinstance(metadata, dict) else ""}
+    devices = [(str(volume.get("id")), device) for volume, device in attached]
+    for volume_id, device, source in _disks.renamed_device_mentions(devices, bus, texts):
+        prefix = _disks.guest_device_prefix(bus)
+        collector.warn(f"volumes[{volume_id}].attachments.device",
+                       f"recorded device {device} is named in the server's {source}, but on the {bus} disk bus the "
+                       f"guest calls its disks /dev/{prefix}X: an fstab entry or script using {device} may find no "
+                       "disk and the guest may not boot; refer to the filesystem by UUID= or LABEL=")
+
+
+def _pod_ipv6(networking, ci_volume: dict, secrets: list[dict], options: TranslationOptions,
+              collector: FindingCollector) -> None:
+    """Masquerade gives the guest IPv6 only at KubeVirt's fixed address, which the guest must configure itself."""
+    pod_row = next((row for row in networking.plan_rows if row["target"].startswith("pod")), None)
+    addresses = _addressing.ipv6_addresses(pod_row["fixed_ips"]) if pod_row else []
+    if not addresses:
+        return
+    field = f"ports[{pod_row['port_id']}].fixed_ips"
+    lost = ", ".join(addresses)
+    source = ci_volume.get("cloudInitNoCloud")
+    if not options.ipv6_network_data:
+        collector.warn(field, f"IPv6 address {lost} is not kept: on masquerade the guest reaches IPv6 only through "
+                              f"{_addressing.MASQUERADE_GUEST_IPV6}, which it must configure itself (set "
+                              "ipv6_network_data: true to give it cloud-init networkData); until then its IPv6 "
+                              "security-group rules have nothing to apply to")
+    elif source is None or not pod_row.get("mac"):
+        collector.warn(field, f"IPv6 address {lost} is not kept, and no networkData is emitted for a config drive "
+                              f"guest (cloudbase-init): configure {_addressing.MASQUERADE_GUEST_IPV6} via "
+                              f"{_addressing.MASQUERADE_GATEWAY_IPV6} in the guest")
+    else:
+        secret = next(s for s in secrets if s["metadata"]["name"] == source["secretRef"]["name"])
+        network_data = _addressing.masquerade_ipv6_network_data(pod_row["mac"])
+        secret["data"]["networkdata"] = base64.b64encode(network_data.encode()).decode()
+        source["networkDataSecretRef"] = {"name": secret["metadata"]["name"]}
+        collector.warn(field, f"IPv6 address {lost} becomes {_addressing.MASQUERADE_GUEST_IPV6} (masquerade) through "
+                              "cloud-init networkData, which replaces the guest's fallback network configuration; "
+                              "the IPv6 security-group rules apply again")
+
+
+def _live_migration(vm: dict, vm_volumes: list[dict], options: TranslationOptions, collector: FindingCollector) -> dict:
+    """Sets the VM's evictionStrategy from KubeVirt's LiveMigratable rules; returns the plan fields."""
+    claim_modes = {v["dataVolume"]["name"]: [options.disk_access_mode] for v in vm_volumes if "dataVolume" in v}
+    blockers = _migratability.live_migration_blockers(vm, claim_access_modes=claim_modes,
+                                                      cluster_tsc_frequency=options.cluster_tsc_frequency)
+    caveats = _migratability.migration_caveats(vm)
+    strategy = _migratability.eviction_strategy(options.eviction_strategy, blockers, caveats)
+    if strategy is not None:
+        vm["spec"]["template"]["spec"]["evictionStrategy"] = strategy
+    for blocker in blockers:
+        if blocker.reason == _migratability.NO_TSC_FREQUENCY:
+            collector.warn("image.os_type", f"Windows guests keep Hyper-V re-enlightenment, which KubeVirt "
+                                            f"{_migratability.KUBEVIRT_VERSION} migrates only when the cluster exposes a "
+                                            "TSC frequency; until then a drain "
+                           + ("shuts this VM down" if strategy == "LiveMigrateIfPossible" else "cannot migrate it")
+                           + " (set cluster_tsc_frequency: true once the nodes carry a TSC frequency label)")
+    return _migratability.plan_entry(blockers, strategy, caveats)
 
 
 def translate_server(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapshot,
@@ -213,10 +279,13 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
         vm_disks[:] = [vm_disks[i] for i in order]
         vm_volumes[:] = [vm_volumes[i] for i in order]
 
-    for scratch in _disks.scratch_disks(flavor, collector):
+    scratch_disks = _disks.scratch_disks(flavor, collector)
+    for scratch in scratch_disks:
         vm_disks.append({"name": scratch["name"], "disk": {"bus": spec.disk_bus}})
         vm_volumes.append({"name": scratch["name"], "emptyDisk": {"capacity": scratch["capacity"]}})
-        disk_rows.append({"volume_name": scratch["name"], "size_gib": scratch["size_gib"], "kind": scratch["kind"]})
+        disk_rows.append({"volume_name": scratch["name"], "size_gib": scratch["size_gib"], "kind": scratch["kind"],
+                          "copied_on_live_migration": True})
+    _warn_renamed_devices(server, attached, spec.disk_bus, collector)
 
     keypair = snapshot.keypairs_by_name.get(server.get("key_name") or "")
     ci_volume, secrets, access, datasource = _guest.cloud_init(server, vm_name=vm_name, namespace=namespace,
@@ -226,13 +295,20 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
     objects.extend(secrets)
 
     networking = server_networking(server, snapshot.server_ports(server_id), networks_by_id=snapshot.networks_by_id,
-                                   namespace=namespace, nic_model=spec.nic_model, options=options, collector=collector)
+                                   namespace=namespace, nic_model=spec.nic_model, options=options, collector=collector,
+                                   vm_name=vm_name, subnets_by_id=snapshot.subnets_by_id)
+    _pod_ipv6(networking, ci_volume, secrets, options, collector)
     meta_labels, meta_annotations = _guest.metadata_labels_and_annotations(server)
     template_labels = {SERVER_ID_LABEL: server_id, "kubevirt.io/domain": vm_name}
     if networking.primary_port is not None:
         template_labels.update(port_isolation_labels(networking.primary_port))
 
     domain = dict(spec.domain)
+    scratch_gib = _disks.scratch_request_gib(scratch_disks)
+    if scratch_gib:
+        resources = {key: dict(value) for key, value in (domain.get("resources") or {}).items()}
+        resources.setdefault("requests", {})["ephemeral-storage"] = f"{scratch_gib}Gi"
+        domain["resources"] = resources
     domain["firmware"] = {**domain.get("firmware", {}), "uuid": server_id}
     devices = dict(domain.get("devices") or {})
     devices["disks"] = vm_disks
@@ -243,6 +319,9 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
     template_spec: dict = {"hostname": _guest.hostname(server), "domain": domain, "volumes": vm_volumes}
     if networking.networks:
         template_spec["networks"] = networking.networks
+    if options.address_mode == _addressing.POD and networking.primary_port is not None:
+        template_spec["subdomain"] = _addressing.HOSTNAMES_SERVICE
+        template_labels[_addressing.SUBDOMAIN_LABEL] = _addressing.HOSTNAMES_SERVICE
     if access:
         template_spec["accessCredentials"] = [access]
     if spec.node_selector:
@@ -269,12 +348,20 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
         if oversized:
             largest, reason = oversized
             raise collector.fail(_ANNOTATION_SOURCES.get(largest, largest), reason)
+    plan.update(_live_migration(vm, vm_volumes, options, collector))
+    plan["prerequisites"] = vm_prerequisites(vm)
+    if networking.static_attachments:
+        plan["addresses"] = {"mode": "static", "network_attachments": networking.static_attachments}
+        plan["prerequisites"] += [_addressing.nad_prerequisite(a) for a in networking.static_attachments]
 
     vcpus = int(flavor.get("vcpus") or 0)
     ram = int(flavor.get("ram") or 0)
     plan.update({
         "run_strategy": strategy,
         "flavor": annotations["ostokubevirt.io/flavor"],
+        "flavor_id": str(flavor.get("id") or ""),
+        "image": str(image_props.get("name") or image_props.get("image_name") or ""),
+        "image_id": str(image_props.get("id") or image_props.get("image_id") or ""),
         "vcpus": vcpus,
         "ram_mib": ram,
         "disk_gib": sum(int(row.get("size_gib") or 0) for row in disk_rows),
@@ -286,7 +373,12 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
         "fixed_ips": [ip for row in networking.plan_rows for ip in row["fixed_ips"]],
         "security_groups": sorted({str(sg.get("name")) for sg in server.get("security_groups") or [] if isinstance(sg, dict)}),
     })
+    if scratch_gib:
+        plan.setdefault("notes", []).append(
+            f"the emptyDisks ({scratch_gib} GiB, requested as ephemeral-storage) are copied to the target node on "
+            "every live migration, which makes each migration move that much more data")
     if any(row["fixed_ips"] for row in networking.plan_rows if row["target"].startswith("pod")):
-        plan["notes"] = ["the pod-network interface gets a cluster-assigned address (masquerade); the OpenStack fixed "
-                         "IP is not kept there: reach the VM through its Service/floating IP or its DNS name"]
+        plan.setdefault("notes", []).append(
+            "the pod-network interface gets a cluster-assigned address (masquerade); the OpenStack fixed IP is not "
+            "kept there: reach the VM through its floating IP or the DNS names under 'addresses'")
     return objects

@@ -14,11 +14,13 @@ import dataclasses
 from collections.abc import Mapping
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import plan as _plan
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.addressing import tenant_address_services
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.disks import storage_class_for
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding, describe
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.floating_ip import floating_ip_to_service
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.guest import keypair_secret
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.identity import role_assignments_to_rolebindings
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.instancetypes import InstancetypeCatalog
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import (
     PROJECT_ID_LABEL,
     SERVER_ID_LABEL,
@@ -37,6 +39,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot_chec
 
 MANIFESTS_DIR = "manifests"
 SECRETS_DIR = "secrets"
+INSTANCETYPES_FILE = f"{MANIFESTS_DIR}/35-instancetypes.yaml"
 
 
 @dataclasses.dataclass
@@ -157,6 +160,11 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
         internal_cidrs=[subnet.get("cidr") for subnet in snapshot.lists["subnets"] if isinstance(subnet, dict)])
     tenant_findings.extend(sg_findings)
     services, fip_findings = _services(snapshot, results, namespace, options)
+    address_services, address_findings = tenant_address_services(
+        snapshot, [r for r in results.values() if r.status != BLOCKED], namespace=namespace,
+        service_port_range_limit=options.service_port_range_limit)
+    services = address_services + services
+    tenant_findings.extend(address_findings)
     tenant_findings.extend(fip_findings)
     bindings, rbac_findings = role_assignments_to_rolebindings(snapshot.lists["role_assignments"],
                                                                project_id=str(project["id"]), namespace=namespace,
@@ -184,6 +192,9 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
                        if k in snapshot.keypairs_by_name]
     if keypair_secrets:
         files.append((f"{SECRETS_DIR}/keypairs.yaml", keypair_secrets))
+    catalog = _reference_instancetypes(migrated, namespace, options) if options.instancetypes else None
+    if catalog is not None and catalog.objects:
+        files.append((f"{INSTANCETYPES_FILE}", catalog.sorted_objects()))
     for objs in _group_by_source(policies).values():
         files.append((f"{MANIFESTS_DIR}/20-network-policies/{objs[0]['metadata']['name']}.yaml", objs))
     for service in services:
@@ -205,10 +216,25 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
     return TenantTranslation(namespace=namespace, plan=plan, files=files)
 
 
+def _reference_instancetypes(migrated: list[ServerResult], namespace: str,
+                             options: TranslationOptions) -> InstancetypeCatalog:
+    catalog = InstancetypeCatalog(options.instancetype_scope, namespace)
+    for result in sorted(migrated, key=lambda r: r.vm_name):
+        vm = next(o for o in result.objects if o["kind"] == "VirtualMachine")
+        plan = result.plan
+        reason = catalog.reference(vm, flavor_name=plan.get("flavor") or "", flavor_id=plan.get("flavor_id") or "",
+                                   image_name=plan.get("image") or "", image_id=plan.get("image_id") or "")
+        plan["instancetype"] = ({"inline": reason} if reason else
+                                {"instancetype": vm["spec"]["instancetype"]["name"],
+                                 "preference": vm["spec"]["preference"]["name"]})
+    return catalog
+
+
 def _warn_unmapped_volume_types(snapshot: TenantSnapshot, options: TranslationOptions, findings: list[Finding]) -> None:
     types = sorted({str(v.get("volume_type")) for v in snapshot.lists["volumes"] if v.get("volume_type")})
     for volume_type in types:
         if storage_class_for(volume_type, options) is None:
             findings.append(Finding(WARNING, "volume_type", volume_type, "storage_map",
-                                    f"volume type {volume_type!r} has no storage_map entry and no 'default'; its "
-                                    "DataVolumes use the cluster's default StorageClass"))
+                                    f"volume type {volume_type!r} has no storage_map entry and no 'default'; CDI "
+                                    "gives its DataVolumes the StorageClass annotated "
+                                    "storageclass.kubevirt.io/is-default-virt-class=true, else the cluster default"))

@@ -72,7 +72,15 @@ security_group_policies:
   type: list
   elements: dict
 floating_ip_services:
-  description: LoadBalancer Services for the floating IPs.
+  description:
+    - LoadBalancer Services for the floating IPs, and the address Services of the translation option C(address_mode=pod)
+      (the headless hostnames Service and a ClusterIP Service per VM).
+  returned: success
+  type: list
+  elements: dict
+instancetypes:
+  description:
+    - Instancetypes and preferences the VMs reference (empty unless the translation option C(instancetypes) is set).
   returned: success
   type: list
   elements: dict

@@ -146,7 +146,7 @@ def test_multiqueue():
 def test_video():
     out, s = translate({"hw_video_model": "virtio"})
     assert out.devices["video"] == {"type": "virtio"}
-    assert fields(s) == ["image.hw_video_model"] and "VideoConfig" in s.findings[0].message
+    assert s.findings == []  # VideoConfig is GA in KubeVirt v1.9.0
     out, s = translate({"hw_video_model": "qxl"})
     assert "video" not in out.devices and fields(s) == ["image.hw_video_model"]
     out, _unused = translate({"hw_video_model": "none"})
@@ -177,11 +177,11 @@ def test_rng_needs_flavor_permission():
 def test_tpm():
     out, s = translate({"hw_tpm_version": "2.0", "hw_tpm_model": "tpm-tis"})
     assert out.devices["tpm"] == {"persistent": True}
-    assert fields(s) == ["image.hw_tpm_version"]
+    assert fields(s) == ["image.hw_tpm_model", "image.hw_tpm_version"]  # TIS becomes CRB (KubeVirt v1.9.0)
     out, _unused = translate({"hw_tpm_version": "2.0", "hw_firmware_type": "uefi"})
     assert out.firmware["bootloader"]["efi"]["persistent"] is True
     out, s = translate({"hw_tpm_version": "1.2"})
-    assert out.devices["tpm"] == {"persistent": True} and len(s.findings) == 2
+    assert out.devices["tpm"] == {"persistent": True} and len(s.findings) == 3
     with pytest.raises(TranslationError):
         translate({"hw_tpm_version": "1.2", "hw_tpm_model": "tpm-crb"})
     with pytest.raises(TranslationError):

@@ -114,7 +114,7 @@ def test_unattached_volume_and_unassociated_fip_are_reported(demo_snapshot):
 
 def test_floating_ips_select_only_their_vm(demo_snapshot):
     translation = translate_tenant(demo_snapshot, tenant="web-shop")
-    services = by_kind(translation, "Service")
+    services = [s for s in by_kind(translation, "Service") if s["spec"].get("type") == "LoadBalancer"]
     associated = [f for f in demo_snapshot["floating_ips"] if f.get("port_id")]
     assert len(services) == len(associated)
     for service in services:
@@ -191,8 +191,14 @@ def test_user_data_only_in_private_secrets_dir(tmp_path, demo_snapshot):
     assert oct(os.stat(tmp_path / "secrets").st_mode & 0o777) == "0o700"
 
 
-def test_rendered_demo_passes_upstream_schemas_strict(tmp_path, demo_snapshot, shared_dir):
-    translation = translate_tenant(demo_snapshot)
+@pytest.mark.parametrize("options", [
+    {},
+    # issue 13: instancetypes/preferences, static addressing and IPv6 networkData render valid objects too
+    {"instancetypes": True}, {"instancetypes": True, "instancetype_scope": "namespaced"},
+    {"address_mode": "static"}, {"ipv6_network_data": True},
+], ids=["default", "instancetypes", "namespaced-instancetypes", "static-addresses", "ipv6-network-data"])
+def test_rendered_demo_passes_upstream_schemas_strict(tmp_path, demo_snapshot, shared_dir, options):
+    translation = translate_tenant(demo_snapshot, options=TranslationOptions(**options))
     sync_tree(str(tmp_path), render_texts(translation))
     validator = os.path.join(shared_dir, "tools", "validate_manifests.py")
     result = subprocess.run([sys.executable, validator, "--strict", str(tmp_path / "manifests"), str(tmp_path / "secrets")],

@@ -26,7 +26,7 @@ def test_objects_grouped_by_role_and_never_changed(capsys):
     result = run_module(capsys, check_mode=True, snapshot=DEMO, tenant="web-shop")
     assert result["changed"] is False and result["namespace"] == "acme-web-shop"
     assert [o["kind"] for o in result["namespace_rbac"]] == ["Namespace", "ResourceQuota"] + ["RoleBinding"] * 3
-    assert len(result["security_group_policies"]) == 7 and len(result["floating_ip_services"]) == 2
+    assert len(result["security_group_policies"]) == 7 and len(result["floating_ip_services"]) == 10  # 2 floating IPs + hostnames + 7 VM Services
     assert len(result["vms"]) == 9 and len(result["secrets"]) == 11
     assert [b["name"] for b in result["blocked"]] == ["legacy-01"]
     assert any("BLOCKED legacy-01" in line for line in result["summary_lines"])
