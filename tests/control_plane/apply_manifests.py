@@ -9,6 +9,7 @@ Established, so a caller can create their objects as soon as this returns.
 
     python apply_manifests.py --kubeconfig DIR/kubeconfig [--wait-established] PATH...
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 
 import yaml
-from kubernetes import client, config, dynamic
+from kubernetes import config, dynamic
 from kubernetes.client.exceptions import ApiException
 
 FIELD_MANAGER = "okv-control-plane"
@@ -56,8 +57,9 @@ def apply_object(api: dynamic.DynamicClient, obj: dict, source: Path) -> None:
     name = (obj.get("metadata") or {}).get("name", "?")
     try:
         resource = api.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
-        api.server_side_apply(resource, body=obj, name=name, namespace=(obj.get("metadata") or {}).get("namespace"),
-                              field_manager=FIELD_MANAGER, force_conflicts=True)
+        api.server_side_apply(
+            resource, body=obj, name=name, namespace=(obj.get("metadata") or {}).get("namespace"), field_manager=FIELD_MANAGER, force_conflicts=True
+        )
     except (ApiException, dynamic.exceptions.DynamicApiError, dynamic.exceptions.ResourceNotFoundError) as exc:
         raise SystemExit(f"apply_manifests: {source}: {obj.get('kind')} {name}: {exc}") from exc
 

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026 ostokubevirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
 # Build etcd, kube-apiserver and kube-controller-manager from tests/control_plane/go, once per key.
 #
-# The binaries live outside the checkout, under a key made of the Kubernetes version, the Go version and the
-# hash of go.mod, go.sum and our own Go sources: a second run with the same key builds nothing. Prints the
+# The binaries live outside the checkout, under a key made of the Kubernetes version, the Go version and a
+# hash of go.mod, go.sum, our own Go sources and the build flags: a second run with the same key builds nothing. Prints the
 # directory holding the binaries on stdout; progress goes to stderr.
 set -euo pipefail
 
@@ -16,7 +20,16 @@ if [[ -z "$kubernetes_version" ]]; then
 	exit 1
 fi
 go_version="$(go env GOVERSION)"
-sources_hash="$(cd "$module_dir" && cat go.mod go.sum $(find . -name '*.go' | LC_ALL=C sort) | sha256sum | cut -c1-16)"
+version_pkg=k8s.io/component-base/version
+minor="${kubernetes_version#v1.}"
+minor="${minor%%.*}"
+ldflags="-s -w -X $version_pkg.gitVersion=$kubernetes_version -X $version_pkg.gitMajor=1 -X $version_pkg.gitMinor=$minor"
+ldflags+=" -X $version_pkg.gitTreeState=clean"
+build_flags=(-trimpath -buildvcs=false "-ldflags=$ldflags")
+sources_hash="$(
+	cd "$module_dir"
+	{ cat go.mod go.sum $(find . -name '*.go' | LC_ALL=C sort); printf '%s\n' "${build_flags[@]}"; } | sha256sum | cut -c1-16
+)"
 key="${kubernetes_version}-${go_version}-${sources_hash}"
 out="$cache_root/$key"
 
@@ -36,16 +49,12 @@ fi
 
 echo "build.sh: building control plane $key (cold: module download and compile take a while)" >&2
 staging="$(mktemp -d "$cache_root/.build-XXXXXX")"
+chmod 755 "$staging"
 trap 'rm -rf "$staging"' EXIT
 started=$SECONDS
-version_pkg=k8s.io/component-base/version
-minor="${kubernetes_version#v1.}"
-minor="${minor%%.*}"
-ldflags="-s -w -X $version_pkg.gitVersion=$kubernetes_version -X $version_pkg.gitMajor=1 -X $version_pkg.gitMinor=$minor"
-ldflags+=" -X $version_pkg.gitTreeState=clean"
 (
 	cd "$module_dir"
-	CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$staging/" \
+	CGO_ENABLED=0 go build "${build_flags[@]}" -o "$staging/" \
 		./cmd/etcd k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
 )
 for binary in "${binaries[@]}"; do

@@ -11,6 +11,7 @@
 
 Standard library only, so any Python that runs the tests can use it.
 """
+
 from __future__ import annotations
 
 import json
@@ -71,13 +72,15 @@ class ControlPlane:
         raise KeyError(f"no token for user {user!r} in {self.dir / 'tokens.csv'}")
 
     # ------------------------------------------------------------------------------ API
-    def request(self, method: str, path: str, body=None, *, content_type: str = "application/json",
-                direct: bool = False):
+    def request(self, method: str, path: str, body=None, *, content_type: str = "application/json", direct: bool = False):
         """The decoded answer; None for 404. Other errors raise urllib.error.HTTPError."""
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request((self.direct_url if direct else self.url) + path, data=data, method=method,
-                                         headers={"Authorization": f"Bearer {self.token}", "Content-Type": content_type,
-                                                  "Accept": "application/json"})
+        request = urllib.request.Request(
+            (self.direct_url if direct else self.url) + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": content_type, "Accept": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=30, context=self._tls) as response:
                 text = response.read().decode()
@@ -106,8 +109,7 @@ class ControlPlane:
     # ------------------------------------------------------------------------------ fault proxy
     def _control(self, method: str, path: str, body=None):
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + "/_okv/" + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(self.url + "/_okv/" + path, data=data, method=method, headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=30, context=self._tls) as response:
             return json.loads(response.read().decode() or "null")
 

@@ -13,6 +13,7 @@ ansible_collections/ directory, as scripts/test does). Run:
 
     cd <repo> && ANSIBLE_COLLECTIONS_PATH=<dir holding ansible_collections> python -m pytest tests/e2e -q
 """
+
 from __future__ import annotations
 
 import base64
@@ -29,7 +30,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "control_plane"))
-from control_plane import ControlPlane  # noqa: E402 - lives beside the tests, not in an installed package
+from control_plane import ControlPlane
 
 PLAYBOOK = REPO / "playbooks" / "migrate_tenant.yml"
 ROLLBACK = REPO / "playbooks" / "rollback_tenant.yml"
@@ -58,7 +59,8 @@ COLLECTIONS_PATH = _find_collections_path()
 
 pytestmark = pytest.mark.skipif(
     not (BIN / "ansible-playbook").exists() or not COLLECTIONS_PATH,
-    reason="needs ansible-playbook next to this python, and the collection on ANSIBLE_COLLECTIONS_PATH")
+    reason="needs ansible-playbook next to this python, and the collection on ANSIBLE_COLLECTIONS_PATH",
+)
 
 
 class Cluster:
@@ -86,13 +88,17 @@ class Cluster:
         ns = self.get(f"/api/v1/namespaces/{NAMESPACE}")
         if ns:
             state["Namespace/" + NAMESPACE] = ns["metadata"]["resourceVersion"]
-        for path in ("/api/v1/namespaces/{ns}/secrets", "/api/v1/namespaces/{ns}/configmaps",
-                     "/api/v1/namespaces/{ns}/services", "/api/v1/namespaces/{ns}/resourcequotas",
-                     "/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings",
-                     "/apis/networking.k8s.io/v1/namespaces/{ns}/networkpolicies",
-                     "/apis/projectcalico.org/v3/namespaces/{ns}/networkpolicies",
-                     "/apis/cdi.kubevirt.io/v1beta1/namespaces/{ns}/datavolumes",
-                     "/apis/kubevirt.io/v1/namespaces/{ns}/virtualmachines"):
+        for path in (
+            "/api/v1/namespaces/{ns}/secrets",
+            "/api/v1/namespaces/{ns}/configmaps",
+            "/api/v1/namespaces/{ns}/services",
+            "/api/v1/namespaces/{ns}/resourcequotas",
+            "/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings",
+            "/apis/networking.k8s.io/v1/namespaces/{ns}/networkpolicies",
+            "/apis/projectcalico.org/v3/namespaces/{ns}/networkpolicies",
+            "/apis/cdi.kubevirt.io/v1beta1/namespaces/{ns}/datavolumes",
+            "/apis/kubevirt.io/v1/namespaces/{ns}/virtualmachines",
+        ):
             for item in self.items(path.format(ns=NAMESPACE)):
                 key = f"{path.rsplit('/', maxsplit=1)[-1]}/{item['metadata']['name']}"
                 if key not in CLUSTER_MADE:
@@ -115,25 +121,37 @@ def cluster(tmp_path_factory):
         plane.stop()
 
 
-def run(cluster: Cluster, *args: str, playbook: Path = PLAYBOOK, check=False, verbosity=0, background=False,
-        extra_env=None):
-    cmd = [str(BIN / "ansible-playbook"), str(playbook), "-e", "tenant=web-shop",
-           "-e", f"migration_kubeconfig={cluster.kubeconfig}"]
+def run(cluster: Cluster, *args: str, playbook: Path = PLAYBOOK, check=False, verbosity=0, background=False, extra_env=None):
+    cmd = [str(BIN / "ansible-playbook"), str(playbook), "-e", "tenant=web-shop", "-e", f"migration_kubeconfig={cluster.kubeconfig}"]
     if playbook == PLAYBOOK:
-        cmd += ["-e", f"migration_snapshot={SNAPSHOT}", "-e", "migration_mode=apply", "-e", f"@{DISKS}",
-                "-e", "migration_poll_interval=1", "-e", "migration_max_parallel=3"]
+        cmd += [
+            "-e",
+            f"migration_snapshot={SNAPSHOT}",
+            "-e",
+            "migration_mode=apply",
+            "-e",
+            f"@{DISKS}",
+            "-e",
+            "migration_poll_interval=1",
+            "-e",
+            "migration_max_parallel=3",
+        ]
     cmd += list(args)
     if check:
         cmd += ["--check", "--diff"]
     if verbosity:
         cmd.append("-" + "v" * verbosity)
-    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS_PATH, "ANSIBLE_FORCE_COLOR": "0",
-           "ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCALHOST_WARNING": "0", **(extra_env or {})}
+    env = {
+        **os.environ,
+        "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS_PATH,
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_LOCALHOST_WARNING": "0",
+        **(extra_env or {}),
+    }
     if background:
-        return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                start_new_session=True)
-    done = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900,
-                          check=False)
+        return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    done = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900, check=False)
     return done.returncode, done.stdout
 
 
@@ -171,12 +189,19 @@ def secret_values() -> list[str]:
     """Every value the demo tenant's Secrets hold, base64 and decoded (long enough to be distinctive)."""
     sys.path.insert(0, str(REPO.parent))
     rendered = subprocess.run(
-        [str(BIN / "python"), "-c",
-         "import json,sys,yaml\n"
-         "from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant\n"
-         f"t = translate_tenant(yaml.safe_load(open({str(SNAPSHOT)!r})), tenant='web-shop')\n"
-         "print(json.dumps([o for o in t.objects if o['kind'] == 'Secret']))"],
-        env={**os.environ, "PYTHONPATH": COLLECTIONS_PATH}, capture_output=True, text=True, check=True)
+        [
+            str(BIN / "python"),
+            "-c",
+            "import json,sys,yaml\n"
+            "from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant\n"
+            f"t = translate_tenant(yaml.safe_load(open({str(SNAPSHOT)!r})), tenant='web-shop')\n"
+            "print(json.dumps([o for o in t.objects if o['kind'] == 'Secret']))",
+        ],
+        env={**os.environ, "PYTHONPATH": COLLECTIONS_PATH},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     values = []
     for secret in json.loads(rendered.stdout):
         for value in (secret.get("data") or {}).values():
@@ -206,8 +231,7 @@ def test_apply_in_dependency_order_then_idempotent_and_check_mode_is_read_only(c
     assert_all_migrated(cluster)
     assert "progress" in out and re.search(r"ImportInProgress, progress \d+\.\d+%", out), "no DataVolume progress shown"
 
-    writes = [r for r in cluster.requests() if r.get("method") in ("PATCH", "POST", "PUT") and r.get("kind")
-              and not str(r.get("path", "")).endswith("/status")]
+    writes = [r for r in cluster.requests() if r.get("method") in ("PATCH", "POST", "PUT") and r.get("kind") and not str(r.get("path", "")).endswith("/status")]
     first = {}
     for index, request in enumerate(writes):
         first.setdefault((request["kind"], request.get("name")), index)
@@ -257,8 +281,7 @@ def test_killed_run_resumes_without_duplicates_or_double_migration(cluster, kill
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     done_before = {k[3:] for k, v in progress(cluster).items() if k.startswith("vm.") and v["phase"] == "done"}
-    uids_before = {v["metadata"]["name"]: v["metadata"]["uid"]
-                   for v in cluster.items(f"/apis/kubevirt.io/v1/namespaces/{NAMESPACE}/virtualmachines")}
+    uids_before = {v["metadata"]["name"]: v["metadata"]["uid"] for v in cluster.items(f"/apis/kubevirt.io/v1/namespaces/{NAMESPACE}/virtualmachines")}
     mark = len(cluster.requests())
 
     rc, out = run(cluster)
@@ -278,10 +301,8 @@ def test_killed_run_resumes_without_duplicates_or_double_migration(cluster, kill
 
 def test_api_errors_fail_only_their_vm_and_are_reported(cluster):
     cluster.reset()
-    cluster.plane.add_fault({"action": "status", "status": 500, "method": "PATCH", "kind": "VirtualMachine",
-                             "name": "web-01"})
-    cluster.plane.add_fault({"action": "status", "status": 403, "method": "PATCH", "kind": "Secret",
-                             "name": "db-01-cloud-init"})
+    cluster.plane.add_fault({"action": "status", "status": 500, "method": "PATCH", "kind": "VirtualMachine", "name": "web-01"})
+    cluster.plane.add_fault({"action": "status", "status": 403, "method": "PATCH", "kind": "Secret", "name": "db-01-cloud-init"})
     try:
         rc, out = run(cluster, verbosity=3)
     finally:
@@ -320,8 +341,11 @@ def test_wait_timeout_names_the_stuck_object(cluster):
     record = progress(cluster)
     assert rc != 0
     assert "9 of 9 VM(s) failed" in out, out[-3000:]
-    assert re.search(r"db-01: timed out after 3s waiting for the disks: DataVolume db-01-root phase ImportInProgress, "
-                     r"progress \d+\.\d+%; last condition \w+=\w+", out), out[-3000:]
+    assert re.search(
+        r"db-01: timed out after 3s waiting for the disks: DataVolume db-01-root phase ImportInProgress, "
+        r"progress \d+\.\d+%; last condition \w+=\w+",
+        out,
+    ), out[-3000:]
     assert record["vm.db-01"]["phase"] == "failed" and "timed out after 3s" in record["vm.db-01"]["message"]
 
 
@@ -343,12 +367,16 @@ def test_rollback_removes_exactly_our_objects(cluster):
     assert len(cluster.snapshot_state()) > 20  # nothing deleted without confirmation
 
     foreign = [
-        (f"/api/v1/namespaces/{NAMESPACE}/configmaps",
-         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "user-notes"}, "data": {"a": "b"}}),
-        (f"/apis/networking.k8s.io/v1/namespaces/{NAMESPACE}/networkpolicies",  # our label, not our provenance
-         {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-          "metadata": {"name": "hand-made", "labels": {"app.kubernetes.io/managed-by": "ostokubevirt"}},
-          "spec": {"podSelector": {}}}),
+        (f"/api/v1/namespaces/{NAMESPACE}/configmaps", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "user-notes"}, "data": {"a": "b"}}),
+        (
+            f"/apis/networking.k8s.io/v1/namespaces/{NAMESPACE}/networkpolicies",  # our label, not our provenance
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": "hand-made", "labels": {"app.kubernetes.io/managed-by": "ostokubevirt"}},
+                "spec": {"podSelector": {}},
+            },
+        ),
     ]
     for path, body in foreign:
         cluster.plane.request("POST", path, body, direct=True)
@@ -373,11 +401,21 @@ def test_stop_source_is_recorded_before_the_stop_and_only_when_asked(cluster):
     assert rc == 0 and "server_action" not in out and not [k for k in progress(cluster) if k.startswith("stopped.")]
 
     cluster.reset()
-    unreachable = json.dumps({"migration_cloud": {"auth": {
-        "auth_url": "http://127.0.0.1:9/v3", "username": "u", "password": "p", "project_name": "p",
-        "user_domain_name": "Default", "project_domain_name": "Default"}}})
-    rc, out = run(cluster, "-e", "migration_stop_source=true", "-e", unreachable,
-                  "-e", "migration_max_parallel=9")
+    unreachable = json.dumps(
+        {
+            "migration_cloud": {
+                "auth": {
+                    "auth_url": "http://127.0.0.1:9/v3",
+                    "username": "u",
+                    "password": "p",
+                    "project_name": "p",
+                    "user_domain_name": "Default",
+                    "project_domain_name": "Default",
+                }
+            }
+        }
+    )
+    rc, out = run(cluster, "-e", "migration_stop_source=true", "-e", unreachable, "-e", "migration_max_parallel=9")
     assert rc != 0
     record = progress(cluster)
     active = sorted(set(VMS) - {"batch-01"})

@@ -5,9 +5,11 @@
 
 Uses the control plane of $OKV_CONTROL_PLANE_DIR, else starts its own. Each test works in a namespace of its own.
 """
+
 from __future__ import annotations
 
 import http.client
+import json
 import ssl
 import sys
 import time
@@ -19,7 +21,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "control_plane"))
-from control_plane import ControlPlane  # noqa: E402 - lives beside the tests, not in an installed package
+from control_plane import ControlPlane
 
 KUBEVIRT = "/apis/kubevirt.io/v1"
 CDI = "/apis/cdi.kubevirt.io/v1beta1"
@@ -36,8 +38,7 @@ def plane(tmp_path_factory):
 @pytest.fixture
 def namespace(plane):
     name = f"cp-{uuid.uuid4().hex[:8]}"
-    plane.request("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
-                  direct=True)
+    plane.request("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}, direct=True)
     yield name
     plane.delete_namespace(name)
 
@@ -54,48 +55,68 @@ def eventually(check, timeout=60.0, what="condition"):
 
 
 def datavolume(name: str, source: dict, size="1Gi") -> dict:
-    return {"apiVersion": "cdi.kubevirt.io/v1beta1", "kind": "DataVolume", "metadata": {"name": name},
-            "spec": {"source": source, "storage": {"resources": {"requests": {"storage": size}}}}}
+    return {
+        "apiVersion": "cdi.kubevirt.io/v1beta1",
+        "kind": "DataVolume",
+        "metadata": {"name": name},
+        "spec": {"source": source, "storage": {"resources": {"requests": {"storage": size}}}},
+    }
 
 
 def virtual_machine(name: str, run_strategy: str) -> dict:
-    return {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine", "metadata": {"name": name},
-            "spec": {"runStrategy": run_strategy,
-                     "dataVolumeTemplates": [{"metadata": {"name": f"{name}-root"}, "spec": datavolume(
-                         "x", {"http": {"url": "http://127.0.0.1:8/root.qcow2"}})["spec"]}],
-                     "template": {"spec": {"domain": {"devices": {"disks": [{"name": "root", "disk": {"bus": "virtio"}}]},
-                                                      "resources": {"requests": {"memory": "1Gi"}}},
-                                           "volumes": [{"name": "root", "dataVolume": {"name": f"{name}-root"}}]}}}}
+    return {
+        "apiVersion": "kubevirt.io/v1",
+        "kind": "VirtualMachine",
+        "metadata": {"name": name},
+        "spec": {
+            "runStrategy": run_strategy,
+            "dataVolumeTemplates": [
+                {"metadata": {"name": f"{name}-root"}, "spec": datavolume("x", {"http": {"url": "http://127.0.0.1:8/root.qcow2"}})["spec"]}
+            ],
+            "template": {
+                "spec": {
+                    "domain": {"devices": {"disks": [{"name": "root", "disk": {"bus": "virtio"}}]}, "resources": {"requests": {"memory": "1Gi"}}},
+                    "volumes": [{"name": "root", "dataVolume": {"name": f"{name}-root"}}],
+                }
+            },
+        },
+    }
 
 
 # ------------------------------------------------------------------------------------------ real server
 def test_it_is_a_real_kube_apiserver_with_the_upstream_crds(plane):
     version = plane.get("/version")
     assert version["gitVersion"].startswith("v1.") and version["major"] == "1"
-    for path, plural in ((KUBEVIRT, "virtualmachines"), (CDI, "datavolumes"),
-                         ("/apis/projectcalico.org/v3", "networkpolicies"),
-                         ("/apis/instancetype.kubevirt.io/v1beta1", "virtualmachineclusterinstancetypes")):
+    for path, plural in (
+        (KUBEVIRT, "virtualmachines"),
+        (CDI, "datavolumes"),
+        ("/apis/projectcalico.org/v3", "networkpolicies"),
+        ("/apis/instancetype.kubevirt.io/v1beta1", "virtualmachineclusterinstancetypes"),
+    ):
         assert plural in {r["name"] for r in plane.get(path)["resources"]}, path
 
 
 def test_rbac_is_enforced_for_test_users(plane, namespace):
-    request = urllib.request.Request(f"{plane.direct_url}/api/v1/namespaces/{namespace}/secrets",
-                                     headers={"Authorization": f"Bearer {plane.user_token('alice')}"})
+    request = urllib.request.Request(
+        f"{plane.direct_url}/api/v1/namespaces/{namespace}/secrets", headers={"Authorization": f"Bearer {plane.user_token('alice')}"}
+    )
     with pytest.raises(urllib.error.HTTPError) as denied:
         urllib.request.urlopen(request, timeout=10, context=ssl.create_default_context(cafile=str(plane.dir / "pki/ca.crt")))
     assert denied.value.code == 403
-    assert 'User "alice" cannot list resource "secrets"' in denied.value.read().decode()
+    assert 'User "alice" cannot list resource "secrets"' in json.loads(denied.value.read())["message"]
 
 
 def test_controller_manager_runs_the_controllers_semantics_depend_on(plane, namespace):
     eventually(lambda: plane.get(f"/api/v1/namespaces/{namespace}/serviceaccounts/default"), what="default SA")
     admin = plane.get("/apis/rbac.authorization.k8s.io/v1/clusterroles/admin")
     assert admin["rules"], "clusterrole-aggregation did not fill the admin role"
-    plane.request("POST", f"/api/v1/namespaces/{namespace}/resourcequotas", {
-        "apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q"}, "spec": {"hard": {"configmaps": "50"}}},
-        direct=True)
-    quota = eventually(lambda: (plane.get(f"/api/v1/namespaces/{namespace}/resourcequotas/q").get("status") or {})
-                       .get("used"), what="quota status")
+    plane.request(
+        "POST",
+        f"/api/v1/namespaces/{namespace}/resourcequotas",
+        {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q"}, "spec": {"hard": {"configmaps": "50"}}},
+        direct=True,
+    )
+    quota = eventually(lambda: (plane.get(f"/api/v1/namespaces/{namespace}/resourcequotas/q").get("status") or {}).get("used"), what="quota status")
     assert "configmaps" in quota
 
 
@@ -103,8 +124,9 @@ def test_controller_manager_runs_the_controllers_semantics_depend_on(plane, name
 def test_datavolume_import_progresses_to_succeeded_and_writes_the_disk(plane, namespace):
     plane.set_timings(namespaces={namespace: {"import_seconds": 3}})
     try:
-        plane.request("POST", f"{CDI}/namespaces/{namespace}/datavolumes",
-                      datavolume("disk", {"http": {"url": "http://127.0.0.1:8/d.qcow2"}}, size="2Gi"), direct=True)
+        plane.request(
+            "POST", f"{CDI}/namespaces/{namespace}/datavolumes", datavolume("disk", {"http": {"url": "http://127.0.0.1:8/d.qcow2"}}, size="2Gi"), direct=True
+        )
         path = f"{CDI}/namespaces/{namespace}/datavolumes/disk"
         seen = set()
 
@@ -112,6 +134,7 @@ def test_datavolume_import_progresses_to_succeeded_and_writes_the_disk(plane, na
             status = plane.get(path).get("status") or {}
             seen.add(status.get("phase"))
             return status.get("phase") == "Succeeded" and status
+
         status = eventually(finished, what="DataVolume Succeeded")
     finally:
         plane.set_timings()
@@ -136,18 +159,15 @@ def test_upload_datavolume_waits_for_an_upload_as_cdi_does(plane, namespace):
 def test_virtual_machine_follows_its_run_strategy_and_owns_its_disks(plane, namespace):
     plane.set_timings(namespaces={namespace: {"import_seconds": 1, "start_seconds": 0.3}})
     try:
-        plane.request("POST", f"{KUBEVIRT}/namespaces/{namespace}/virtualmachines", virtual_machine("vm", "Always"),
-                      direct=True)
+        plane.request("POST", f"{KUBEVIRT}/namespaces/{namespace}/virtualmachines", virtual_machine("vm", "Always"), direct=True)
         vm_path = f"{KUBEVIRT}/namespaces/{namespace}/virtualmachines/vm"
-        status = eventually(lambda: (plane.get(vm_path).get("status") or {}).get("ready") and plane.get(vm_path)["status"],
-                            what="VM ready")
+        status = eventually(lambda: (plane.get(vm_path).get("status") or {}).get("ready") and plane.get(vm_path)["status"], what="VM ready")
     finally:
         plane.set_timings()
     assert status["printableStatus"] == "Running" and status["created"] is True
     assert plane.get(f"{KUBEVIRT}/namespaces/{namespace}/virtualmachineinstances/vm")["status"]["phase"] == "Running"
 
-    plane.request("PATCH", vm_path, {"spec": {"runStrategy": "Halted"}}, content_type="application/merge-patch+json",
-                  direct=True)
+    plane.request("PATCH", vm_path, {"spec": {"runStrategy": "Halted"}}, content_type="application/merge-patch+json", direct=True)
     eventually(lambda: plane.get(vm_path)["status"].get("printableStatus") == "Stopped", what="VM Stopped")
     eventually(lambda: plane.get(f"{KUBEVIRT}/namespaces/{namespace}/virtualmachineinstances/vm") is None, what="VMI gone")
 
@@ -158,8 +178,7 @@ def test_virtual_machine_follows_its_run_strategy_and_owns_its_disks(plane, name
 # ------------------------------------------------------------------------------------------ fault proxy
 def _via_proxy(plane, path: str) -> http.client.HTTPResponse:
     host, port = plane.url.removeprefix("https://").split(":")
-    connection = http.client.HTTPSConnection(host, int(port), timeout=30,
-                                             context=ssl.create_default_context(cafile=str(plane.dir / "pki/ca.crt")))
+    connection = http.client.HTTPSConnection(host, int(port), timeout=30, context=ssl.create_default_context(cafile=str(plane.dir / "pki/ca.crt")))
     connection.request("GET", path, headers={"Authorization": f"Bearer {plane.token}"})
     return connection.getresponse()
 

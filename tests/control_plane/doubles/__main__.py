@@ -9,6 +9,7 @@ Each pass lists DataVolumes, VirtualMachines, VirtualMachineInstances, Persisten
 of all namespaces from the API server and writes what the real controllers would (status subresources,
 owned objects). A pass every ``--interval`` seconds: import progress is a function of time.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -7,6 +7,7 @@ Import sources: ImportScheduled -> ImportInProgress ("N.NN%" rising) -> Succeede
 conditions Bound, Running and Ready CDI reports. An ``upload`` source waits for an upload that never comes
 in tests: UploadScheduled -> UploadReady, and stays there, as CDI does.
 """
+
 from __future__ import annotations
 
 import logging
@@ -61,8 +62,7 @@ class DataVolumes:
             status = self._status(dv, "ImportScheduled", "N/A", running=(False, "Pending", ""), ready=False)
         elif age < duration:
             fraction = (age - scheduled_for) / max(duration - scheduled_for, 1e-6)
-            status = self._status(dv, "ImportInProgress", f"{min(fraction * 100, 99.99):.2f}%",
-                                  running=(True, "Pod is running", ""), ready=False)
+            status = self._status(dv, "ImportInProgress", f"{min(fraction * 100, 99.99):.2f}%", running=(True, "Pod is running", ""), ready=False)
         else:
             status = self._finish(dv)
         self._write(dv, status)
@@ -107,19 +107,30 @@ class DataVolumes:
     @staticmethod
     def _bound_claim(dv: dict) -> dict:
         storage = (dv.get("spec") or {}).get("storage") or (dv.get("spec") or {}).get("pvc") or {}
-        return {"phase": "Bound", "accessModes": storage.get("accessModes") or ["ReadWriteOnce"],
-                "capacity": {"storage": ((storage.get("resources") or {}).get("requests") or {}).get("storage", "1Gi")}}
+        return {
+            "phase": "Bound",
+            "accessModes": storage.get("accessModes") or ["ReadWriteOnce"],
+            "capacity": {"storage": ((storage.get("resources") or {}).get("requests") or {}).get("storage", "1Gi")},
+        }
 
     def _create_claim(self, dv: dict) -> None:
         meta, spec = dv["metadata"], dv.get("spec") or {}
         storage = spec.get("storage") or spec.get("pvc") or {}
-        claim_spec = {"accessModes": storage.get("accessModes") or ["ReadWriteOnce"],
-                      "resources": storage.get("resources") or {"requests": {"storage": "1Gi"}}}
+        claim_spec = {"accessModes": storage.get("accessModes") or ["ReadWriteOnce"], "resources": storage.get("resources") or {"requests": {"storage": "1Gi"}}}
         for key in ("volumeMode", "storageClassName"):
             if storage.get(key):
                 claim_spec[key] = storage[key]
-        self.api.create(claim_path(meta["namespace"]), {
-            "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-            "metadata": {"name": meta["name"], "namespace": meta["namespace"], "ownerReferences": [owner_reference(dv)],
-                         "labels": {"app": "containerized-data-importer"}},
-            "spec": claim_spec})
+        self.api.create(
+            claim_path(meta["namespace"]),
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": {
+                    "name": meta["name"],
+                    "namespace": meta["namespace"],
+                    "ownerReferences": [owner_reference(dv)],
+                    "labels": {"app": "containerized-data-importer"},
+                },
+                "spec": claim_spec,
+            },
+        )

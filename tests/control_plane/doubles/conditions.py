@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Status conditions whose lastTransitionTime moves only when their status does, as real controllers keep them."""
+
 from __future__ import annotations
 
 import datetime
@@ -28,8 +29,7 @@ class Clock:
         old = self._transitions.get(key)
         if old is None or old[0] != value:
             self._transitions[key] = (value, now())
-        return {"type": kind, "status": value, "reason": reason, "message": message,
-                "lastTransitionTime": self._transitions[key][1]}
+        return {"type": kind, "status": value, "reason": reason, "message": message, "lastTransitionTime": self._transitions[key][1]}
 
     def forget_all_but(self, uids: set[str]) -> None:
         for uid in [u for u in self._first_seen if u not in uids]:
@@ -39,5 +39,11 @@ class Clock:
 
 
 def owner_reference(obj: dict) -> dict:
-    return {"apiVersion": obj["apiVersion"], "kind": obj["kind"], "name": obj["metadata"]["name"],
-            "uid": obj["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+    return {
+        "apiVersion": obj["apiVersion"],
+        "kind": obj["kind"],
+        "name": obj["metadata"]["name"],
+        "uid": obj["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }

@@ -6,6 +6,7 @@
 kube-controller-manager's volume binder would need PersistentVolumes and a provisioner, and no cloud
 controller runs here, so these two are doubled too.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -15,8 +16,7 @@ from .api import Api, ApiException
 
 LOG = logging.getLogger("doubles.core")
 # Where load-balancer implementations read a requested address (MetalLB, kube-vip, Cilium LB-IPAM).
-LB_IP_ANNOTATIONS = ("metallb.io/loadBalancerIPs", "metallb.universe.tf/loadBalancerIPs",
-                     "kube-vip.io/loadbalancerIPs", "lbipam.cilium.io/ips")
+LB_IP_ANNOTATIONS = ("metallb.io/loadBalancerIPs", "metallb.universe.tf/loadBalancerIPs", "kube-vip.io/loadbalancerIPs", "lbipam.cilium.io/ips")
 LB_POOL = ipaddress.ip_network("192.0.2.0/24")  # TEST-NET-1: never a real address
 
 
@@ -48,8 +48,11 @@ class Core:
             return
         if meta.get("deletionTimestamp") or (claim.get("status") or {}).get("phase") == "Bound":
             return
-        status = {"phase": "Bound", "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
-                  "capacity": {"storage": ((spec.get("resources") or {}).get("requests") or {}).get("storage", "1Gi")}}
+        status = {
+            "phase": "Bound",
+            "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
+            "capacity": {"storage": ((spec.get("resources") or {}).get("requests") or {}).get("storage", "1Gi")},
+        }
         self.api.patch_status(f"/api/v1/namespaces/{meta['namespace']}/persistentvolumeclaims/{meta['name']}", status)
 
     def _load_balancer(self, service: dict, used: set[str]) -> None:
@@ -57,8 +60,7 @@ class Core:
         if spec.get("type") != "LoadBalancer" or meta.get("deletionTimestamp"):
             return
         annotations = meta.get("annotations") or {}
-        wanted = spec.get("loadBalancerIP") or next(
-            (annotations[k].split(",")[0].strip() for k in LB_IP_ANNOTATIONS if annotations.get(k)), None)
+        wanted = spec.get("loadBalancerIP") or next((annotations[k].split(",")[0].strip() for k in LB_IP_ANNOTATIONS if annotations.get(k)), None)
         current = _ingress_ip(service)
         if (wanted is None and current) or (wanted is not None and wanted == current):
             return
@@ -66,5 +68,6 @@ class Core:
         if address is None:
             return
         used.add(address)
-        self.api.patch_status(f"/api/v1/namespaces/{meta['namespace']}/services/{meta['name']}",
-                              {"loadBalancer": {"ingress": [{"ip": address, "ipMode": "VIP"}]}})
+        self.api.patch_status(
+            f"/api/v1/namespaces/{meta['namespace']}/services/{meta['name']}", {"loadBalancer": {"ingress": [{"ip": address, "ipMode": "VIP"}]}}
+        )

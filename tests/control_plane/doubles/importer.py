@@ -7,6 +7,7 @@ This is the seam the disk work plugs into. Today it writes a sparse disk of the 
 ``fetch_http``, the bytes of an ``http`` source on loopback (anything else fails the import, as an
 unreachable source fails CDI's importer pod). Format conversion (qcow2 -> raw) is not done here yet.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -16,8 +17,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-_UNITS = {"": 1, "k": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4,
-          "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "Ti": 1024**4}
+_UNITS = {"": 1, "k": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4, "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "Ti": 1024**4}
 
 
 class ImportError_(Exception):

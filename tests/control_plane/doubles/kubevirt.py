@@ -9,6 +9,7 @@ DataVolume it uses has Succeeded, then gets a VMI; the VMI turns Running ``start
 reports printableStatus Running, ready true and condition Ready True. Halted or Manual (or ``running:
 false``): the VMI is deleted and the VM is Stopped.
 """
+
 from __future__ import annotations
 
 import copy
@@ -92,16 +93,17 @@ class VirtualMachines:
             self.api.delete(vmi_path(namespace, meta["name"]))
         ready = status["ready"]
         printable = status["printableStatus"]
-        status["conditions"] = [self.clock.condition(
-            vm, "Ready", ready, "" if ready else NOT_READY_REASONS.get(printable, "GuestNotRunning"),
-            "" if ready else f"VMI is not ready ({printable})")]
+        status["conditions"] = [
+            self.clock.condition(
+                vm, "Ready", ready, "" if ready else NOT_READY_REASONS.get(printable, "GuestNotRunning"), "" if ready else f"VMI is not ready ({printable})"
+            )
+        ]
         status["observedGeneration"] = meta.get("generation", 1)
         status["desiredGeneration"] = meta.get("generation", 1)
         if spec.get("runStrategy"):
             status["runStrategy"] = spec["runStrategy"]
         if phases:
-            status["volumeSnapshotStatuses"] = [{"name": n, "enabled": False, "reason": "No VolumeSnapshotClass"}
-                                                for n in sorted(phases)]
+            status["volumeSnapshotStatuses"] = [{"name": n, "enabled": False, "reason": "No VolumeSnapshotClass"} for n in sorted(phases)]
         if {k: (vm.get("status") or {}).get(k) for k in status} != status:
             self.api.patch_status(vm_path(namespace, meta["name"]), status)
 
@@ -115,31 +117,37 @@ class VirtualMachines:
             for key in ("labels", "annotations"):
                 if tmeta.get(key):
                     metadata[key] = copy.deepcopy(tmeta[key])
-            self.api.create(datavolume_path(namespace), {
-                "apiVersion": "cdi.kubevirt.io/v1beta1", "kind": "DataVolume", "metadata": metadata,
-                "spec": copy.deepcopy(template.get("spec") or {})})
+            self.api.create(
+                datavolume_path(namespace),
+                {"apiVersion": "cdi.kubevirt.io/v1beta1", "kind": "DataVolume", "metadata": metadata, "spec": copy.deepcopy(template.get("spec") or {})},
+            )
 
     @staticmethod
     def _instance_for(vm: dict) -> dict:
         template = (vm.get("spec") or {}).get("template") or {}
         tmeta = template.get("metadata") or {}
-        metadata = {"name": vm["metadata"]["name"], "namespace": vm["metadata"]["namespace"],
-                    "labels": {**(tmeta.get("labels") or {}), "kubevirt.io/vm": vm["metadata"]["name"]},
-                    "ownerReferences": [owner_reference(vm)]}
+        metadata = {
+            "name": vm["metadata"]["name"],
+            "namespace": vm["metadata"]["namespace"],
+            "labels": {**(tmeta.get("labels") or {}), "kubevirt.io/vm": vm["metadata"]["name"]},
+            "ownerReferences": [owner_reference(vm)],
+        }
         if tmeta.get("annotations"):
             metadata["annotations"] = copy.deepcopy(tmeta["annotations"])
-        return {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance", "metadata": metadata,
-                "spec": copy.deepcopy(template.get("spec") or {})}
+        return {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance", "metadata": metadata, "spec": copy.deepcopy(template.get("spec") or {})}
 
     def _instance(self, vmi: dict) -> None:
         meta = vmi["metadata"]
         if meta.get("deletionTimestamp"):
             return
         running = self.clock.age(vmi) >= self.settings.start_seconds(meta["namespace"])
-        status = {"phase": "Running" if running else "Scheduling",
-                  "conditions": [self.clock.condition(vmi, "Ready", running, "" if running else "PodNotReady")]}
+        status = {
+            "phase": "Running" if running else "Scheduling",
+            "conditions": [self.clock.condition(vmi, "Ready", running, "" if running else "PodNotReady")],
+        }
         if running:
             status["nodeName"] = "control-plane-double"
             status["interfaces"] = [{"name": "default", "ipAddress": "10.244.0.10", "infoSource": "domain"}]
         if {k: (vmi.get("status") or {}).get(k) for k in status} != status:
-            self.api.patch_status(vmi_path(meta["namespace"], meta["name"]), status)
+            # KubeVirt's VMI CRD has no status subresource: virt-handler writes the whole object.
+            self.api.patch_status(vmi_path(meta["namespace"], meta["name"]), status, subresource=False)

@@ -8,6 +8,7 @@
 One control plane serves a whole test step, so a test that needs slow imports sets them for its own
 namespace (or for all) and restores the file afterwards.
 """
+
 from __future__ import annotations
 
 import json

@@ -6,6 +6,7 @@
     python -m fault_proxy --listen 127.0.0.1:PORT --upstream https://127.0.0.1:API --ca ca.crt \\
         --cert proxy.crt --key proxy.key --discovery-kubeconfig DIR/kubeconfig-direct
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ca", required=True, help="CA that signed the API server's certificate")
     parser.add_argument("--cert", required=True)
     parser.add_argument("--key", required=True)
-    parser.add_argument("--discovery-kubeconfig", required=True,
-                        help="kubeconfig whose token reads discovery (resource -> kind) and names the user in 403s")
+    parser.add_argument("--discovery-kubeconfig", required=True, help="kubeconfig whose token reads discovery (resource -> kind) and names the user in 403s")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 

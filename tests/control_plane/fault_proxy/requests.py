@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What an API request is about, read from its URL: group, version, resource, namespace, name, subresource."""
+
 from __future__ import annotations
 
 import urllib.parse
@@ -14,8 +15,17 @@ def describe(method: str, raw_path: str) -> dict:
     """
     split = urllib.parse.urlsplit(raw_path)
     query = {k: v[-1] for k, v in urllib.parse.parse_qs(split.query, keep_blank_values=True).items()}
-    info: dict = {"method": method.upper(), "path": split.path, "query": query, "group": None, "version": None,
-                  "plural": None, "namespace": None, "name": None, "subresource": None}
+    info: dict = {
+        "method": method.upper(),
+        "path": split.path,
+        "query": query,
+        "group": None,
+        "version": None,
+        "plural": None,
+        "namespace": None,
+        "name": None,
+        "subresource": None,
+    }
     parts = [urllib.parse.unquote(p) for p in split.path.strip("/").split("/") if p]
     if parts[:1] == ["api"] and len(parts) >= 2:
         info.update(group="", version=parts[1])

@@ -14,6 +14,7 @@ A rule (JSON object) matches requests by any of ``method``, ``path`` (regex, sea
 ``count`` limits how often a rule fires (default: unlimited); ``probability`` (0..1, default 1) with
 ``seed`` makes it fire at random but reproducibly.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -26,9 +27,20 @@ from typing import Any
 from .requests import verb
 
 ACTIONS = ("latency", "status", "drop_connection")
-REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
-           409: "Conflict", 410: "Expired", 422: "Invalid", 429: "TooManyRequests", 500: "InternalError",
-           503: "ServiceUnavailable", 504: "Timeout"}
+REASONS = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    410: "Expired",
+    422: "Invalid",
+    429: "TooManyRequests",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+    504: "Timeout",
+}
 LOG_LIMIT = 20000
 
 
@@ -38,8 +50,7 @@ class RuleError(ValueError):
 
 def status_body(code: int, message: str, details: dict | None = None) -> dict:
     reason = REASONS.get(code, "InternalError" if code >= 500 else "BadRequest")
-    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
-            "reason": reason, "code": code}
+    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message, "reason": reason, "code": code}
     if details:
         body["details"] = details
     return body
@@ -52,8 +63,22 @@ class Rule:
         action = spec.get("action")
         if action not in ACTIONS:
             raise RuleError(f"fault action must be one of {', '.join(ACTIONS)}, got {action!r}")
-        unknown = set(spec) - {"action", "method", "path", "kind", "group", "name", "namespace", "latency_ms",
-                               "status", "message", "retry_after", "count", "probability", "seed"}
+        unknown = set(spec) - {
+            "action",
+            "method",
+            "path",
+            "kind",
+            "group",
+            "name",
+            "namespace",
+            "latency_ms",
+            "status",
+            "message",
+            "retry_after",
+            "count",
+            "probability",
+            "seed",
+        }
         if unknown:
             raise RuleError(f"unknown fault rule field(s): {', '.join(sorted(unknown))}")
         self.id = rule_id
@@ -116,11 +141,12 @@ def default_message(status: int, request: dict, user: str) -> str:
         where = f' in the namespace "{request["namespace"]}"' if request.get("namespace") else ""
         # Authorization runs before the body is read: a create is refused without the object's name.
         target = f'{resource} "{name}"' if name and request.get("method") != "POST" else resource
-        return (f'{target} is forbidden: User "{user}" cannot {verb(request)} '
-                f'resource "{plural}" in API group "{group}"{where}')
+        return f'{target} is forbidden: User "{user}" cannot {verb(request)} resource "{plural}" in API group "{group}"{where}'
     if status == 409:
-        return (f'Operation cannot be fulfilled on {resource} "{name or ""}": the object has been modified; '
-                "please apply your changes to the latest version and try again")
+        return (
+            f'Operation cannot be fulfilled on {resource} "{name or ""}": the object has been modified; '
+            "please apply your changes to the latest version and try again"
+        )
     if status == 429:
         return "Too many requests, please try again later."
     if status == 503:

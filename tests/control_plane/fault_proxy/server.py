@@ -14,6 +14,7 @@ chunk by chunk as they arrive. Control endpoints (no token; loopback only) live 
     GET    /_okv/requests?since=N  the request log after sequence number N
     POST   /_okv/reset             remove every rule and empty the log
 """
+
 from __future__ import annotations
 
 import http.client
@@ -29,8 +30,7 @@ from .requests import describe
 from .rules import Faults, RuleError, status_body
 
 LOG = logging.getLogger("fault_proxy")
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host",
-              "content-length"}
+HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host", "content-length"}
 
 
 class Upstream:
@@ -63,8 +63,7 @@ class Upstream:
         path = f"/api/{version}" if group == "" else f"/apis/{group}/{version}"
         connection = self.connect()
         try:
-            connection.request("GET", path, headers={"Authorization": f"Bearer {self._token}",
-                                                     "Accept": "application/json"})
+            connection.request("GET", path, headers={"Authorization": f"Bearer {self._token}", "Accept": "application/json"})
             response = connection.getresponse()
             body = response.read()
             if response.status != 200:
@@ -98,10 +97,10 @@ class ProxyHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: ProxyServer
 
-    def log_message(self, format, *args):  # noqa: A002 - the signature is BaseHTTPRequestHandler's
+    def log_message(self, format, *args):
         LOG.debug(format, *args)
 
-    def do_GET(self):  # noqa: N802 - http.server's naming
+    def do_GET(self):
         self._handle()
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
@@ -116,8 +115,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
         info = describe(self.command, self.path)
         info["kind"] = self.server.upstream.kind(info["group"], info["version"], info["plural"])
         decision = self.server.faults.decide(info)
-        entry = {k: info[k] for k in ("method", "path", "query", "kind", "group", "plural", "namespace", "name",
-                                      "subresource")}
+        entry = {k: info[k] for k in ("method", "path", "query", "kind", "group", "plural", "namespace", "name", "subresource")}
         entry["faults"] = decision.fired
         if decision.drop:
             entry["status"] = "dropped"
@@ -154,7 +152,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
             for key, value in response.getheaders():
                 if key.lower() not in HOP_BY_HOP:
                     self.send_header(key, value)
-            if response.getheader("Content-Length") is not None or self.command == "HEAD":
+            if response.getheader("Content-Length") is not None or self.command == "HEAD" or response.status in (204, 304):
                 data = response.read()
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

@@ -2,29 +2,29 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The controller doubles' pure parts: importer, timings, run strategy (live behaviour: tests/e2e/test_control_plane.py)."""
+
 from __future__ import annotations
 
 import http.server
 import json
 import os
+import re
 import threading
 
 import pytest
 
-from ansible_collections.ostokubevirt.migrate.tests.control_plane.doubles.importer import (
-    Importer, ImportError_, quantity_bytes)
+from ansible_collections.ostokubevirt.migrate.tests.control_plane.doubles.importer import Importer, ImportError_, quantity_bytes
 from ansible_collections.ostokubevirt.migrate.tests.control_plane.doubles.kubevirt import datavolume_names, wants_running
 from ansible_collections.ostokubevirt.migrate.tests.control_plane.doubles.settings import Settings
 
 
-@pytest.mark.parametrize("quantity, expected", [("1Gi", 1 << 30), ("512Mi", 512 << 20), ("10G", 10 * 1000**3),
-                                                ("4096", 4096)])
+@pytest.mark.parametrize("quantity, expected", [("1Gi", 1 << 30), ("512Mi", 512 << 20), ("10G", 10 * 1000**3), ("4096", 4096)])
 def test_quantity_bytes(quantity, expected):
     assert quantity_bytes(quantity) == expected
 
 
 def test_quantity_bytes_refuses_what_it_cannot_read():
-    with pytest.raises(ImportError_, match="cannot read the storage request '1.5Gi'"):
+    with pytest.raises(ImportError_, match=re.escape("cannot read the storage request '1.5Gi'")):
         quantity_bytes("1.5Gi")
 
 
@@ -52,8 +52,7 @@ def test_importer_fetches_loopback_http_sources_when_asked(tmp_path, loopback_ht
     assert path.read_bytes() == b"\x01" * 4096
 
 
-@pytest.mark.parametrize("url, message", [("http://192.0.2.1/x", "only reaches loopback URLs"),
-                                          ("/missing.raw", "Unable to connect to http data source")])
+@pytest.mark.parametrize("url, message", [("http://192.0.2.1/x", "only reaches loopback URLs"), ("/missing.raw", "Unable to connect to http data source")])
 def test_importer_fails_sources_it_cannot_reach(tmp_path, loopback_http, url, message):
     url = loopback_http + url if url.startswith("/") else url
     with pytest.raises(ImportError_, match=message):
@@ -83,13 +82,17 @@ def test_settings_are_reread_and_namespaces_override(tmp_path):
     assert settings.import_seconds("slow") == 5
 
 
-@pytest.mark.parametrize("spec, expected", [({"runStrategy": "Always"}, True), ({"runStrategy": "Halted"}, False),
-                                            ({"runStrategy": "Manual"}, False), ({"running": True}, True), ({}, False)])
+@pytest.mark.parametrize(
+    "spec, expected",
+    [({"runStrategy": "Always"}, True), ({"runStrategy": "Halted"}, False), ({"runStrategy": "Manual"}, False), ({"running": True}, True), ({}, False)],
+)
 def test_wants_running_follows_run_strategy_then_running(spec, expected):
     assert wants_running(spec) is expected
 
 
 def test_datavolume_names_come_from_templates_and_volumes():
-    spec = {"dataVolumeTemplates": [{"metadata": {"name": "a-root"}}],
-            "template": {"spec": {"volumes": [{"dataVolume": {"name": "a-data"}}, {"cloudInitNoCloud": {}}]}}}
+    spec = {
+        "dataVolumeTemplates": [{"metadata": {"name": "a-root"}}],
+        "template": {"spec": {"volumes": [{"dataVolume": {"name": "a-data"}}, {"cloudInitNoCloud": {}}]}},
+    }
     assert datavolume_names(spec) == ["a-data", "a-root"]
