@@ -14,7 +14,7 @@ import logging
 
 from .api import Api, ApiException
 from .conditions import Clock, owner_reference
-from .importer import Importer, ImportError_
+from .importer import Importer, ImportFailed
 from .settings import Settings
 
 LOG = logging.getLogger("doubles.cdi")
@@ -73,7 +73,7 @@ class DataVolumes:
         if not failure:
             try:
                 self.importer.write(meta["namespace"], meta["name"], dv.get("spec") or {})
-            except ImportError_ as exc:
+            except ImportFailed as exc:
                 failure = str(exc)
         if failure:
             progress = (dv.get("status") or {}).get("progress", "N/A")

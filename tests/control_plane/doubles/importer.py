@@ -20,14 +20,14 @@ from pathlib import Path
 _UNITS = {"": 1, "k": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4, "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "Ti": 1024**4}
 
 
-class ImportError_(Exception):
+class ImportFailed(Exception):
     """The import cannot succeed; the message ends up in the DataVolume's Running condition."""
 
 
 def quantity_bytes(quantity: str) -> int:
     match = re.fullmatch(r"(\d+)([kMGT]i?)?", str(quantity).strip())
     if not match:
-        raise ImportError_(f"cannot read the storage request {quantity!r}")
+        raise ImportFailed(f"cannot read the storage request {quantity!r}")
     return int(match[1]) * _UNITS[match[2] or ""]
 
 
@@ -55,7 +55,7 @@ class Importer:
         return self.volumes / namespace / f"{name}.img"
 
     def write(self, namespace: str, name: str, spec: dict) -> Path:
-        """Write the disk and return its path; ImportError_ says why the source cannot be imported."""
+        """Write the disk and return its path; ImportFailed says why the source cannot be imported."""
         target = self.path(namespace, name)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".img.partial")
@@ -63,13 +63,13 @@ class Importer:
         if self.fetch_http and http:
             url = http.get("url", "")
             if not _is_loopback(url):
-                raise ImportError_(f"the test importer only reaches loopback URLs, not {url}")
+                raise ImportFailed(f"the test importer only reaches loopback URLs, not {url}")
             try:
                 with urllib.request.urlopen(url, timeout=30) as response, partial.open("wb") as out:
                     shutil.copyfileobj(response, out, 1 << 20)
             except OSError as exc:
                 partial.unlink(missing_ok=True)
-                raise ImportError_(f"Unable to connect to http data source: {exc}") from exc
+                raise ImportFailed(f"Unable to connect to http data source: {exc}") from exc
         else:
             with partial.open("wb") as out:
                 out.truncate(requested_size(spec))

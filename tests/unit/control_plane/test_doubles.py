@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from ansible_collections.ostokubevirt.migrate.tests.control_plane.doubles.importer import Importer, ImportError_, quantity_bytes
+from ansible_collections.ostokubevirt.migrate.tests.control_plane.doubles.importer import Importer, ImportFailed, quantity_bytes
 from ansible_collections.ostokubevirt.migrate.tests.control_plane.doubles.kubevirt import datavolume_names, wants_running
 from ansible_collections.ostokubevirt.migrate.tests.control_plane.doubles.settings import Settings
 
@@ -24,7 +24,7 @@ def test_quantity_bytes(quantity, expected):
 
 
 def test_quantity_bytes_refuses_what_it_cannot_read():
-    with pytest.raises(ImportError_, match=re.escape("cannot read the storage request '1.5Gi'")):
+    with pytest.raises(ImportFailed, match=re.escape("cannot read the storage request '1.5Gi'")):
         quantity_bytes("1.5Gi")
 
 
@@ -55,7 +55,7 @@ def test_importer_fetches_loopback_http_sources_when_asked(tmp_path, loopback_ht
 @pytest.mark.parametrize("url, message", [("http://192.0.2.1/x", "only reaches loopback URLs"), ("/missing.raw", "Unable to connect to http data source")])
 def test_importer_fails_sources_it_cannot_reach(tmp_path, loopback_http, url, message):
     url = loopback_http + url if url.startswith("/") else url
-    with pytest.raises(ImportError_, match=message):
+    with pytest.raises(ImportFailed, match=message):
         Importer(tmp_path / "volumes", fetch_http=True).write("acme", "x", {"source": {"http": {"url": url}}})
     assert not list((tmp_path / "volumes" / "acme").glob("*"))
 
