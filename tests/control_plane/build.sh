@@ -28,7 +28,8 @@ ldflags+=" -X $version_pkg.gitTreeState=clean"
 build_flags=(-trimpath -buildvcs=false "-ldflags=$ldflags")
 sources_hash="$(
 	cd "$module_dir"
-	{ cat go.mod go.sum $(find . -name '*.go' | LC_ALL=C sort); printf '%s\n' "${build_flags[@]}"; } | sha256sum | cut -c1-16
+	mapfile -t go_sources < <(find . -name '*.go' | LC_ALL=C sort)
+	{ cat go.mod go.sum "${go_sources[@]}"; printf '%s\n' "${build_flags[@]}"; } | sha256sum | cut -c1-16
 )"
 key="${kubernetes_version}-${go_version}-${sources_hash}"
 out="$cache_root/$key"

@@ -29,8 +29,8 @@ HERE = Path(__file__).resolve().parent
 def _read_env(path: Path) -> dict[str, str]:
     values = {}
     for line in path.read_text(encoding="utf-8").splitlines():
-        key, _, value = line.partition("=")
-        if key:
+        key, separator, value = line.partition("=")
+        if separator:
             values[key] = value
     return values
 

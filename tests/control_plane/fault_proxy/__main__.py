@@ -23,7 +23,9 @@ from .server import ProxyServer, Upstream
 
 
 def _loopback(listen: str) -> tuple[str, int]:
-    host, _, port = listen.rpartition(":")
+    host, separator, port = listen.rpartition(":")
+    if not separator:
+        raise SystemExit(f"fault_proxy: --listen must be HOST:PORT, not {listen}")
     if not ipaddress.ip_address(host).is_loopback:
         raise SystemExit(f"fault_proxy: --listen must be a loopback address, not {host}")
     return host, int(port)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import http.server
 import json
 import os
@@ -39,7 +40,7 @@ def test_importer_writes_a_sparse_raw_disk_of_the_requested_size(tmp_path):
 @pytest.fixture
 def loopback_http(tmp_path):
     (tmp_path / "disk.raw").write_bytes(b"\x01" * 4096)
-    handler = lambda *a, **kw: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path), **kw)  # noqa: E731
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
