@@ -97,5 +97,6 @@ def demo(tenants, work_dir):
 @pytest.fixture(scope="module")
 def second_tenant(tenants, work_dir):
     """Another tenant with users and groups of its own, beside the demo tenant."""
-    yield from tenants.migrated(tenant_apply.minimal_tenant(work_dir, "shop-b", role_assignments={
-        "user:erin": "admin", "user:dave": "member", "group:shop-b-readers": "reader"}))
+    yield from tenants.migrated(
+        tenant_apply.minimal_tenant(work_dir, "shop-b", role_assignments={"user:erin": "admin", "user:dave": "member", "group:shop-b-readers": "reader"})
+    )

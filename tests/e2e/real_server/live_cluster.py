@@ -56,8 +56,7 @@ class Cluster:
     def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> None:
         self.resource(api_version, kind).delete(name=name, namespace=namespace)
 
-    def apply_as(self, field_manager: str, obj: dict, *, force: bool = False, dry_run: bool = False,
-                 strict: bool = False) -> dict:
+    def apply_as(self, field_manager: str, obj: dict, *, force: bool = False, dry_run: bool = False, strict: bool = False) -> dict:
         """Server-side apply under another field manager (a colleague, a GitOps tool, ...)."""
         params: dict = {"field_manager": field_manager, "force_conflicts": force}
         if dry_run:
@@ -65,16 +64,19 @@ class Cluster:
         if strict:  # the server then names every field it would otherwise drop, instead of pruning silently
             params["query_params"] = [("fieldValidation", "Strict")]
         resource = self.resource(obj["apiVersion"], obj["kind"])
-        return self.dynamic.server_side_apply(resource, body=obj, namespace=obj["metadata"].get("namespace"),
-                                              **params).to_dict()
+        return self.dynamic.server_side_apply(resource, body=obj, namespace=obj["metadata"].get("namespace"), **params).to_dict()
 
-    def allowed(self, *, user: str, groups: list[str], verb: str, group: str, resource: str, namespace: str,
-                subresource: str = "") -> bool:
+    def allowed(self, *, user: str, groups: list[str], verb: str, group: str, resource: str, namespace: str, subresource: str = "") -> bool:
         """The server's RBAC decision for one request, asked as admin with a SubjectAccessReview."""
-        review = client.V1SubjectAccessReview(spec=client.V1SubjectAccessReviewSpec(
-            user=user, groups=groups,
-            resource_attributes=client.V1ResourceAttributes(namespace=namespace, verb=verb, group=group,
-                                                            resource=resource, subresource=subresource or None)))
+        review = client.V1SubjectAccessReview(
+            spec=client.V1SubjectAccessReviewSpec(
+                user=user,
+                groups=groups,
+                resource_attributes=client.V1ResourceAttributes(
+                    namespace=namespace, verb=verb, group=group, resource=resource, subresource=subresource or None
+                ),
+            )
+        )
         answer = client.AuthorizationV1Api(self.api_client).create_subject_access_review(review)
         return bool(answer.status.allowed)
 
@@ -96,8 +98,7 @@ class Cluster:
                 meta = item["metadata"]
                 content = {key: value for key, value in item.items() if key not in ("status", "metadata")}
                 content["labels"] = meta.get("labels") or {}
-                content["annotations"] = {key: value for key, value in (meta.get("annotations") or {}).items()
-                                          if key.startswith(OUR_ANNOTATION_PREFIX)}
+                content["annotations"] = {key: value for key, value in (meta.get("annotations") or {}).items() if key.startswith(OUR_ANNOTATION_PREFIX)}
                 digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
                 state[f"{api_version} {kind}/{meta['name']}"] = (meta["uid"], digest)
         return state

@@ -72,8 +72,9 @@ def demo_tenant(directory: Path, namespace: str) -> Tenant:
     return _tenant(directory, DEMO_TENANT, e2e.SNAPSHOT, {"namespace": namespace}, disks)
 
 
-def minimal_tenant(directory: Path, project: str, *, role_assignments: dict[str, str] | None = None,
-                   servers: int = 1, instances_quota: int | None = None) -> Tenant:
+def minimal_tenant(
+    directory: Path, project: str, *, role_assignments: dict[str, str] | None = None, servers: int = 1, instances_quota: int | None = None
+) -> Tenant:
     """A small tenant of its own (project `project`, namespace example-<project>), written as a snapshot file.
 
     Built from the minimal snapshot fixture: `servers` copies of its one server, each with its own port,
@@ -94,15 +95,13 @@ def minimal_tenant(directory: Path, project: str, *, role_assignments: dict[str,
         server_id, name = _uuid(f"{project}-server-{index}"), f"app-{index:02d}"
         mac, address = f"fa:16:3e:00:01:{index:02x}", f"10.0.0.{10 + index}"
         server.update(id=server_id, name=name, tenant_id=project_id)
-        server["addresses"] = {"app-net": [{"version": 4, "addr": address, "OS-EXT-IPS:type": "fixed",
-                                            "OS-EXT-IPS-MAC:mac_addr": mac}]}
+        server["addresses"] = {"app-net": [{"version": 4, "addr": address, "OS-EXT-IPS:type": "fixed", "OS-EXT-IPS-MAC:mac_addr": mac}]}
         port.update(id=_uuid(f"{project}-port-{index}"), device_id=server_id, mac_address=mac)
         port["fixed_ips"] = [{**port["fixed_ips"][0], "ip_address": address}]
         raw["servers"].append(server)
         raw["ports"].append(port)
         disk_sources[server_id] = {"http": {"url": f"http://127.0.0.1:8/exports/{project}-{name}-root.qcow2"}}
-    raw["role_assignments"] = [_assignment(subject, role, project, project_id)
-                               for subject, role in (role_assignments or {}).items()]
+    raw["role_assignments"] = [_assignment(subject, role, project, project_id) for subject, role in (role_assignments or {}).items()]
     if instances_quota is not None:
         raw["quotas"] = {"compute": {"id": project_id, "instances": instances_quota}}
     snapshot = directory / f"{project}.yaml"
@@ -117,25 +116,23 @@ def _uuid(seed: str) -> str:
 
 def _assignment(subject: str, role: str, project: str, project_id: str) -> dict:
     kind, name = subject.split(":", 1)
-    return {"role": {"id": hashlib.md5(role.encode()).hexdigest(), "name": role},
-            "scope": {"project": {"id": project_id, "name": project}},
-            kind: {"id": hashlib.md5(name.encode()).hexdigest(), "name": name}}
+    return {
+        "role": {"id": hashlib.md5(role.encode()).hexdigest(), "name": role},
+        "scope": {"project": {"id": project_id, "name": project}},
+        kind: {"id": hashlib.md5(name.encode()).hexdigest(), "name": name},
+    }
 
 
 def run_playbook(kubeconfig: Path, playbook: Path, tenant: Tenant, *args: str, check: bool = False) -> tuple[int, str]:
     """ansible-playbook as a user runs it (unmodified kubernetes.core and client), output merged."""
-    cmd = [str(e2e.BIN / "ansible-playbook"), str(playbook), "-e", f"tenant={tenant.project}",
-           "-e", f"migration_kubeconfig={kubeconfig}"]
+    cmd = [str(e2e.BIN / "ansible-playbook"), str(playbook), "-e", f"tenant={tenant.project}", "-e", f"migration_kubeconfig={kubeconfig}"]
     if playbook == e2e.PLAYBOOK:
-        cmd += ["-e", f"migration_snapshot={tenant.snapshot}", "-e", "migration_mode=apply", "-e", f"@{tenant.vars_file}",
-                "-e", "migration_poll_interval=1"]
+        cmd += ["-e", f"migration_snapshot={tenant.snapshot}", "-e", "migration_mode=apply", "-e", f"@{tenant.vars_file}", "-e", "migration_poll_interval=1"]
     cmd += list(args)
     if check:
         cmd += ["--check", "--diff"]
-    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": e2e.COLLECTIONS_PATH, "ANSIBLE_FORCE_COLOR": "0",
-           "ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCALHOST_WARNING": "0"}
-    done = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900,
-                          check=False)
+    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": e2e.COLLECTIONS_PATH, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCALHOST_WARNING": "0"}
+    done = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900, check=False)
     return done.returncode, done.stdout
 
 

@@ -67,8 +67,7 @@ def test_a_migrated_tenant_shows_the_servers_dry_run_and_nothing_changes(kube_ad
     service = demo.one("v1", "Service")
     options = yaml.safe_load(demo.vars_file.read_text())["migration_options"]
     before = kube_admin.namespace_state(demo.namespace)
-    rc, out = tenants.migrate(demo, "-e", json.dumps({"migration_options": {**options, "lb_ip_annotation_style": "kube-vip"}}),
-                              check=True)
+    rc, out = tenants.migrate(demo, "-e", json.dumps({"migration_options": {**options, "lb_ip_annotation_style": "kube-vip"}}), check=True)
     assert rc == 0, out[-3000:]
 
     policy_diff = diff_of(out, f"networking.k8s.io/v1 NetworkPolicy/{drifted['metadata']['name']}")

@@ -29,9 +29,24 @@ KINDS = [
 # which says nothing about pruning. Custom resources are stored as sent, minus what the schema prunes.
 BUILT_IN = {"v1", "rbac.authorization.k8s.io/v1", "networking.k8s.io/v1"}
 _QUANTITY = re.compile(r"^([+-]?[0-9.]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$")
-_SUFFIX = {None: 1, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60, "n": Fraction(1, 10**9),
-           "u": Fraction(1, 10**6), "m": Fraction(1, 1000), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15,
-           "E": 10**18}
+_SUFFIX = {
+    None: 1,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "Pi": 2**50,
+    "Ei": 2**60,
+    "n": Fraction(1, 10**9),
+    "u": Fraction(1, 10**6),
+    "m": Fraction(1, 1000),
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "P": 10**15,
+    "E": 10**18,
+}
 
 
 def quantity(value) -> Fraction | None:
@@ -110,11 +125,14 @@ def test_the_apply_run_got_no_unknown_field_warning(demo):
     assert "unknown field" not in demo.apply_output, [line for line in demo.apply_output.splitlines() if "unknown field" in line]
 
 
-@pytest.mark.parametrize(("sent", "stored", "lost"), [
-    ({"spec": {"hard": {"requests.memory": "262144Mi"}}}, {"spec": {"hard": {"requests.memory": "256Gi"}}}, []),
-    ({"spec": {"a": 1, "b": {"c": "x"}}}, {"spec": {"a": 1}}, [".spec.b"]),
-    ({"spec": {"ports": [{"port": 22}]}}, {"spec": {"ports": [{"port": 22, "protocol": "TCP"}]}}, []),
-    ({"spec": {"ingress": []}}, {"spec": {}}, []),
-])
+@pytest.mark.parametrize(
+    ("sent", "stored", "lost"),
+    [
+        ({"spec": {"hard": {"requests.memory": "262144Mi"}}}, {"spec": {"hard": {"requests.memory": "256Gi"}}}, []),
+        ({"spec": {"a": 1, "b": {"c": "x"}}}, {"spec": {"a": 1}}, [".spec.b"]),
+        ({"spec": {"ports": [{"port": 22}]}}, {"spec": {"ports": [{"port": 22, "protocol": "TCP"}]}}, []),
+        ({"spec": {"ingress": []}}, {"spec": {}}, []),
+    ],
+)
 def test_lost_fields_tolerates_only_server_normalisation(sent, stored, lost):
     assert lost_fields(sent, stored, "", built_in=True) == lost

@@ -34,8 +34,17 @@ ACTIONS = {
 # Upstream: Kubernetes' admin/edit/view (admin alone manages RBAC, nobody but cluster admins edits quotas),
 # kubevirt.io:admin|edit|view (deletecollection for admin only, no console for view), cdi.kubevirt.io:admin|edit|view.
 _VIEW = {"list VMs", "read DataVolumes", "list NetworkPolicies", "read the quota"}
-_EDIT = _VIEW | {"create VMs", "delete VMs", "start a VM", "open a VM console", "create DataVolumes", "upload a disk image",
-                 "read Secrets", "create Services", "change NetworkPolicies"}
+_EDIT = _VIEW | {
+    "create VMs",
+    "delete VMs",
+    "start a VM",
+    "open a VM console",
+    "create DataVolumes",
+    "upload a disk image",
+    "read Secrets",
+    "create Services",
+    "change NetworkPolicies",
+}
 GRANTS = {"view": _VIEW, "edit": _EDIT, "admin": _EDIT | {"delete all VMs at once", "grant access (RoleBindings)"}}
 
 
@@ -59,9 +68,10 @@ def identity(kind: str, name: str) -> tuple[str, list[str]]:
 
 def decisions(kube_admin, kind: str, name: str, namespace: str) -> dict[str, bool]:
     user, groups = identity(kind, name)
-    return {action: kube_admin.allowed(user=user, groups=groups, verb=verb, group=group, resource=resource,
-                                       subresource=subresource, namespace=namespace)
-            for action, (verb, group, resource, subresource) in ACTIONS.items()}
+    return {
+        action: kube_admin.allowed(user=user, groups=groups, verb=verb, group=group, resource=resource, subresource=subresource, namespace=namespace)
+        for action, (verb, group, resource, subresource) in ACTIONS.items()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +86,7 @@ def test_each_subject_can_do_what_its_role_grants_in_its_own_namespace(kube_admi
             expected = set().union(*(GRANTS[role] for role in roles))
             for action, allowed in decisions(kube_admin, kind, name, tenant.namespace).items():
                 if allowed != (action in expected):
-                    wrong.append(f"{kind} {name} ({'+'.join(sorted(roles))}) in {tenant.namespace}: "
-                                 f"{action} {'allowed' if allowed else 'denied'}")
+                    wrong.append(f"{kind} {name} ({'+'.join(sorted(roles))}) in {tenant.namespace}: {action} {'allowed' if allowed else 'denied'}")
     assert not wrong, "\n".join(wrong)
 
 
@@ -85,8 +94,11 @@ def test_no_subject_can_do_anything_in_another_tenants_namespace(kube_admin, bot
     leaks = []
     for tenant, other in both:
         for kind, name in subjects(tenant):
-            leaks += [f"{kind} {name} of {tenant.project} may {action} in {other.namespace}"
-                      for action, allowed in decisions(kube_admin, kind, name, other.namespace).items() if allowed]
+            leaks += [
+                f"{kind} {name} of {tenant.project} may {action} in {other.namespace}"
+                for action, allowed in decisions(kube_admin, kind, name, other.namespace).items()
+                if allowed
+            ]
     assert not leaks, "\n".join(leaks)
 
 

@@ -30,7 +30,8 @@ def test_the_namespace_deletion_completes(kube_admin, rolled_back):
     assert rc == 0, output[-3000:]
     assert [task for task in tenant_apply.e2e.changed_tasks(output) if "Delete the namespace]" in task], output[-3000:]
     assert kube_admin.wait_gone("v1", "Namespace", tenant.namespace, timeout=120), (
-        f"namespace {tenant.namespace} still exists: {kube_admin.get('v1', 'Namespace', tenant.namespace)}")
+        f"namespace {tenant.namespace} still exists: {kube_admin.get('v1', 'Namespace', tenant.namespace)}"
+    )
 
 
 def test_nothing_of_another_tenant_is_touched(kube_admin, rolled_back, demo):

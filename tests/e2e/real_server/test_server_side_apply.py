@@ -39,8 +39,7 @@ def owns(fields_v1: dict, path: tuple) -> bool:
 
 
 def apply_entry(stored: dict, manager: str) -> dict | None:
-    return next((entry for entry in stored["metadata"].get("managedFields") or []
-                 if entry["manager"] == manager and entry["operation"] == "Apply"), None)
+    return next((entry for entry in stored["metadata"].get("managedFields") or [] if entry["manager"] == manager and entry["operation"] == "Apply"), None)
 
 
 def test_our_field_manager_owns_every_field_we_send(kube_admin, demo):
@@ -62,10 +61,10 @@ def test_a_foreign_change_to_our_field_is_a_conflict_until_forced(kube_admin, te
     quota = demo.one("v1", "ResourceQuota")
     calico = demo.one("projectcalico.org/v3", "NetworkPolicy")
     meta = {name: {"name": obj["metadata"]["name"], "namespace": demo.namespace} for name, obj in (("quota", quota), ("calico", calico))}
-    kube_admin.apply_as(COLLEAGUE, {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": meta["quota"],
-                                    "spec": {"hard": {VM_COUNT: "99"}}}, force=True)
-    kube_admin.apply_as(COLLEAGUE, {"apiVersion": "projectcalico.org/v3", "kind": "NetworkPolicy", "metadata": meta["calico"],
-                                    "spec": {"selector": "all()"}}, force=True)
+    kube_admin.apply_as(COLLEAGUE, {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": meta["quota"], "spec": {"hard": {VM_COUNT: "99"}}}, force=True)
+    kube_admin.apply_as(
+        COLLEAGUE, {"apiVersion": "projectcalico.org/v3", "kind": "NetworkPolicy", "metadata": meta["calico"], "spec": {"selector": "all()"}}, force=True
+    )
     forced = False
     try:
         # namespace_rbac applies first: the play stops there, naming the manager and the field, and keeps theirs.
