@@ -30,8 +30,11 @@ def field_paths(obj: dict, prefix: tuple = ()) -> list[tuple]:
 
 
 def owns(fields_v1: dict, path: tuple) -> bool:
+    """Whether the field set the server recorded for a manager covers `path`."""
     node = fields_v1
     for key in path:
+        if node == {}:  # an atomic struct or map (roleRef, a LabelSelector, a Service selector): owned as a whole
+            return True
         node = node.get(f"f:{key}") if isinstance(node, dict) else None
         if node is None:
             return False
