@@ -88,34 +88,23 @@ class TranslationOptions:
             value = getattr(self, name)
             if not isinstance(value, Mapping):
                 raise OptionsError(f"option {name} must be a mapping, got {type_name(value)}")
-        if self.lb_ip_annotation_style not in LB_IP_ANNOTATION_STYLES:
-            raise OptionsError(f"option lb_ip_annotation_style must be one of {sorted(LB_IP_ANNOTATION_STYLES)}, "
-                               f"got {self.lb_ip_annotation_style!r}")
-        if self.disk_access_mode not in ACCESS_MODES:
-            raise OptionsError(f"option disk_access_mode must be one of {ACCESS_MODES}, got {self.disk_access_mode!r}")
-        if self.disk_volume_mode not in VOLUME_MODES:
-            raise OptionsError(f"option disk_volume_mode must be one of {VOLUME_MODES}, got {self.disk_volume_mode!r}")
+        choices = {"lb_ip_annotation_style": sorted(LB_IP_ANNOTATION_STYLES), "disk_access_mode": list(ACCESS_MODES),
+                   "disk_volume_mode": list(VOLUME_MODES), "eviction_strategy": list(EVICTION_CHOICES),
+                   "address_mode": list(ADDRESS_MODES), "instancetype_scope": list(INSTANCETYPE_SCOPES)}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise OptionsError(f"option {name} must be one of {allowed}, got {getattr(self, name)!r}")
         if not isinstance(self.service_port_range_limit, int) or self.service_port_range_limit < 1:
             raise OptionsError("option service_port_range_limit must be a positive integer")
         if not isinstance(self.quota_vm_overhead_memory_mib, int) or self.quota_vm_overhead_memory_mib < 0:
             raise OptionsError("option quota_vm_overhead_memory_mib must be a non-negative integer")
-        if not isinstance(self.allow_unread_security_groups, bool):
-            raise OptionsError("option allow_unread_security_groups must be true or false")
+        for name in ("allow_unread_security_groups", "cluster_tsc_frequency", "ipv6_network_data", "instancetypes"):
+            if not isinstance(getattr(self, name), bool):
+                raise OptionsError(f"option {name} must be true or false")
         if self.namespace is not None and not is_dns_label(self.namespace):
             # The namespace is also the tenant's directory name in render mode: "/x" or "../x" would leave it.
             raise OptionsError(f"option namespace must be an RFC 1123 label (lowercase letters, digits and '-', "
                                f"starting and ending with a letter or digit, at most 63 characters), got {self.namespace!r}")
-        if self.eviction_strategy not in EVICTION_CHOICES:
-            raise OptionsError(f"option eviction_strategy must be one of {list(EVICTION_CHOICES)}, "
-                               f"got {self.eviction_strategy!r}")
-        if self.address_mode not in ADDRESS_MODES:
-            raise OptionsError(f"option address_mode must be one of {list(ADDRESS_MODES)}, got {self.address_mode!r}")
-        if self.instancetype_scope not in INSTANCETYPE_SCOPES:
-            raise OptionsError(f"option instancetype_scope must be one of {list(INSTANCETYPE_SCOPES)}, "
-                               f"got {self.instancetype_scope!r}")
-        for name in ("cluster_tsc_frequency", "ipv6_network_data", "instancetypes"):
-            if not isinstance(getattr(self, name), bool):
-                raise OptionsError(f"option {name} must be a boolean")
         for role, cluster_role in self.role_map.items():
             if cluster_role in FORBIDDEN_CLUSTER_ROLES:
                 raise OptionsError(f"option role_map maps {role!r} to {cluster_role!r}, which grants every verb on every "
