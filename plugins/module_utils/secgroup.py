@@ -437,7 +437,7 @@ def _group_policies(sg: dict, name: str, namespace: str, local_ids: set, collect
     objects = [k8s_object(
         "networking.k8s.io/v1", "NetworkPolicy", object_meta(name, namespace, **meta_args),
         spec={"podSelector": {"matchLabels": selector_labels}, "policyTypes": ["Ingress", "Egress"],
-              "ingress": ingress, "egress": egress},
+              **_rule_lists(ingress, egress)},
     )]
     if calico_in or calico_out:
         # Same selector and both types as the Kubernetes policy, so this object never isolates
@@ -447,8 +447,8 @@ def _group_policies(sg: dict, name: str, namespace: str, local_ids: set, collect
             spec={"tier": CALICO_TIER,
                   "selector": calico_label_selector(*next(iter(selector_labels.items()))),
                   "types": ["Ingress", "Egress"],
-                  "ingress": [_calico_rule(r, local_ids) for r in calico_in],
-                  "egress": [_calico_rule(r, local_ids) for r in calico_out]},
+                  **_rule_lists([_calico_rule(r, local_ids) for r in calico_in],
+                                [_calico_rule(r, local_ids) for r in calico_out])},
         ))
     return objects
 
@@ -460,8 +460,18 @@ def deny_all_policy(namespace: str) -> dict:
         object_meta(DENY_ALL_POLICY_NAME, namespace, source_type="neutron.port", source_id="*",
                     source_name="ports with port security enabled and no security group"),
         spec={"podSelector": {"matchLabels": {NO_SECURITY_GROUPS_LABEL: NO_SECURITY_GROUPS_VALUE}},
-              "policyTypes": ["Ingress", "Egress"], "ingress": [], "egress": []},
+              "policyTypes": ["Ingress", "Egress"]},
     )
+
+
+def _rule_lists(ingress: list, egress: list) -> dict:
+    """The non-empty rule lists of a policy spec.
+
+    The policy types already isolate both directions, so an empty list adds nothing; and the API server
+    stores an applied empty list as absent, so sending one makes every server-side re-apply a change
+    (generation bump), which breaks idempotence.
+    """
+    return {key: rules for key, rules in (("ingress", ingress), ("egress", egress)) if rules}
 
 
 def secgroups_to_policies(security_groups: list[dict], *, namespace: str, options: TranslationOptions,

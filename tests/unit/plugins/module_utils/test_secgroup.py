@@ -120,14 +120,14 @@ def test_provenance_metadata():
 def test_group_without_egress_rules_blocks_egress():
     policy = k8s_policy(translate(group(WEB, rule(protocol="tcp", low=22, high=22)))[0])
     assert "Egress" in policy["spec"]["policyTypes"]
-    assert policy["spec"]["egress"] == []
+    assert "egress" not in policy["spec"]
 
 
 def test_group_without_any_rule_isolates_both_directions():
     objects, _unused = translate(group(WEB))
     spec = k8s_policy(objects)["spec"]
     assert spec["policyTypes"] == ["Ingress", "Egress"]
-    assert spec["ingress"] == [] and spec["egress"] == []
+    assert "ingress" not in spec and "egress" not in spec
     assert calico_policy(objects) is None
 
 
@@ -185,7 +185,7 @@ def test_remote_ipv6_cidr_becomes_ip_block():
 
 def test_egress_rule_uses_to_peers():
     objects, _unused = translate(group(WEB, rule("egress", protocol="tcp", low=5432, prefix="10.1.0.0/16")))
-    assert k8s_policy(objects)["spec"]["ingress"] == []
+    assert "ingress" not in k8s_policy(objects)["spec"]
     assert only_rule(objects, "egress") == {"to": [{"ipBlock": {"cidr": "10.1.0.0/16"}}], "ports": [{"protocol": "TCP", "port": 5432}]}
 
 
@@ -213,7 +213,7 @@ def test_cross_project_remote_group_uses_namespace_selector_and_is_reported():
 def test_remote_group_for_one_family_only_goes_to_calico_with_ip_version():
     # A podSelector matches both address families; only Calico can keep the IPv4 restriction.
     objects, _unused = translate(group(WEB, rule(protocol="tcp", low=80, group=DB)), group(DB, name="db"))
-    assert k8s_policy(objects)["spec"]["ingress"] == []
+    assert "ingress" not in k8s_policy(objects)["spec"]
     calico = calico_policy(objects)
     assert calico["spec"]["ingress"][0]["ipVersion"] == 4
     assert calico["spec"]["ingress"][0]["source"] == {"selector": f"{membership_label_key(DB)} == '{MEMBERSHIP_VALUE}'"}
@@ -276,7 +276,7 @@ def test_icmp_goes_to_calico_with_type_and_code():
     assert calico["metadata"]["namespace"] == NS
     assert calico["spec"]["selector"] == f"{membership_label_key(WEB)} == '{MEMBERSHIP_VALUE}'"
     assert calico["spec"]["types"] == ["Ingress", "Egress"]
-    assert calico["spec"]["egress"] == []
+    assert "egress" not in calico["spec"]
     (icmp,) = calico["spec"]["ingress"]
     assert icmp["action"] == "Allow" and icmp["protocol"] == "ICMP" and icmp["ipVersion"] == 4
     assert icmp["icmp"] == {"type": 8, "code": 0}
@@ -318,7 +318,7 @@ def test_icmp_from_cross_project_group_has_calico_namespace_selector():
 @pytest.mark.parametrize("protocol, number", [("gre", 47), ("47", 47), ("vrrp", 112), ("esp", 50)])
 def test_other_ip_protocols_go_to_calico_by_number(protocol, number):
     objects, _unused = translate(group(WEB, rule(protocol=protocol, prefix="10.0.0.0/8")))
-    assert k8s_policy(objects)["spec"]["ingress"] == []
+    assert "ingress" not in k8s_policy(objects)["spec"]
     entry = calico_policy(objects)["spec"]["ingress"][0]
     assert entry["protocol"] == number and entry["source"] == {"nets": ["10.0.0.0/8"]}
 
@@ -343,8 +343,6 @@ def test_port_without_groups_is_denied_everything():
     assert deny["spec"] == {
         "podSelector": {"matchLabels": {NO_SECURITY_GROUPS_LABEL: NO_SECURITY_GROUPS_VALUE}},
         "policyTypes": ["Ingress", "Egress"],
-        "ingress": [],
-        "egress": [],
     }
 
 
@@ -424,7 +422,7 @@ def test_invalid_rules_are_skipped_with_a_finding_naming_group_rule_and_field(ba
     ethertype = args.pop("ethertype", "IPv4")
     bad_rule = rule(direction, ethertype, **args)
     objects, findings = translate(group(WEB, bad_rule))
-    assert k8s_policy(objects)["spec"]["ingress"] == []
+    assert "ingress" not in k8s_policy(objects)["spec"]
     assert calico_policy(objects) is None
     (finding,) = findings
     assert finding.subject == f"web ({WEB})" and finding.subject_kind == "security_group"
@@ -436,7 +434,7 @@ def test_remote_address_group_is_reported_not_widened():
     bad = rule(protocol="tcp", low=22)
     bad["remote_address_group_id"] = "ag-1"
     objects, findings = translate(group(WEB, bad))
-    assert k8s_policy(objects)["spec"]["ingress"] == []
+    assert "ingress" not in k8s_policy(objects)["spec"]
     assert "remote address groups" in findings[0].message
 
 
