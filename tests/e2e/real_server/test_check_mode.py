@@ -64,7 +64,7 @@ def drifted(kube_admin, tenants, demo):
 
 
 def test_a_migrated_tenant_shows_the_servers_dry_run_and_nothing_changes(kube_admin, tenants, demo, drifted):
-    service = demo.one("v1", "Service")
+    service = demo.one("v1", "Service", spec_type="LoadBalancer")
     options = yaml.safe_load(demo.vars_file.read_text())["migration_options"]
     before = kube_admin.namespace_state(demo.namespace)
     rc, out = tenants.migrate(demo, "-e", json.dumps({"migration_options": {**options, "lb_ip_annotation_style": "kube-vip"}}), check=True)
