@@ -14,8 +14,8 @@ import dataclasses
 from collections.abc import Mapping
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import type_name
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import is_dns_label
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.migratability import EVICTION_CHOICES
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import is_dns_label
 
 DEFAULT_ROLE_MAP = {
     "admin": "admin",
