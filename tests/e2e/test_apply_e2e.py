@@ -295,7 +295,8 @@ def test_killed_run_resumes_without_duplicates_or_double_migration(cluster, kill
             assert vm["metadata"]["uid"] == uids_before[vm["metadata"]["name"]]
     resumed = cluster.requests()[mark:]
     for name in done_before:  # a VM finished before the kill is not migrated again
-        assert not [r for r in resumed if r.get("method") == "PATCH" and r.get("name") == name], name
+        # The tenant's address Service of a VM shares its name and is re-applied (a no-op) by every run.
+        assert not [r for r in resumed if r.get("method") == "PATCH" and r.get("name") == name and r.get("kind") != "Service"], name
     rc, out = run(cluster)
     assert rc == 0 and recap(out)["changed"] == 0, "\n".join(changed_tasks(out))
 
