@@ -205,7 +205,6 @@ def translate_server(server: dict, *, vm_name: str, namespace: str, snapshot: Te
         # Python internals, not a field the user knows, so it stays out of the plan.
         collector.block("server", "a field of this server (or of its flavor, image, volumes or ports) has a value of a "
                                   "type the OpenStack API never returns; compare them with the API reference")
-        objects = []
     findings = collector.findings
     if any(f.severity == BLOCKER for f in findings):
         status, objects = BLOCKED, []
