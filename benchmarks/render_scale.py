@@ -54,6 +54,7 @@ import yaml
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils._yaml import load_data
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.manifest_writer import render_texts, sync_tree
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.layout import tenant_files
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
 
 NAMESPACE_UUID = uuid.UUID("6f1c7f64-0c1e-4c55-9b7c-2b9d2f6f0a11")
@@ -112,7 +113,7 @@ def _floor_s(translation) -> float:
     """Seconds to emit the same objects with the YAML library alone: what no renderer can go below."""
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     start = time.perf_counter()
-    for _path, objects in translation.files:
+    for _path, objects in tenant_files(translation):
         yaml.dump_all(objects, Dumper=dumper, sort_keys=False)
     return time.perf_counter() - start
 

@@ -64,6 +64,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import OptionsError, TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.layout import plan_report, tenant_files
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SnapshotError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
 
@@ -75,11 +76,12 @@ def tenant_to_manifests(snapshot, tenant=None, options=None):
         translation = translate_tenant(snapshot, tenant=tenant, options=TranslationOptions.from_dict(options))
     except (SnapshotError, OptionsError, TypeError) as exc:
         raise AnsibleFilterError(f"ostokubevirt.migrate.tenant_to_manifests: {exc}") from exc
+    files = tenant_files(translation)
     return {
         "namespace": translation.namespace,
-        "objects": translation.objects,
-        "files": [{"path": path, "objects": objs} for path, objs in translation.files],
-        "plan": translation.plan,
+        "objects": [obj for _path, objs in files for obj in objs],
+        "files": [{"path": path, "objects": objs} for path, objs in files],
+        "plan": plan_report(translation, files),
     }
 
 

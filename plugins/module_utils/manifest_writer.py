@@ -23,7 +23,13 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils._yaml import 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import PROJECT_ID_LABEL
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.ownership import is_ours
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.plan import PLAN_FORMAT
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import MANIFESTS_DIR, SECRETS_DIR, TenantTranslation
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.layout import (
+    MANIFESTS_DIR,
+    SECRETS_DIR,
+    plan_report,
+    tenant_files,
+)
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import TenantTranslation
 
 PLAN_FILE = "plan.json"
 OWNED_DIRS = (MANIFESTS_DIR, SECRETS_DIR)
@@ -58,8 +64,9 @@ class TreeScan:
 
 def render_texts(translation: TenantTranslation) -> dict[str, str]:
     """Relative path -> file content for everything render mode writes."""
-    texts = {path: dump_documents(objs) for path, objs in translation.files}
-    texts[PLAN_FILE] = json.dumps(translation.plan, indent=2, sort_keys=False) + "\n"
+    files = tenant_files(translation)
+    texts = {path: dump_documents(objs) for path, objs in files}
+    texts[PLAN_FILE] = json.dumps(plan_report(translation, files), indent=2, sort_keys=False) + "\n"
     return texts
 
 

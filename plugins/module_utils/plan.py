@@ -32,11 +32,11 @@ def _totals(rows: list[dict]) -> dict:
     }
 
 
-def build_plan(*, snapshot, namespace: str, results: list, tenant_findings: list[Finding],
-               files: list[tuple[str, list[dict]]]) -> dict:
+def build_plan(*, snapshot, namespace: str, results: list, tenant_findings: list[Finding], objects: list[dict]) -> dict:
+    """The report of a translation; render adds the files it writes (render/layout.py)."""
     rows = sorted((r.plan for r in results), key=lambda row: (str(row.get("vm_name")), str(row.get("id"))))
     counts = Counter(row["status"] for row in rows)
-    kinds = Counter(object_kind(obj) for _path, objs in files for obj in objs)
+    kinds = Counter(object_kind(obj) for obj in objects)
     return {
         "format": PLAN_FORMAT,
         "source": snapshot.source,
@@ -58,7 +58,6 @@ def build_plan(*, snapshot, namespace: str, results: list, tenant_findings: list
         },
         "servers": rows,
         "tenant_findings": [f.as_dict() for f in tenant_findings],
-        "files": [path for path, _objs in files],
     }
 
 

@@ -45,17 +45,71 @@ READY, WARN, BLOCKED = "ready", "warning", "blocked"
 _ANNOTATION_SOURCES = {_guest.METADATA_ANNOTATION: "metadata", _guest.TAGS_ANNOTATION: "tags",
                        SOURCE_NAME_ANNOTATION: "name"}
 ROOT_DEVICES = ("/dev/vda", "/dev/sda", "/dev/xvda", "/dev/hda")
+_NOTE_SCRATCH = ("the emptyDisks ({gib} GiB, requested as ephemeral-storage) are copied to the target node on every "
+                 "live migration, which makes each migration move that much more data")
+_NOTE_POD_ADDRESS = ("the pod-network interface gets a cluster-assigned address (masquerade); the OpenStack fixed IP is "
+                     "not kept there: reach the VM through its floating IP or the DNS names under 'addresses'")
 
 
 @dataclasses.dataclass
 class ServerResult:
+    """One server's translation: its objects by role, what its VM mounts, and its plan row (a report only)."""
+
     server_id: str
     name: str
     vm_name: str
     status: str
     findings: list[Finding]
-    objects: list[dict]
     plan: dict
+    # Nova status at export time (ACTIVE, SHUTOFF, ...).
+    source_status: str = ""
+    virtualmachine: dict | None = None
+    # The DataVolumes this server creates; a volume shared by several servers is created by one of them only.
+    datavolumes: list[dict] = dataclasses.field(default_factory=list)
+    # The server's own Secrets (cloud-init user data).
+    secrets: list[dict] = dataclasses.field(default_factory=list)
+    # Every DataVolume the VM mounts, in volume order, including a shared one another server creates.
+    datavolume_names: list[str] = dataclasses.field(default_factory=list)
+    # Every Secret the VM mounts, sorted, including the tenant's keypair Secret.
+    secret_names: list[str] = dataclasses.field(default_factory=list)
+    # The Neutron port of the VM's first interface when that interface is on the pod network (masquerade):
+    # the port through which a Service can select the VM.
+    primary_port: dict | None = None
+    boot_from_volume: bool = False
+    # Size of the root DataVolume of an image-booted server (the quota counts it); 0 when it boots from a volume.
+    root_disk_gib: int = 0
+    # The key pair whose public key the VM's accessCredentials inject, if any.
+    key_name: str | None = None
+
+    @property
+    def objects(self) -> list[dict]:
+        return self.datavolumes + self.secrets + ([self.virtualmachine] if self.virtualmachine is not None else [])
+
+
+@dataclasses.dataclass
+class _VmDisks:
+    """The VM's disks and volumes as they are built, with the DataVolumes and plan rows behind them."""
+
+    bus: str
+    datavolumes: list[dict] = dataclasses.field(default_factory=list)
+    disks: list[dict] = dataclasses.field(default_factory=list)
+    volumes: list[dict] = dataclasses.field(default_factory=list)
+    rows: list[dict] = dataclasses.field(default_factory=list)
+
+    def add(self, volume: dict, *, boot: bool = False, shareable: bool = False) -> None:
+        disk = {"name": volume["name"], "disk": {"bus": self.bus}}
+        if boot:
+            disk["bootOrder"] = 1
+        if shareable:
+            disk["shareable"] = True
+        self.disks.append(disk)
+        self.volumes.append(volume)
+
+    def boot_disk_first(self) -> None:
+        """The boot disk first, as the guest's /dev/vda."""
+        order = sorted(range(len(self.disks)), key=lambda i: self.disks[i]["name"] != "root")
+        self.disks[:] = [self.disks[i] for i in order]
+        self.volumes[:] = [self.volumes[i] for i in order]
 
 
 def _flavor(server: dict, snapshot: TenantSnapshot, collector: FindingCollector) -> dict:
@@ -95,12 +149,12 @@ def _attached_volumes(server: dict, snapshot: TenantSnapshot, collector: Finding
     return sorted(attached, key=lambda pair: _disks.device_sort_key(pair[1]))
 
 
-def _root_volume(server: dict, attached: list[tuple[dict, str]], collector: FindingCollector) -> tuple[dict, str]:
+def _root_volume(server: dict, attached: list[tuple[dict, str]], collector: FindingCollector) -> dict:
     root_device = server.get("OS-EXT-SRV-ATTR:root_device_name")
     for volume, device in attached:
         if device and (device == root_device or (not root_device and device in ROOT_DEVICES)):
-            return volume, device
-    bootable = [(v, d) for v, d in attached if str(v.get("bootable")).lower() == "true"]
+            return volume
+    bootable = [v for v, _device in attached if str(v.get("bootable")).lower() == "true"]
     if bootable:
         return bootable[0]
     raise collector.fail("image", "server boots from volume (image is empty) but no attached volume is its root disk")
@@ -192,12 +246,13 @@ def translate_server(server: dict, *, vm_name: str, namespace: str, snapshot: Te
     collector.findings.extend(snapshot.server_findings.get(server_id, []))
     plan: dict = {"id": server_id, "name": server.get("name"), "vm_name": vm_name,
                   "source_status": server.get("status")}
-    objects: list[dict] = []
+    result = ServerResult(server_id, str(server.get("name") or server_id), vm_name, READY, collector.findings, plan,
+                          source_status=str(server.get("status") or ""))
     try:
         # A server whose own fields already block it is not translated further: more findings would only repeat it.
         if not collector.blocked:
-            objects = _build(server, vm_name=vm_name, namespace=namespace, snapshot=snapshot, dv_names=dv_names,
-                             options=options, collector=collector, plan=plan)
+            _build(server, result, namespace=namespace, snapshot=snapshot, dv_names=dv_names, options=options,
+                   collector=collector)
     except TranslationError as exc:
         collector.findings.append(exc.finding)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError):
@@ -207,55 +262,100 @@ def translate_server(server: dict, *, vm_name: str, namespace: str, snapshot: Te
                                   "type the OpenStack API never returns; compare them with the API reference")
     findings = collector.findings
     if any(f.severity == BLOCKER for f in findings):
-        status, objects = BLOCKED, []
+        result = ServerResult(server_id, result.name, vm_name, BLOCKED, findings, plan,
+                              source_status=result.source_status)
     elif any(f.severity == WARNING for f in findings):
-        status = WARN
-    else:
-        status = READY
-    plan["status"] = status
+        result.status = WARN
+    plan["status"] = result.status
     plan["findings"] = [f.as_dict() for f in findings]
-    return ServerResult(server_id, str(server.get("name") or server_id), vm_name, status, findings, objects, plan)
+    return result
 
 
-def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapshot, dv_names: dict[str, str],
-           options: TranslationOptions, collector: FindingCollector, plan: dict) -> list[dict]:
-    server_id = str(server["id"])
+def _build(server: dict, result: ServerResult, *, namespace: str, snapshot: TenantSnapshot, dv_names: dict[str, str],
+           options: TranslationOptions, collector: FindingCollector) -> None:
+    """Fills result with the server's objects and its plan row; raises TranslationError on a blocker."""
+    vm_name = result.vm_name
     strategy = _guest.run_strategy(server, collector)
     flavor = _flavor(server, snapshot, collector)
     attached = _attached_volumes(server, snapshot, collector)
     boot_from_volume = not server.get("image")
-    root_volume, _root_device = _root_volume(server, attached, collector) if boot_from_volume else (None, "")
+    root_volume = _root_volume(server, attached, collector) if boot_from_volume else None
     image_props = _image_props(server, snapshot, root_volume, collector)
     spec = build_domain(flavor, image_props, subject=collector, options=options)
     for finding in spec.findings:
         if finding not in collector.findings:
             collector.findings.append(finding)
 
-    objects: list[dict] = []
-    disk_rows: list[dict] = []
-    vm_disks: list[dict] = []
-    vm_volumes: list[dict] = []
-
-    def add_disk(volume_name: str, dv_name: str, *, boot: bool, shareable: bool = False) -> None:
-        disk = {"name": volume_name, "disk": {"bus": spec.disk_bus}}
-        if boot:
-            disk["bootOrder"] = 1
-        if shareable:
-            disk["shareable"] = True
-        vm_disks.append(disk)
-        vm_volumes.append({"name": volume_name, "dataVolume": {"name": dv_name}})
-
+    disks = _VmDisks(spec.disk_bus)
     if root_volume is None:
-        fill_flavor_disk(flavor, snapshot.flavors_by_name, collector)
-        size = _disks.root_disk_size_gib(flavor, image_props, collector)
-        dv_name = dv_names[f"{server_id}:root"]
-        storage_class = _disks.storage_class_for(None, options)
-        objects.append(_disks.datavolume(dv_name, namespace, size_gib=size, storage_class=storage_class, options=options,
-                                         source_kind="nova-root-disk", source_id=server_id,
-                                         source_name=server.get("name"), source_type="nova.server.root_disk"))
-        add_disk("root", dv_name, boot=True)
-        disk_rows.append(_disks.DiskSpec("root", size, "root-disk", server_id, "", dv_name, storage_class, True).plan_row())
+        result.root_disk_gib = _add_root_disk(disks, server, flavor, image_props, namespace, snapshot, dv_names, options, collector)
+    _add_volume_disks(disks, server, attached, root_volume, namespace, dv_names, options, collector)
+    if root_volume is not None:
+        disks.boot_disk_first()
+    scratch = _disks.scratch_disks(flavor, collector)
+    _add_scratch_disks(disks, scratch)
+    _warn_renamed_devices(server, attached, spec.disk_bus, collector)
 
+    keypair = snapshot.keypairs_by_name.get(server.get("key_name") or "")
+    ci_volume, secrets, access, datasource = _guest.cloud_init(server, vm_name=vm_name, namespace=namespace,
+                                                               keypair=keypair, windows=spec.os_windows, collector=collector)
+    disks.add(ci_volume)
+
+    networking = server_networking(server, snapshot.server_ports(result.server_id),
+                                   networks_by_id=snapshot.networks_by_id, namespace=namespace,
+                                   nic_model=spec.nic_model, options=options, collector=collector, vm_name=vm_name,
+                                   subnets_by_id=snapshot.subnets_by_id)
+    _pod_ipv6(networking, ci_volume, secrets, options, collector)
+    scratch_gib = _disks.scratch_request_gib(scratch)
+    template = _template(server, result, spec, disks, networking, access, scratch_gib, options)
+    meta_labels, meta_annotations = _guest.metadata_labels_and_annotations(server)
+    vm_meta = object_meta(vm_name, namespace, source_type="nova.server", source_id=result.server_id,
+                          source_name=server.get("name"), labels={SERVER_ID_LABEL: result.server_id, **meta_labels},
+                          annotations=_vm_annotations(server, flavor, datasource, boot_from_volume, meta_annotations))
+    vm = k8s_object("kubevirt.io/v1", "VirtualMachine", vm_meta, spec={"runStrategy": strategy, "template": template})
+    for obj in disks.datavolumes + secrets + [vm]:
+        oversized = annotations_over_limit(obj)
+        if oversized:
+            largest, reason = oversized
+            raise collector.fail(_ANNOTATION_SOURCES.get(largest, largest), reason)
+
+    result.virtualmachine = vm
+    result.boot_from_volume = boot_from_volume
+    result.key_name = server.get("key_name") if access else None
+    result.datavolumes = disks.datavolumes
+    result.secrets = secrets
+    result.datavolume_names = [v["dataVolume"]["name"] for v in disks.volumes if "dataVolume" in v]
+    keypair_secrets = {access["sshPublicKey"]["source"]["secret"]["secretName"]} if access else set()
+    result.secret_names = sorted({s["metadata"]["name"] for s in secrets} | keypair_secrets)
+    first = networking.plan_rows[0] if networking.plan_rows else None
+    if first is not None and first["target"].startswith("pod"):
+        result.primary_port = snapshot.ports_by_id.get(str(first["port_id"]))
+    _plan_row(result.plan, server, vm, disks, networking, options, collector, flavor=flavor, image_props=image_props,
+              strategy=strategy, boot_from_volume=boot_from_volume, datasource=datasource, access=access,
+              scratch_gib=scratch_gib)
+
+
+def _add_root_disk(disks: _VmDisks, server: dict, flavor: dict, image_props: dict, namespace: str,
+                   snapshot: TenantSnapshot, dv_names: dict[str, str], options: TranslationOptions,
+                   collector: FindingCollector) -> int:
+    """An image-booted server's root disk: a DataVolume sourced from the server itself."""
+    server_id = str(server["id"])
+    fill_flavor_disk(flavor, snapshot.flavors_by_name, collector)
+    size = _disks.root_disk_size_gib(flavor, image_props, collector)
+    dv_name = dv_names[f"{server_id}:root"]
+    storage_class = _disks.storage_class_for(None, options)
+    disks.datavolumes.append(_disks.datavolume(
+        dv_name, namespace, size_gib=size, storage_class=storage_class, options=options, source_kind="nova-root-disk",
+        source_id=server_id, source_name=server.get("name"), source_type="nova.server.root_disk"))
+    disks.add({"name": "root", "dataVolume": {"name": dv_name}}, boot=True)
+    disks.rows.append(_disks.DiskSpec("root", size, "root-disk", server_id, "", dv_name, storage_class, True).plan_row())
+    return size
+
+
+def _add_volume_disks(disks: _VmDisks, server: dict, attached: list[tuple[dict, str]], root_volume: dict | None,
+                      namespace: str, dv_names: dict[str, str], options: TranslationOptions,
+                      collector: FindingCollector) -> None:
+    """Cinder volumes, one DataVolume each; a shared volume's DataVolume comes from the server allocated to own it."""
     for index, (volume, device) in enumerate(attached):
         disk = _disks.cinder_volume_disk(volume, device, collector, index)
         is_root = volume is root_volume
@@ -266,118 +366,107 @@ def _build(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapsh
         if disk.shared:
             collector.warn(f"volumes[{volume['id']}].multiattach", "multi-attach volume becomes one shareable "
                            "DataVolume; the guests must coordinate access as they did on OpenStack")
-        if dv_names.get(f"owner:{volume['id']}") == server_id:
-            objects.append(_disks.datavolume(disk.datavolume, namespace, size_gib=disk.size_gib,
-                                             storage_class=disk.storage_class, options=options,
-                                             source_kind="cinder-volume", source_id=str(volume["id"]),
-                                             source_name=volume.get("name"), source_type="cinder.volume"))
-        add_disk(disk.volume_name, disk.datavolume, boot=is_root, shareable=disk.shared)
-        disk_rows.append(disk.plan_row())
-    if root_volume is not None:  # the boot disk first, as the guest's /dev/vda
-        order = sorted(range(len(vm_disks)), key=lambda i: vm_disks[i]["name"] != "root")
-        vm_disks[:] = [vm_disks[i] for i in order]
-        vm_volumes[:] = [vm_volumes[i] for i in order]
+        if dv_names.get(f"owner:{volume['id']}") == str(server["id"]):
+            disks.datavolumes.append(_disks.datavolume(
+                disk.datavolume, namespace, size_gib=disk.size_gib, storage_class=disk.storage_class, options=options,
+                source_kind="cinder-volume", source_id=str(volume["id"]), source_name=volume.get("name"),
+                source_type="cinder.volume"))
+        disks.add({"name": disk.volume_name, "dataVolume": {"name": disk.datavolume}}, boot=is_root,
+                  shareable=disk.shared)
+        disks.rows.append(disk.plan_row())
 
-    scratch_disks = _disks.scratch_disks(flavor, collector)
-    for scratch in scratch_disks:
-        vm_disks.append({"name": scratch["name"], "disk": {"bus": spec.disk_bus}})
-        vm_volumes.append({"name": scratch["name"], "emptyDisk": {"capacity": scratch["capacity"]}})
-        disk_rows.append({"volume_name": scratch["name"], "size_gib": scratch["size_gib"], "kind": scratch["kind"],
-                          "copied_on_live_migration": True})
-    _warn_renamed_devices(server, attached, spec.disk_bus, collector)
 
-    keypair = snapshot.keypairs_by_name.get(server.get("key_name") or "")
-    ci_volume, secrets, access, datasource = _guest.cloud_init(server, vm_name=vm_name, namespace=namespace,
-                                                               keypair=keypair, windows=spec.os_windows, collector=collector)
-    vm_disks.append({"name": ci_volume["name"], "disk": {"bus": spec.disk_bus}})
-    vm_volumes.append(ci_volume)
-    objects.extend(secrets)
+def _add_scratch_disks(disks: _VmDisks, scratch: list[dict]) -> None:
+    """Flavor ephemeral and swap disks: emptyDisks, which live migration copies."""
+    for disk in scratch:
+        disks.add({"name": disk["name"], "emptyDisk": {"capacity": disk["capacity"]}})
+        disks.rows.append({"volume_name": disk["name"], "size_gib": disk["size_gib"], "kind": disk["kind"],
+                           "copied_on_live_migration": True})
 
-    networking = server_networking(server, snapshot.server_ports(server_id), networks_by_id=snapshot.networks_by_id,
-                                   namespace=namespace, nic_model=spec.nic_model, options=options, collector=collector,
-                                   vm_name=vm_name, subnets_by_id=snapshot.subnets_by_id)
-    _pod_ipv6(networking, ci_volume, secrets, options, collector)
-    meta_labels, meta_annotations = _guest.metadata_labels_and_annotations(server)
-    template_labels = {SERVER_ID_LABEL: server_id, "kubevirt.io/domain": vm_name}
-    if networking.primary_port is not None:
-        template_labels.update(port_isolation_labels(networking.primary_port))
 
+def _domain(spec, disks: _VmDisks, networking, server_id: str, scratch_gib: int) -> dict:
+    """spec.domain from the flavor and image, completed with the server's disks, NICs and firmware UUID."""
     domain = dict(spec.domain)
-    scratch_gib = _disks.scratch_request_gib(scratch_disks)
     if scratch_gib:
         resources = {key: dict(value) for key, value in (domain.get("resources") or {}).items()}
         resources.setdefault("requests", {})["ephemeral-storage"] = f"{scratch_gib}Gi"
         domain["resources"] = resources
     domain["firmware"] = {**domain.get("firmware", {}), "uuid": server_id}
     devices = dict(domain.get("devices") or {})
-    devices["disks"] = vm_disks
+    devices["disks"] = disks.disks
     devices["interfaces"] = networking.interfaces
     if not networking.interfaces:
         devices["autoattachPodInterface"] = False
     domain["devices"] = devices
-    template_spec: dict = {"hostname": _guest.hostname(server), "domain": domain, "volumes": vm_volumes}
+    return domain
+
+
+def _template(server: dict, result: ServerResult, spec, disks: _VmDisks, networking, access: dict | None,
+              scratch_gib: int, options: TranslationOptions) -> dict:
+    """The VM's spec.template: pod labels and the VMI spec."""
+    labels = {SERVER_ID_LABEL: result.server_id, "kubevirt.io/domain": result.vm_name}
+    if networking.primary_port is not None:
+        labels.update(port_isolation_labels(networking.primary_port))
+    template_spec: dict = {"hostname": _guest.hostname(server),
+                           "domain": _domain(spec, disks, networking, result.server_id, scratch_gib),
+                           "volumes": disks.volumes}
     if networking.networks:
         template_spec["networks"] = networking.networks
     if options.address_mode == _addressing.POD and networking.primary_port is not None:
         template_spec["subdomain"] = _addressing.HOSTNAMES_SERVICE
-        template_labels[_addressing.SUBDOMAIN_LABEL] = _addressing.HOSTNAMES_SERVICE
+        labels[_addressing.SUBDOMAIN_LABEL] = _addressing.HOSTNAMES_SERVICE
     if access:
         template_spec["accessCredentials"] = [access]
     if spec.node_selector:
         template_spec["nodeSelector"] = dict(spec.node_selector)
+    return {"metadata": {"labels": labels}, "spec": template_spec}
 
+
+def _vm_annotations(server: dict, flavor: dict, datasource: str, boot_from_volume: bool,
+                    meta_annotations: dict) -> dict:
     annotations = {
-        "ostokubevirt.io/flavor": str(flavor.get("original_name") or flavor.get("name") or ""),
+        "ostokubevirt.io/flavor": _flavor_name(flavor),
         "ostokubevirt.io/cloud-init-datasource": datasource,
         **meta_annotations,
     }
     if not boot_from_volume:
         image_ref = server.get("image") or {}
         annotations["ostokubevirt.io/image-id"] = str(image_ref.get("id") if isinstance(image_ref, dict) else image_ref)
-    vm_meta = object_meta(vm_name, namespace, source_type="nova.server", source_id=server_id,
-                          source_name=server.get("name"), labels={SERVER_ID_LABEL: server_id, **meta_labels},
-                          annotations=annotations)
-    vm = k8s_object("kubevirt.io/v1", "VirtualMachine", vm_meta, spec={
-        "runStrategy": strategy,
-        "template": {"metadata": {"labels": template_labels}, "spec": template_spec},
-    })
-    objects.append(vm)
-    for obj in objects:
-        oversized = annotations_over_limit(obj)
-        if oversized:
-            largest, reason = oversized
-            raise collector.fail(_ANNOTATION_SOURCES.get(largest, largest), reason)
-    plan.update(_live_migration(vm, vm_volumes, options, collector))
+    return annotations
+
+
+def _flavor_name(flavor: dict) -> str:
+    return str(flavor.get("original_name") or flavor.get("name") or "")
+
+
+def _plan_row(plan: dict, server: dict, vm: dict, disks: _VmDisks, networking, options: TranslationOptions,
+              collector: FindingCollector, *, flavor: dict, image_props: dict, strategy: str, boot_from_volume: bool,
+              datasource: str, access: dict | None, scratch_gib: int) -> None:
+    """The server's plan row: what it becomes, its prerequisites and the notes a person should read."""
+    plan.update(_live_migration(vm, disks.volumes, options, collector))
     plan["prerequisites"] = vm_prerequisites(vm)
     if networking.static_attachments:
         plan["addresses"] = {"mode": "static", "network_attachments": networking.static_attachments}
         plan["prerequisites"] += [_addressing.nad_prerequisite(a) for a in networking.static_attachments]
-
-    vcpus = int(flavor.get("vcpus") or 0)
-    ram = int(flavor.get("ram") or 0)
     plan.update({
         "run_strategy": strategy,
-        "flavor": annotations["ostokubevirt.io/flavor"],
+        "flavor": _flavor_name(flavor),
         "flavor_id": str(flavor.get("id") or ""),
         "image": str(image_props.get("name") or image_props.get("image_name") or ""),
         "image_id": str(image_props.get("id") or image_props.get("image_id") or ""),
-        "vcpus": vcpus,
-        "ram_mib": ram,
-        "disk_gib": sum(int(row.get("size_gib") or 0) for row in disk_rows),
+        "vcpus": int(flavor.get("vcpus") or 0),
+        "ram_mib": int(flavor.get("ram") or 0),
+        "disk_gib": sum(int(row.get("size_gib") or 0) for row in disks.rows),
         "boot_from_volume": boot_from_volume,
         "cloud_init_datasource": datasource,
         "key_name": server.get("key_name") if access else None,
-        "disks": disk_rows,
+        "disks": disks.rows,
         "interfaces": networking.plan_rows,
         "fixed_ips": [ip for row in networking.plan_rows for ip in row["fixed_ips"]],
-        "security_groups": sorted({str(sg.get("name")) for sg in server.get("security_groups") or [] if isinstance(sg, dict)}),
+        "security_groups": sorted({str(sg.get("name")) for sg in server.get("security_groups") or []
+                                   if isinstance(sg, dict)}),
     })
     if scratch_gib:
-        plan.setdefault("notes", []).append(
-            f"the emptyDisks ({scratch_gib} GiB, requested as ephemeral-storage) are copied to the target node on "
-            "every live migration, which makes each migration move that much more data")
+        plan.setdefault("notes", []).append(_NOTE_SCRATCH.format(gib=scratch_gib))
     if any(row["fixed_ips"] for row in networking.plan_rows if row["target"].startswith("pod")):
-        plan.setdefault("notes", []).append(
-            "the pod-network interface gets a cluster-assigned address (masquerade); the OpenStack fixed IP is not "
-            "kept there: reach the VM through its floating IP or the DNS names under 'addresses'")
-    return objects
+        plan.setdefault("notes", []).append(_NOTE_POD_ADDRESS)

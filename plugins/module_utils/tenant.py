@@ -2,10 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""A whole tenant snapshot -> every Kubernetes object of its migration, grouped into files, plus the plan.
+"""A whole tenant snapshot -> every Kubernetes object of its migration, in typed groups, plus the plan.
 
-This is the single code path behind render (files) and apply (cluster): both consume
-TenantTranslation.files in order.
+This is the single code path behind render (files) and apply (cluster): both consume the groups of
+TenantTranslation. It knows no paths: render/layout.py maps the groups to files.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.instancetypes
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import (
     PROJECT_ID_LABEL,
     SERVER_ID_LABEL,
-    SOURCE_ID_ANNOTATION,
     k8s_object,
     object_meta,
 )
@@ -37,21 +36,46 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.server import
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SnapshotError, TenantSnapshot
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot_checks import annotations_over_limit
 
-MANIFESTS_DIR = "manifests"
-SECRETS_DIR = "secrets"
-INSTANCETYPES_FILE = f"{MANIFESTS_DIR}/35-instancetypes.yaml"
-
 
 @dataclasses.dataclass
 class TenantTranslation:
+    """Every object of a tenant's migration, grouped by what it is, plus the plan (a report built from them).
+
+    Render (render/layout.py maps the groups to files) and apply consume the same groups.
+    """
+
     namespace: str
     plan: dict
-    # (path relative to the tenant's output directory, objects) in apply order.
-    files: list[tuple[str, list[dict]]]
+    namespace_object: dict
+    quota: dict | None
+    rolebindings: list[dict]
+    # NetworkPolicies and Calico NetworkPolicies, the ones of each security group together.
+    policies: list[dict]
+    # The hostnames Service and the per-VM ClusterIP Services (address_mode pod).
+    address_services: list[dict]
+    floating_ip_services: list[dict]
+    instancetypes: list[dict]
+    # The servers that are migrated, by VM name (blocked servers are only in the plan).
+    vms: list[ServerResult]
+    # Tenant-wide Secrets: the key pairs the VMs use. Each VM's own Secrets are in its ServerResult.
+    keypair_secrets: list[dict]
+
+    @property
+    def namespace_rbac(self) -> list[dict]:
+        return [self.namespace_object] + ([self.quota] if self.quota else []) + self.rolebindings
+
+    @property
+    def services(self) -> list[dict]:
+        return self.address_services + self.floating_ip_services
+
+    @property
+    def secrets(self) -> list[dict]:
+        return self.keypair_secrets + [secret for vm in self.vms for secret in vm.secrets]
 
     @property
     def objects(self) -> list[dict]:
-        return [obj for _path, objs in self.files for obj in objs]
+        return (self.namespace_rbac + self.keypair_secrets + self.instancetypes + self.policies + self.services
+                + [obj for vm in self.vms for obj in vm.objects])
 
 
 def _namespace_object(snapshot: TenantSnapshot, namespace: str) -> dict:
@@ -113,9 +137,8 @@ def _services(snapshot: TenantSnapshot, results: dict[str, ServerResult], namesp
         selector = None
         if port is not None:
             result = results.get(str(port.get("device_id")))
-            primary = result.plan.get("interfaces", [{}])[0] if result and result.plan.get("interfaces") else {}
-            if result and result.status != BLOCKED and primary.get("port_id") == port.get("id") \
-                    and str(primary.get("target", "")).startswith("pod"):
+            if result and result.status != BLOCKED and result.primary_port is not None \
+                    and result.primary_port.get("id") == port.get("id"):
                 selector = {SERVER_ID_LABEL: result.server_id}
                 result.plan.setdefault("floating_ips", []).append(fip.get("floating_ip_address"))
         groups = [snapshot.security_groups_by_id[sg] for sg in (port or {}).get("security_groups") or []
@@ -125,13 +148,6 @@ def _services(snapshot: TenantSnapshot, results: dict[str, ServerResult], namesp
         if service is not None:
             services.append(service)
     return services, findings
-
-
-def _group_by_source(objects: list[dict]) -> dict[str, list[dict]]:
-    grouped: dict[str, list[dict]] = {}
-    for obj in objects:
-        grouped.setdefault(obj["metadata"]["annotations"][SOURCE_ID_ANNOTATION], []).append(obj)
-    return grouped
 
 
 def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
@@ -159,11 +175,10 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
         snapshot.tenant_security_groups, namespace=namespace, options=options,
         internal_cidrs=[subnet.get("cidr") for subnet in snapshot.lists["subnets"] if isinstance(subnet, dict)])
     tenant_findings.extend(sg_findings)
-    services, fip_findings = _services(snapshot, results, namespace, options)
+    fip_services, fip_findings = _services(snapshot, results, namespace, options)
     address_services, address_findings = tenant_address_services(
         snapshot, [r for r in results.values() if r.status != BLOCKED], namespace=namespace,
         service_port_range_limit=options.service_port_range_limit)
-    services = address_services + services
     tenant_findings.extend(address_findings)
     tenant_findings.extend(fip_findings)
     bindings, rbac_findings = role_assignments_to_rolebindings(snapshot.lists["role_assignments"],
@@ -172,8 +187,8 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
     tenant_findings.extend(rbac_findings)
 
     migrated = [r for r in results.values() if r.status != BLOCKED]
-    image_booted = [r for r in migrated if not r.plan.get("boot_from_volume")]
-    root_gib = sum(int(d.get("size_gib") or 0) for r in image_booted for d in r.plan.get("disks", []) if d.get("kind") == "root-disk")
+    image_booted = [r for r in migrated if not r.boot_from_volume]
+    root_gib = sum(r.root_disk_gib for r in image_booted)
     quota, quota_findings = quotas_to_resourcequota(
         snapshot.quotas, project_id=str(project["id"]), namespace=namespace, extra_pvcs=len(image_booted),
         extra_storage_gib=root_gib, vm_memory_overhead_mib=options.quota_vm_overhead_memory_mib,
@@ -182,45 +197,30 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
     tenant_findings.extend(quota_findings)
     _warn_unmapped_volume_types(snapshot, options, tenant_findings)
 
-    files: list[tuple[str, list[dict]]] = [
-        (f"{MANIFESTS_DIR}/00-namespace.yaml", [_namespace_object(snapshot, namespace)] + ([quota] if quota else [])),
-    ]
-    if bindings:
-        files.append((f"{MANIFESTS_DIR}/10-rbac.yaml", bindings))
-    used_keys = sorted({r.plan.get("key_name") for r in migrated} - {None})
-    keypair_secrets = [keypair_secret(snapshot.keypairs_by_name[k], namespace=namespace) for k in used_keys
-                       if k in snapshot.keypairs_by_name]
-    if keypair_secrets:
-        files.append((f"{SECRETS_DIR}/keypairs.yaml", keypair_secrets))
+    used_keys = sorted({r.key_name for r in migrated} - {None})
     catalog = _reference_instancetypes(migrated, namespace, options) if options.instancetypes else None
-    if catalog is not None and catalog.objects:
-        files.append((f"{INSTANCETYPES_FILE}", catalog.sorted_objects()))
-    for objs in _group_by_source(policies).values():
-        files.append((f"{MANIFESTS_DIR}/20-network-policies/{objs[0]['metadata']['name']}.yaml", objs))
-    for service in services:
-        files.append((f"{MANIFESTS_DIR}/30-services/{service['metadata']['name']}.yaml", [service]))
-    for result in sorted(migrated, key=lambda r: r.vm_name):
-        secrets = [o for o in result.objects if o["kind"] == "Secret"]
-        others = [o for o in result.objects if o["kind"] != "Secret"]
-        if secrets:
-            files.append((f"{SECRETS_DIR}/{result.vm_name}.yaml", secrets))
-        files.append((f"{MANIFESTS_DIR}/40-vms/{result.vm_name}.yaml", others))
-
-    for _path, objs in files:
-        for obj in objs:
-            oversized = annotations_over_limit(obj)
-            if oversized:
-                raise SnapshotError(oversized[1])
-    plan = _plan.build_plan(snapshot=snapshot, namespace=namespace, results=list(results.values()),
-                            tenant_findings=tenant_findings, files=files)
-    return TenantTranslation(namespace=namespace, plan=plan, files=files)
+    translation = TenantTranslation(
+        namespace=namespace, plan={}, namespace_object=_namespace_object(snapshot, namespace), quota=quota,
+        rolebindings=bindings, policies=policies, address_services=address_services, floating_ip_services=fip_services,
+        instancetypes=catalog.sorted_objects() if catalog is not None else [],
+        vms=sorted(migrated, key=lambda r: r.vm_name),
+        keypair_secrets=[keypair_secret(snapshot.keypairs_by_name[k], namespace=namespace) for k in used_keys
+                         if k in snapshot.keypairs_by_name])
+    objects = translation.objects
+    for obj in objects:
+        oversized = annotations_over_limit(obj)
+        if oversized:
+            raise SnapshotError(oversized[1])
+    translation.plan = _plan.build_plan(snapshot=snapshot, namespace=namespace, results=list(results.values()),
+                                        tenant_findings=tenant_findings, objects=objects)
+    return translation
 
 
 def _reference_instancetypes(migrated: list[ServerResult], namespace: str,
                              options: TranslationOptions) -> InstancetypeCatalog:
     catalog = InstancetypeCatalog(options.instancetype_scope, namespace)
     for result in sorted(migrated, key=lambda r: r.vm_name):
-        vm = next(o for o in result.objects if o["kind"] == "VirtualMachine")
+        vm = result.virtualmachine
         plan = result.plan
         reason = catalog.reference(vm, flavor_name=plan.get("flavor") or "", flavor_id=plan.get("flavor_id") or "",
                                    image_name=plan.get("image") or "", image_id=plan.get("image_id") or "")

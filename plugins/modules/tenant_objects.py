@@ -129,7 +129,7 @@ secrets:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _yaml
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.apply_groups import GroupingError, group_for_apply
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.apply_input import ApplyInputError, apply_input
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.plan import blocked_servers, summary_lines
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render_job import TENANT_SOURCE_ARGS, RenderError, translate_snapshot
 
@@ -144,10 +144,10 @@ def main() -> None:
     params = module.params
     try:
         translation = translate_snapshot(params["snapshot"], tenant=params["tenant"], raw_options=params["options"])
-        groups = group_for_apply(translation)
+        groups = apply_input(translation)
     except RenderError as exc:
         module.fail_json(msg=str(exc))
-    except GroupingError as exc:
+    except ApplyInputError as exc:
         module.fail_json(msg=f"{params['snapshot']}: {exc}")
     module.exit_json(changed=False, summary_lines=summary_lines(translation.plan, output_dir=None),
                      blocked=blocked_servers(translation.plan), **groups)

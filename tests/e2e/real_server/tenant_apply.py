@@ -60,11 +60,11 @@ def _tenant(directory: Path, project: str, snapshot: Path, options: dict, disk_s
     vars_file.write_text(yaml.safe_dump({"migration_options": options, "migration_disk_sources": disk_sources}))
     if e2e.COLLECTIONS_PATH not in sys.path:
         sys.path.insert(0, e2e.COLLECTIONS_PATH)
-    from ansible_collections.ostokubevirt.migrate.plugins.module_utils.apply_groups import group_for_apply
+    from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.apply_input import apply_input
     from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render_job import translate_snapshot
 
     translation = translate_snapshot(str(snapshot), tenant=project, raw_options={**options, "disk_sources": disk_sources})
-    return Tenant(project, snapshot, vars_file, group_for_apply(translation))
+    return Tenant(project, snapshot, vars_file, apply_input(translation))
 
 
 def demo_tenant(directory: Path, namespace: str) -> Tenant:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import addressing
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.apply_groups import group_for_apply
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.apply_input import apply_input
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import SERVER_ID_LABEL, SOURCE_TYPE_ANNOTATION
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import OptionsError, TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
@@ -76,7 +76,7 @@ def test_plan_maps_each_old_fixed_ip_to_its_new_dns_name(translation):
 
 
 def test_address_services_are_applied_with_the_service_role(translation):
-    groups = group_for_apply(translation)
+    groups = apply_input(translation)
     names = {s["metadata"]["name"] for s in groups["floating_ip_services"]}
     assert {addressing.HOSTNAMES_SERVICE, "db-01", "web-01"} <= names
 

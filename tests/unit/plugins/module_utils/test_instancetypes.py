@@ -16,8 +16,9 @@ import copy
 import pytest
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import instancetypes as it
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.apply_groups import group_for_apply
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.apply_input import apply_input
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import OptionsError, TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.layout import tenant_files
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
 
 FEATURES = {"preferredAcpi": "acpi", "preferredApic": "apic", "preferredHyperv": "hyperv", "preferredSmm": "smm", "preferredKvm": "kvm"}
@@ -129,9 +130,9 @@ def test_namespaced_scope(demo_snapshot):
 
 def test_instancetypes_are_applied_before_the_vms(pair):
     _inline, referenced = pair
-    groups = group_for_apply(referenced)
+    groups = apply_input(referenced)
     assert {o["kind"] for o in groups["instancetypes"]} == {"VirtualMachineClusterInstancetype", "VirtualMachineClusterPreference"}
-    paths = [path for path, _objs in referenced.files]
+    paths = [path for path, _objs in tenant_files(referenced)]
     first_vm = next(i for i, p in enumerate(paths) if "/40-vms/" in p)
     assert any("instancetypes" in p for p in paths[:first_vm])
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import addressing
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.apply_groups import group_for_apply
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.apply_input import apply_input
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import OptionsError, TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
 
@@ -73,7 +73,7 @@ def test_network_data_configures_the_masquerade_ipv6_address(with_network_data):
 
 
 def test_network_data_secret_is_applied_with_its_vm(with_network_data):
-    groups = group_for_apply(with_network_data)
+    groups = apply_input(with_network_data)
     web = next(vm for vm in groups["vms"] if vm["name"] == "web-01")
     assert "web-01-cloud-init" in web["secret_names"]
 
