@@ -90,7 +90,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import domain as _domain
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils import vm_domain as _vm_domain
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector, TranslationError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import OptionsError, TranslationOptions
 
@@ -103,7 +103,7 @@ def flavor_to_domain(flavor, image_props=None, options=None, subject="server"):
                                  f"got {type(image_props).__name__}")
     try:
         opts = TranslationOptions.from_dict(options)
-        result = _domain.build_domain(flavor, image_props, subject=FindingCollector("server", str(subject)), options=opts)
+        result = _vm_domain.build_domain(flavor, image_props, collector=FindingCollector("server", str(subject)), options=opts)
     except (OptionsError, TranslationError, KeyError, ValueError, TypeError) as exc:
         raise AnsibleFilterError(f"ostokubevirt.migrate.flavor_to_domain: {exc}") from exc
     return result.as_dict()

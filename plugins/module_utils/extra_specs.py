@@ -69,7 +69,7 @@ class ExtraSpecs:
     classification: dict  # spec key -> CONSUMED | NODE_SELECTOR | WARNED
 
 
-def _add_labels(node_selector: dict, origin: dict, labels: Mapping, source: str, *, subject: FindingCollector) -> bool:
+def _add_labels(node_selector: dict, origin: dict, labels: Mapping, source: str, *, collector: FindingCollector) -> bool:
     """Merge labels into node_selector; invalid or conflicting labels are warnings, never silently changed."""
     added = False
     for key, value in labels.items():
@@ -77,10 +77,10 @@ def _add_labels(node_selector: dict, origin: dict, labels: Mapping, source: str,
         if isinstance(value, bool):
             value = "true" if value else "false"
         if not naming.is_qualified_key(key) or not naming.is_label_value(value):
-            subject.warn(source, f"label {key}={value!r} is not a valid Kubernetes label; not added to nodeSelector")
+            collector.warn(source, f"label {key}={value!r} is not a valid Kubernetes label; not added to nodeSelector")
             continue
         if key in node_selector and node_selector[key] != value:
-            subject.warn(source, f"nodeSelector {key} already set to {node_selector[key]!r} by {origin[key]}; "
+            collector.warn(source, f"nodeSelector {key} already set to {node_selector[key]!r} by {origin[key]}; "
                                  f"{value!r} not applied")
             continue
         node_selector[key] = value
@@ -89,7 +89,7 @@ def _add_labels(node_selector: dict, origin: dict, labels: Mapping, source: str,
     return added
 
 
-def classify(extra_specs: Mapping, *, subject: FindingCollector, options: TranslationOptions) -> ExtraSpecs:
+def classify(extra_specs: Mapping, *, collector: FindingCollector, options: TranslationOptions) -> ExtraSpecs:
     """nodeSelector from the extra specs, plus a warning for every key nobody translates."""
     node_selector: dict = {}
     origin: dict = {}
@@ -102,20 +102,20 @@ def classify(extra_specs: Mapping, *, subject: FindingCollector, options: Transl
         mapped = mapping.get(f"{key}={value}")
         if mapped is not None:
             if not isinstance(mapped, Mapping):
-                subject.warn(field, f"options.node_selector_map['{key}={value}'] must be a dict of labels, "
+                collector.warn(field, f"options.node_selector_map['{key}={value}'] must be a dict of labels, "
                                     f"got {type_name(mapped)}")
                 classification[key] = WARNED
                 continue
-            _add_labels(node_selector, origin, mapped, field, subject=subject)
+            _add_labels(node_selector, origin, mapped, field, collector=collector)
             classification[key] = NODE_SELECTOR
             continue
         if key.startswith(AGGREGATE_PREFIX):
             label = key[len(AGGREGATE_PREFIX):]
             if _OPERATOR_RE.match(value):
-                subject.warn(field, f"operator expression {value!r} cannot be a nodeSelector; map "
+                collector.warn(field, f"operator expression {value!r} cannot be a nodeSelector; map "
                                     f"'{key}={value}' in options.node_selector_map or add a node affinity")
                 classification[key] = WARNED
-            elif _add_labels(node_selector, origin, {label: value}, field, subject=subject):
+            elif _add_labels(node_selector, origin, {label: value}, field, collector=collector):
                 classification[key] = NODE_SELECTOR
             else:
                 classification[key] = WARNED
@@ -124,6 +124,6 @@ def classify(extra_specs: Mapping, *, subject: FindingCollector, options: Transl
             classification[key] = CONSUMED
             continue
         reason = next((why for pattern, why in _KNOWN_UNSUPPORTED if pattern.match(key)), "unknown extra spec")
-        subject.warn(field, f"not translated: {reason}")
+        collector.warn(field, f"not translated: {reason}")
         classification[key] = WARNED
     return ExtraSpecs(node_selector=node_selector, classification=classification)

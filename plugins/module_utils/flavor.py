@@ -76,10 +76,10 @@ def is_image_prop(key: str) -> bool:
 # --------------------------------------------------------------------------- parsing helpers
 
 
-def parse_int(value: Any, *, subject: FindingCollector, field: str, minimum: int = 0) -> int:
+def parse_int(value: Any, *, collector: FindingCollector, field: str, minimum: int = 0) -> int:
     """Integer from an API value; Cinder's volume_image_metadata carries every number as a string."""
     if isinstance(value, bool):
-        raise subject.fail(field, f"expected an integer, got boolean {value!r}")
+        raise collector.fail(field, f"expected an integer, got boolean {value!r}")
     if isinstance(value, int):
         result = value
     elif isinstance(value, float) and value.is_integer():
@@ -87,9 +87,9 @@ def parse_int(value: Any, *, subject: FindingCollector, field: str, minimum: int
     elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
         result = int(value)
     else:
-        raise subject.fail(field, f"expected an integer, got {value!r}")
+        raise collector.fail(field, f"expected an integer, got {value!r}")
     if result < minimum:
-        raise subject.fail(field, f"must be >= {minimum}, got {result}")
+        raise collector.fail(field, f"must be >= {minimum}, got {result}")
     return result
 
 
@@ -105,7 +105,7 @@ def parse_bool(value: Any) -> bool | None:
     return None
 
 
-def parse_cpu_spec(spec: str, *, subject: FindingCollector, field: str) -> set[int]:
+def parse_cpu_spec(spec: str, *, collector: FindingCollector, field: str) -> set[int]:
     """libvirt/Nova CPU set syntax "0-3,^2,5" -> {0, 1, 3, 5}."""
     include: set[int] = set()
     exclude: set[int] = set()
@@ -117,11 +117,11 @@ def parse_cpu_spec(spec: str, *, subject: FindingCollector, field: str) -> set[i
         body = rule[1:] if negate else rule
         match = re.fullmatch(r"(\d+)(?:\s*-\s*(\d+))?", body)
         if not match:
-            raise subject.fail(field, f"invalid CPU set {spec!r} (expected e.g. '0-3,^2')")
+            raise collector.fail(field, f"invalid CPU set {spec!r} (expected e.g. '0-3,^2')")
         start = int(match.group(1))
         end = int(match.group(2)) if match.group(2) is not None else start
         if end < start:
-            raise subject.fail(field, f"invalid CPU range {rule!r} in {spec!r}")
+            raise collector.fail(field, f"invalid CPU range {rule!r} in {spec!r}")
         (exclude if negate else include).update(range(start, end + 1))
     return include - exclude
 
@@ -154,7 +154,7 @@ class Topology:
         return self.sockets * self.cores * self.threads
 
 
-def _pair(extra_specs: Mapping, image_props: Mapping, name: str, subject: FindingCollector) -> tuple[int, int]:
+def _pair(extra_specs: Mapping, image_props: Mapping, name: str, collector: FindingCollector) -> tuple[int, int]:
     """(flavor value, image value) of hw:cpu_<name> / hw_cpu_<name>; 0 means unset, as in Nova."""
     values = []
     for source, key, prefix in ((extra_specs, f"hw:cpu_{name}", ES), (image_props, f"hw_cpu_{name}", IMG)):
@@ -162,20 +162,20 @@ def _pair(extra_specs: Mapping, image_props: Mapping, name: str, subject: Findin
         if raw is None or raw == "":
             values.append(0)
         else:
-            values.append(parse_int(raw, subject=subject, field=f"{prefix}.{key}"))
+            values.append(parse_int(raw, collector=collector, field=f"{prefix}.{key}"))
     return values[0], values[1]
 
 
-def topology_constraints(extra_specs: Mapping, image_props: Mapping, *, subject: FindingCollector) -> tuple[Topology, Topology]:
+def topology_constraints(extra_specs: Mapping, image_props: Mapping, *, collector: FindingCollector) -> tuple[Topology, Topology]:
     """(preferred, maximum) exactly as Nova's get_cpu_topology_constraints; 0 in preferred = no preference."""
     f_max = {}
     i_max = {}
     for name in ("sockets", "cores", "threads"):
-        f_max[name], i_max[name] = _pair(extra_specs, image_props, f"max_{name}", subject)
+        f_max[name], i_max[name] = _pair(extra_specs, image_props, f"max_{name}", collector)
     # Image limits may only narrow the flavor's (Nova: ImageVCPULimitsRangeExceeded).
     for name in ("sockets", "cores", "threads"):
         if f_max[name] and i_max[name] > f_max[name]:
-            raise subject.fail(f"{IMG}.hw_cpu_max_{name}",
+            raise collector.fail(f"{IMG}.hw_cpu_max_{name}",
                                f"image limit {i_max[name]} exceeds the flavor's hw:cpu_max_{name}={f_max[name]}; "
                                "Nova refuses to boot this combination (ImageVCPULimitsRangeExceeded)")
     maximum = {name: i_max[name] or f_max[name] or _UNLIMITED for name in f_max}
@@ -183,13 +183,13 @@ def topology_constraints(extra_specs: Mapping, image_props: Mapping, *, subject:
     f_pref = {}
     i_pref = {}
     for name in ("sockets", "cores", "threads"):
-        f_pref[name], i_pref[name] = _pair(extra_specs, image_props, name, subject)
+        f_pref[name], i_pref[name] = _pair(extra_specs, image_props, name, collector)
     # Nova silently discards the flavor's preference when the image lowered the limits below it.
     if any(f_pref[name] > maximum[name] for name in maximum):
         f_pref = dict.fromkeys(f_pref, 0)
     for name in ("sockets", "cores", "threads"):
         if i_pref[name] > maximum[name]:
-            raise subject.fail(f"{IMG}.hw_cpu_{name}",
+            raise collector.fail(f"{IMG}.hw_cpu_{name}",
                                f"image asks for {i_pref[name]} {name} but at most {maximum[name]} are allowed; "
                                "Nova refuses to boot this combination (ImageVCPUTopologyRangeExceeded)")
     # Any image preference replaces the whole flavor preference (not per field).
@@ -231,12 +231,12 @@ def sort_by_preference(possible: list[Topology], preferred: Topology) -> list[To
     return [t for score in (3, 2, 1, 0) for t in buckets[score]]
 
 
-def best_topology(vcpus: int, extra_specs: Mapping, image_props: Mapping, *, subject: FindingCollector) -> Topology:
+def best_topology(vcpus: int, extra_specs: Mapping, image_props: Mapping, *, collector: FindingCollector) -> Topology:
     """The topology Nova's libvirt driver presents to the guest (get_best_cpu_topology)."""
-    preferred, maximum = topology_constraints(extra_specs, image_props, subject=subject)
+    preferred, maximum = topology_constraints(extra_specs, image_props, collector=collector)
     possible = possible_topologies(vcpus, maximum)
     if not possible:
-        raise subject.fail(f"{ES}.hw:cpu_max_sockets",
+        raise collector.fail(f"{ES}.hw:cpu_max_sockets",
                            f"no sockets*cores*threads = {vcpus} vCPUs fits the limits "
                            f"{maximum.sockets}:{maximum.cores}:{maximum.threads}; "
                            "Nova refuses to boot this (ImageVCPULimitsRangeImpossible)")
@@ -252,9 +252,9 @@ DEDICATED_MAX_THREADS = 2
 
 
 def _dedicated_topology(vcpus: int, extra_specs: Mapping, image_props: Mapping, nova: Topology, *,
-                        subject: FindingCollector) -> Topology:
+                        collector: FindingCollector) -> Topology:
     """Closest topology KubeVirt accepts for pinned CPUs when Nova's has more than 2 threads per core."""
-    preferred, maximum = topology_constraints(extra_specs, image_props, subject=subject)
+    preferred, maximum = topology_constraints(extra_specs, image_props, collector=collector)
     capped = Topology(maximum.sockets, maximum.cores, min(maximum.threads, DEDICATED_MAX_THREADS))
     possible = possible_topologies(vcpus, capped)
     limits_kept = bool(possible)
@@ -269,7 +269,7 @@ def _dedicated_topology(vcpus: int, extra_specs: Mapping, image_props: Mapping, 
         (image_props, IMG, "hw_cpu_max_cores"), (extra_specs, ES, "hw:cpu_max_cores"),
         (image_props, IMG, "hw_cpu_max_sockets"), (extra_specs, ES, "hw:cpu_max_sockets"))
         if source.get(key) not in (None, "")), f"{ES}.hw:cpu_policy")
-    subject.warn(field, f"Nova's topology {nova.sockets}:{nova.cores}:{nova.threads} (sockets:cores:threads) has "
+    collector.warn(field, f"Nova's topology {nova.sockets}:{nova.cores}:{nova.threads} (sockets:cores:threads) has "
                         f"{nova.threads} threads per core, but KubeVirt allows at most {DEDICATED_MAX_THREADS} with "
                         f"dedicated CPUs; the guest gets {chosen.sockets}:{chosen.cores}:{chosen.threads}"
                         + ("" if limits_kept else ", which exceeds the flavor/image socket or core limits"))
@@ -279,7 +279,7 @@ def _dedicated_topology(vcpus: int, extra_specs: Mapping, image_props: Mapping, 
 # --------------------------------------------------------------------------- memory pages
 
 
-def parse_page_size(value: Any, *, subject: FindingCollector, field: str) -> int | str:
+def parse_page_size(value: Any, *, collector: FindingCollector, field: str) -> int | str:
     """hw:mem_page_size -> "small" | "large" | "any" | size in KiB (Nova's check_and_return_pages_size)."""
     text = str(value).strip()
     if text in ("small", "large", "any"):
@@ -289,7 +289,7 @@ def parse_page_size(value: Any, *, subject: FindingCollector, field: str) -> int
     else:
         match = _IEC_SIZE_RE.match(text)
         if not match:
-            raise subject.fail(field, f"invalid page size {value!r}; Nova accepts small, large, any, a number of KiB "
+            raise collector.fail(field, f"invalid page size {value!r}; Nova accepts small, large, any, a number of KiB "
                                       "or a size such as 2MB / 1GB (MemoryPageSizeInvalid)")
         number = float(match.group(1)) * 1024 ** _IEC_EXPONENT.get(match.group(2) or "", 0)
         if match.group(3) in ("b", "bit"):
@@ -297,33 +297,33 @@ def parse_page_size(value: Any, *, subject: FindingCollector, field: str) -> int
         size_bytes = int(-(-number // 1))
         size = size_bytes // 1024 if size_bytes % 1024 == 0 else 0
         if size <= 0:
-            raise subject.fail(field, f"page size {value!r} is not a whole number of KiB")
+            raise collector.fail(field, f"page size {value!r} is not a whole number of KiB")
     if size <= 0:
-        raise subject.fail(field, f"page size must be positive, got {value!r}")
+        raise collector.fail(field, f"page size must be positive, got {value!r}")
     return size
 
 
-def page_size_request(extra_specs: Mapping, image_props: Mapping, *, subject: FindingCollector) -> tuple[int | str | None, str]:
+def page_size_request(extra_specs: Mapping, image_props: Mapping, *, collector: FindingCollector) -> tuple[int | str | None, str]:
     """(request, field it came from) following Nova's _get_numa_pagesize_constraint."""
     flavor_raw = extra_specs.get("hw:mem_page_size") or None
     image_raw = image_props.get("hw_mem_page_size") or None
     if image_raw and not flavor_raw:
-        raise subject.fail(f"{IMG}.hw_mem_page_size",
+        raise collector.fail(f"{IMG}.hw_mem_page_size",
                            f"image asks for page size {image_raw!r} but the flavor sets no hw:mem_page_size; "
                            "Nova refuses to boot this (MemoryPageSizeForbidden)")
     if not flavor_raw:
         return None, ""
-    flavor_req = parse_page_size(flavor_raw, subject=subject, field=f"{ES}.hw:mem_page_size")
+    flavor_req = parse_page_size(flavor_raw, collector=collector, field=f"{ES}.hw:mem_page_size")
     if image_raw:
         if flavor_req not in ("any", "large"):
-            raise subject.fail(f"{IMG}.hw_mem_page_size",
+            raise collector.fail(f"{IMG}.hw_mem_page_size",
                                f"image page size {image_raw!r} is only allowed when the flavor's hw:mem_page_size is "
                                f"'large' or 'any', not {flavor_raw!r} (MemoryPageSizeForbidden)")
-        return parse_page_size(image_raw, subject=subject, field=f"{IMG}.hw_mem_page_size"), f"{IMG}.hw_mem_page_size"
+        return parse_page_size(image_raw, collector=collector, field=f"{IMG}.hw_mem_page_size"), f"{IMG}.hw_mem_page_size"
     return flavor_req, f"{ES}.hw:mem_page_size"
 
 
-def hugepage_size(request: int | str | None, field: str, ram_mib: int, *, subject: FindingCollector) -> str | None:
+def hugepage_size(request: int | str | None, field: str, ram_mib: int, *, collector: FindingCollector) -> str | None:
     """KubeVirt pageSize for a Nova page request, or None for ordinary memory."""
     if request is None or request == "small" or request == SMALL_PAGE_KIB:
         return None
@@ -331,15 +331,15 @@ def hugepage_size(request: int | str | None, field: str, ram_mib: int, *, subjec
         size = DEFAULT_LARGE_PAGE_SIZE
     elif request == "any":
         size = DEFAULT_LARGE_PAGE_SIZE
-        subject.warn(field, f"'any' let Nova fall back to small pages when no hugepages were free; KubeVirt has no "
+        collector.warn(field, f"'any' let Nova fall back to small pages when no hugepages were free; KubeVirt has no "
                             f"fallback, so {size} hugepages are required and the VM stays Pending on nodes without them")
     else:
         size = _KUBEVIRT_PAGE_SIZES.get(int(request))
         if size is None:
-            raise subject.fail(field, f"page size {request} KiB is not available in KubeVirt on x86_64 "
+            raise collector.fail(field, f"page size {request} KiB is not available in KubeVirt on x86_64 "
                                       "(only 2048 KiB = 2Mi and 1048576 KiB = 1Gi)")
     if (ram_mib * 1024) % _PAGE_SIZE_KIB[size]:
-        raise subject.fail(field, f"flavor RAM {ram_mib} MiB is not a multiple of the {size} page size; "
+        raise collector.fail(field, f"flavor RAM {ram_mib} MiB is not a multiple of the {size} page size; "
                                   "KubeVirt cannot back this guest with hugepages")
     return size
 
@@ -353,22 +353,22 @@ def _flavor_image(extra_specs: Mapping, image_props: Mapping, name: str) -> tupl
     return (str(f).strip() if f not in (None, "") else None, str(i).strip() if i not in (None, "") else None)
 
 
-def cpu_policy(extra_specs: Mapping, image_props: Mapping, *, subject: FindingCollector) -> str | None:
+def cpu_policy(extra_specs: Mapping, image_props: Mapping, *, collector: FindingCollector) -> str | None:
     """Nova's get_cpu_policy_constraint plus the resources:PCPU/VCPU shortcuts."""
     flavor_policy, image_policy = _flavor_image(extra_specs, image_props, "cpu_policy")
     for value, field in ((flavor_policy, f"{ES}.hw:cpu_policy"), (image_policy, f"{IMG}.hw_cpu_policy")):
         if value and value not in CPU_POLICIES:
-            raise subject.fail(field, f"invalid CPU policy {value!r}; allowed: {', '.join(CPU_POLICIES)}")
+            raise collector.fail(field, f"invalid CPU policy {value!r}; allowed: {', '.join(CPU_POLICIES)}")
     if flavor_policy == "dedicated":
         policy: str | None = flavor_policy
     elif flavor_policy == "mixed":
         if image_policy == "dedicated":
-            raise subject.fail(f"{IMG}.hw_cpu_policy",
+            raise collector.fail(f"{IMG}.hw_cpu_policy",
                                "image asks for dedicated CPUs but the flavor is 'mixed' (ImageCPUPinningForbidden)")
         policy = flavor_policy
     elif flavor_policy == "shared":
         if image_policy in ("mixed", "dedicated"):
-            raise subject.fail(f"{IMG}.hw_cpu_policy",
+            raise collector.fail(f"{IMG}.hw_cpu_policy",
                                f"image asks for {image_policy} CPUs but the flavor is 'shared' (ImageCPUPinningForbidden)")
         policy = flavor_policy
     else:
@@ -376,25 +376,25 @@ def cpu_policy(extra_specs: Mapping, image_props: Mapping, *, subject: FindingCo
     pcpu = extra_specs.get("resources:PCPU")
     vcpu = extra_specs.get("resources:VCPU")
     if (pcpu or vcpu) and policy:
-        raise subject.fail(f"{ES}.resources:PCPU" if pcpu else f"{ES}.resources:VCPU",
+        raise collector.fail(f"{ES}.resources:PCPU" if pcpu else f"{ES}.resources:VCPU",
                            "resources:PCPU/VCPU cannot be combined with a CPU policy (Nova rejects it)")
     if pcpu and vcpu:
-        raise subject.fail(f"{ES}.resources:PCPU", "resources:PCPU and resources:VCPU are mutually exclusive")
+        raise collector.fail(f"{ES}.resources:PCPU", "resources:PCPU and resources:VCPU are mutually exclusive")
     if pcpu:
-        parse_int(pcpu, subject=subject, field=f"{ES}.resources:PCPU", minimum=1)
+        parse_int(pcpu, collector=collector, field=f"{ES}.resources:PCPU", minimum=1)
         policy = "dedicated"
     elif vcpu:
-        parse_int(vcpu, subject=subject, field=f"{ES}.resources:VCPU", minimum=1)
+        parse_int(vcpu, collector=collector, field=f"{ES}.resources:VCPU", minimum=1)
         policy = "shared"
     return policy
 
 
 def _numa_layout(vcpus: int, ram_mib: int, extra_specs: Mapping, image_props: Mapping, *,
-                 subject: FindingCollector) -> tuple[int | None, str]:
+                 collector: FindingCollector) -> tuple[int | None, str]:
     """Validate the guest NUMA request the way Nova does; returns (node count or None, source field)."""
     flavor_nodes, image_nodes = _flavor_image(extra_specs, image_props, "numa_nodes")
     if flavor_nodes and image_nodes:
-        raise subject.fail(f"{IMG}.hw_numa_nodes",
+        raise collector.fail(f"{IMG}.hw_numa_nodes",
                            "image may not override the flavor's hw:numa_nodes (ImageNUMATopologyForbidden)")
     field = f"{ES}.hw:numa_nodes" if flavor_nodes else f"{IMG}.hw_numa_nodes"
     cpus_f = _indexed(extra_specs, "hw:numa_cpus.")
@@ -402,41 +402,41 @@ def _numa_layout(vcpus: int, ram_mib: int, extra_specs: Mapping, image_props: Ma
     cpus_i = _indexed(image_props, "hw_numa_cpus.")
     mem_i = _indexed(image_props, "hw_numa_mem.")
     if (cpus_f and cpus_i) or (mem_f and mem_i):
-        raise subject.fail(f"{IMG}.hw_numa_cpus.0" if cpus_f and cpus_i else f"{IMG}.hw_numa_mem.0",
+        raise collector.fail(f"{IMG}.hw_numa_cpus.0" if cpus_f and cpus_i else f"{IMG}.hw_numa_mem.0",
                            "image may not override the flavor's NUMA layout (ImageNUMATopologyForbidden)")
     raw_nodes = flavor_nodes or image_nodes
     cpu_list, cpu_prefix = (cpus_f, f"{ES}.hw:numa_cpus.") if cpus_f else (cpus_i, f"{IMG}.hw_numa_cpus.")
     mem_list, mem_prefix = (mem_f, f"{ES}.hw:numa_mem.") if mem_f else (mem_i, f"{IMG}.hw_numa_mem.")
     if raw_nodes is None:
         if cpu_list or mem_list:
-            subject.warn(cpu_prefix + "0" if cpu_list else mem_prefix + "0",
+            collector.warn(cpu_prefix + "0" if cpu_list else mem_prefix + "0",
                          "NUMA cell layout without hw:numa_nodes is ignored by Nova too")
         return None, ""
-    nodes = parse_int(raw_nodes, subject=subject, field=field, minimum=1)
+    nodes = parse_int(raw_nodes, collector=collector, field=field, minimum=1)
     if not cpu_list and not mem_list:
         if vcpus % nodes or ram_mib % nodes:
-            raise subject.fail(field, f"{vcpus} vCPUs / {ram_mib} MiB cannot be split evenly over {nodes} NUMA nodes "
+            raise collector.fail(field, f"{vcpus} vCPUs / {ram_mib} MiB cannot be split evenly over {nodes} NUMA nodes "
                                       "(ImageNUMATopologyAsymmetric)")
         return nodes, field
     if len(cpu_list) != nodes or len(mem_list) != nodes:
-        raise subject.fail(cpu_prefix + "0", f"hw:numa_cpus.N and hw:numa_mem.N must both be given for all {nodes} nodes "
+        raise collector.fail(cpu_prefix + "0", f"hw:numa_cpus.N and hw:numa_mem.N must both be given for all {nodes} nodes "
                                              "(ImageNUMATopologyIncomplete)")
     unassigned = set(range(vcpus))
     total_mem = 0
     for index in range(nodes):
-        cpus = parse_cpu_spec(cpu_list[index], subject=subject, field=f"{cpu_prefix}{index}")
+        cpus = parse_cpu_spec(cpu_list[index], collector=collector, field=f"{cpu_prefix}{index}")
         for cpu in sorted(cpus):
             if cpu >= vcpus:
-                raise subject.fail(f"{cpu_prefix}{index}", f"vCPU {cpu} is out of range 0-{vcpus - 1}")
+                raise collector.fail(f"{cpu_prefix}{index}", f"vCPU {cpu} is out of range 0-{vcpus - 1}")
             if cpu not in unassigned:
-                raise subject.fail(f"{cpu_prefix}{index}", f"vCPU {cpu} is assigned to more than one NUMA node")
+                raise collector.fail(f"{cpu_prefix}{index}", f"vCPU {cpu} is assigned to more than one NUMA node")
             unassigned.discard(cpu)
-        total_mem += parse_int(mem_list[index], subject=subject, field=f"{mem_prefix}{index}")
+        total_mem += parse_int(mem_list[index], collector=collector, field=f"{mem_prefix}{index}")
     if unassigned:
-        raise subject.fail(cpu_prefix + "0", f"vCPUs {format_cpu_set(unassigned)} are not assigned to any NUMA node")
+        raise collector.fail(cpu_prefix + "0", f"vCPUs {format_cpu_set(unassigned)} are not assigned to any NUMA node")
     if total_mem != ram_mib:
-        raise subject.fail(mem_prefix + "0", f"NUMA node memory adds up to {total_mem} MiB, the flavor has {ram_mib} MiB")
-    subject.warn(cpu_prefix + "0", "the per-node vCPU/memory split cannot be reproduced: KubeVirt's only NUMA mode "
+        raise collector.fail(mem_prefix + "0", f"NUMA node memory adds up to {total_mem} MiB, the flavor has {ram_mib} MiB")
+    collector.warn(cpu_prefix + "0", "the per-node vCPU/memory split cannot be reproduced: KubeVirt's only NUMA mode "
                                    "(guestMappingPassthrough) mirrors the host NUMA nodes of the pinned CPUs")
     return nodes, field
 
@@ -462,102 +462,102 @@ class FlavorDomain:
     hugepages: str | None
 
 
-def translate_flavor(flavor: Mapping, image_props: Mapping, *, subject: FindingCollector) -> FlavorDomain:
+def translate_flavor(flavor: Mapping, image_props: Mapping, *, collector: FindingCollector) -> FlavorDomain:
     """cpu / memory / resources of spec.template.spec.domain for one server's flavor and image."""
     if not isinstance(flavor, Mapping):
-        raise subject.fail("flavor", f"expected the server's embedded flavor (a dict), got {type_name(flavor)}")
+        raise collector.fail("flavor", f"expected the server's embedded flavor (a dict), got {type_name(flavor)}")
     extra_specs = flavor.get("extra_specs") or {}
     if not isinstance(extra_specs, Mapping):
-        raise subject.fail(ES, f"expected a dict, got {type_name(extra_specs)}")
+        raise collector.fail(ES, f"expected a dict, got {type_name(extra_specs)}")
     image_props = image_props or {}
     if "vcpus" not in flavor or flavor.get("vcpus") in (None, ""):
-        raise subject.fail("flavor.vcpus", "missing; cannot size the guest")
+        raise collector.fail("flavor.vcpus", "missing; cannot size the guest")
     if "ram" not in flavor or flavor.get("ram") in (None, ""):
-        raise subject.fail("flavor.ram", "missing; cannot size the guest")
-    vcpus = parse_int(flavor["vcpus"], subject=subject, field="flavor.vcpus", minimum=1)
+        raise collector.fail("flavor.ram", "missing; cannot size the guest")
+    vcpus = parse_int(flavor["vcpus"], collector=collector, field="flavor.vcpus", minimum=1)
     if vcpus > MAX_VCPUS:
-        raise subject.fail("flavor.vcpus", f"{vcpus} vCPUs is more than a KVM guest can have ({MAX_VCPUS}, "
+        raise collector.fail("flavor.vcpus", f"{vcpus} vCPUs is more than a KVM guest can have ({MAX_VCPUS}, "
                            "KVM_MAX_VCPUS on x86); the snapshot's flavor is wrong")
-    ram = parse_int(flavor["ram"], subject=subject, field="flavor.ram", minimum=1)
+    ram = parse_int(flavor["ram"], collector=collector, field="flavor.ram", minimum=1)
 
-    topology = best_topology(vcpus, extra_specs, image_props, subject=subject)
+    topology = best_topology(vcpus, extra_specs, image_props, collector=collector)
 
-    request, page_field = page_size_request(extra_specs, image_props, subject=subject)
-    pages = hugepage_size(request, page_field, ram, subject=subject)
+    request, page_field = page_size_request(extra_specs, image_props, collector=collector)
+    pages = hugepage_size(request, page_field, ram, collector=collector)
     memory: dict = {"guest": f"{ram}Mi"}
     if pages:
         memory["hugepages"] = {"pageSize": pages}
 
-    policy = cpu_policy(extra_specs, image_props, subject=subject)
+    policy = cpu_policy(extra_specs, image_props, collector=collector)
     dedicated = policy in ("dedicated", "mixed")
     if dedicated and topology.threads > DEDICATED_MAX_THREADS:
-        topology = _dedicated_topology(vcpus, extra_specs, image_props, topology, subject=subject)
+        topology = _dedicated_topology(vcpus, extra_specs, image_props, topology, collector=collector)
     cpu: dict = {"sockets": topology.sockets, "cores": topology.cores, "threads": topology.threads}
     if policy == "mixed":
-        subject.warn(f"{ES}.hw:cpu_policy",
+        collector.warn(f"{ES}.hw:cpu_policy",
                      "KubeVirt pins all vCPUs or none: the 'mixed' flavor's shared vCPUs "
                      "are dedicated too, which takes more host CPUs than in OpenStack")
     dedicated_mask = extra_specs.get("hw:cpu_dedicated_mask")
     if dedicated_mask not in (None, ""):
         if policy != "mixed":
-            raise subject.fail(f"{ES}.hw:cpu_dedicated_mask",
+            raise collector.fail(f"{ES}.hw:cpu_dedicated_mask",
                                "only valid with hw:cpu_policy=mixed (RequiredMixedInstancePolicy)")
-        parse_cpu_spec(dedicated_mask, subject=subject, field=f"{ES}.hw:cpu_dedicated_mask")
+        parse_cpu_spec(dedicated_mask, collector=collector, field=f"{ES}.hw:cpu_dedicated_mask")
     if dedicated:
         cpu["dedicatedCpuPlacement"] = True
 
     thread_flavor, thread_image = _flavor_image(extra_specs, image_props, "cpu_thread_policy")
     for value, field in ((thread_flavor, f"{ES}.hw:cpu_thread_policy"), (thread_image, f"{IMG}.hw_cpu_thread_policy")):
         if value and value not in CPU_THREAD_POLICIES:
-            raise subject.fail(field, f"invalid CPU thread policy {value!r}; allowed: {', '.join(CPU_THREAD_POLICIES)}")
+            raise collector.fail(field, f"invalid CPU thread policy {value!r}; allowed: {', '.join(CPU_THREAD_POLICIES)}")
     if thread_flavor not in (None, "prefer") and thread_image and thread_image != thread_flavor:
-        raise subject.fail(f"{IMG}.hw_cpu_thread_policy", "conflicts with the flavor's hw:cpu_thread_policy "
+        raise collector.fail(f"{IMG}.hw_cpu_thread_policy", "conflicts with the flavor's hw:cpu_thread_policy "
                                                           "(ImageCPUThreadPolicyForbidden)")
     thread_policy = thread_flavor if thread_flavor not in (None, "prefer") else (thread_flavor or thread_image)
     if thread_policy:
         field = f"{ES}.hw:cpu_thread_policy" if thread_flavor else f"{IMG}.hw_cpu_thread_policy"
         if not dedicated:
-            raise subject.fail(field, "a CPU thread policy needs dedicated CPUs (CPUThreadPolicyConfigurationInvalid)")
+            raise collector.fail(field, "a CPU thread policy needs dedicated CPUs (CPUThreadPolicyConfigurationInvalid)")
         if thread_policy != "prefer":
-            subject.warn(field, f"'{thread_policy}' has no per-VM KubeVirt setting; the node's kubelet CPU manager "
+            collector.warn(field, f"'{thread_policy}' has no per-VM KubeVirt setting; the node's kubelet CPU manager "
                                 "decides sibling placement (its full-pcpus-only option comes closest to 'require')")
 
     emulator = extra_specs.get("hw:emulator_threads_policy")
     if emulator not in (None, ""):
         field = f"{ES}.hw:emulator_threads_policy"
         if emulator not in EMULATOR_THREADS_POLICIES:
-            raise subject.fail(field, f"invalid value {emulator!r}; allowed: {', '.join(EMULATOR_THREADS_POLICIES)}")
+            raise collector.fail(field, f"invalid value {emulator!r}; allowed: {', '.join(EMULATOR_THREADS_POLICIES)}")
         if emulator == "isolate":
             if not dedicated:
-                raise subject.fail(field, "'isolate' needs dedicated CPUs (BadRequirementEmulatorThreadsPolicy)")
+                raise collector.fail(field, "'isolate' needs dedicated CPUs (BadRequirementEmulatorThreadsPolicy)")
             cpu["isolateEmulatorThread"] = True
         elif dedicated:
-            subject.warn(field, "'share' put emulator threads on the host's cpu_shared_set; KubeVirt has no such pool, "
+            collector.warn(field, "'share' put emulator threads on the host's cpu_shared_set; KubeVirt has no such pool, "
                                 "so they run on the VM's own dedicated CPUs")
 
-    realtime = _realtime(vcpus, extra_specs, image_props, dedicated=dedicated, emulator=emulator, subject=subject)
+    realtime = _realtime(vcpus, extra_specs, image_props, dedicated=dedicated, emulator=emulator, collector=collector)
 
-    nodes, numa_field = _numa_layout(vcpus, ram, extra_specs, image_props, subject=subject)
+    nodes, numa_field = _numa_layout(vcpus, ram, extra_specs, image_props, collector=collector)
     wants_numa = nodes is not None
     if wants_numa or realtime is not None:
         if dedicated and pages:
             cpu["numa"] = {"guestMappingPassthrough": {}}
             if wants_numa:
-                subject.warn(numa_field, f"{nodes} guest NUMA node(s) become KubeVirt guestMappingPassthrough: the guest "
+                collector.warn(numa_field, f"{nodes} guest NUMA node(s) become KubeVirt guestMappingPassthrough: the guest "
                                          "gets the NUMA layout of its pinned host CPUs (may differ per node)")
         elif wants_numa:
             needs = (("dedicated CPUs (hw:cpu_policy)", dedicated), ("hugepages (hw:mem_page_size)", pages))
             missing = " and ".join(x for x, ok in needs if not ok)
-            subject.warn(numa_field, f"guest NUMA topology dropped: KubeVirt's guestMappingPassthrough requires "
+            collector.warn(numa_field, f"guest NUMA topology dropped: KubeVirt's guestMappingPassthrough requires "
                                      f"{missing}; the guest sees a single NUMA node")
     if realtime is not None:
         if "numa" in cpu:
             cpu["realtime"] = realtime
-            subject.warn(f"{ES}.hw:cpu_realtime",
+            collector.warn(f"{ES}.hw:cpu_realtime",
                          "realtime needs nodes labelled kubevirt.io/realtime "
                          "(kernel.sched_rt_runtime_us=-1) and a realtime guest kernel")
         else:
-            subject.warn(f"{ES}.hw:cpu_realtime",
+            collector.warn(f"{ES}.hw:cpu_realtime",
                          "realtime dropped: KubeVirt realtime tuning needs hugepages "
                          "(hw:mem_page_size) for its NUMA passthrough")
 
@@ -574,7 +574,7 @@ def translate_flavor(flavor: Mapping, image_props: Mapping, *, subject: FindingC
 
 
 def _realtime(vcpus: int, extra_specs: Mapping, image_props: Mapping, *, dedicated: bool, emulator: Any,
-              subject: FindingCollector) -> dict | None:
+              collector: FindingCollector) -> dict | None:
     """Nova's get_realtime_cpu_constraint -> KubeVirt cpu.realtime (mask only when not every vCPU)."""
     raw = extra_specs.get("hw:cpu_realtime")
     field = f"{ES}.hw:cpu_realtime"
@@ -582,31 +582,31 @@ def _realtime(vcpus: int, extra_specs: Mapping, image_props: Mapping, *, dedicat
     flavor_mask = extra_specs.get("hw:cpu_realtime_mask")
     if raw in (None, ""):
         if image_mask or flavor_mask:
-            subject.warn(f"{IMG}.hw_cpu_realtime_mask" if image_mask else f"{ES}.hw:cpu_realtime_mask",
+            collector.warn(f"{IMG}.hw_cpu_realtime_mask" if image_mask else f"{ES}.hw:cpu_realtime_mask",
                          "ignored without hw:cpu_realtime=true (as in Nova)")
         return None
     enabled = parse_bool(raw)
     if enabled is None:
-        raise subject.fail(field, f"expected a boolean, got {raw!r}")
+        raise collector.fail(field, f"expected a boolean, got {raw!r}")
     if not enabled:
         return None
     if not dedicated:
-        raise subject.fail(field, "realtime needs hw:cpu_policy=dedicated or mixed (RealtimeConfigurationInvalid)")
+        raise collector.fail(field, "realtime needs hw:cpu_policy=dedicated or mixed (RealtimeConfigurationInvalid)")
     mask = image_mask or flavor_mask
     mask_field = f"{IMG}.hw_cpu_realtime_mask" if image_mask else f"{ES}.hw:cpu_realtime_mask"
     all_cpus = set(range(vcpus))
     if mask:
         text = str(mask).strip()
         spec = f"0-{vcpus - 1},{text}" if text.startswith("^") else text
-        rt_cpus = parse_cpu_spec(spec, subject=subject, field=mask_field)
+        rt_cpus = parse_cpu_spec(spec, collector=collector, field=mask_field)
     else:
         rt_cpus = set(all_cpus)
     if not rt_cpus:
-        raise subject.fail(mask_field, "the realtime mask leaves no realtime vCPU (RealtimeMaskNotFoundOrInvalid)")
+        raise collector.fail(mask_field, "the realtime mask leaves no realtime vCPU (RealtimeMaskNotFoundOrInvalid)")
     if not rt_cpus <= all_cpus:
-        raise subject.fail(mask_field, f"the realtime mask names vCPUs outside 0-{vcpus - 1}")
+        raise collector.fail(mask_field, f"the realtime mask names vCPUs outside 0-{vcpus - 1}")
     if rt_cpus == all_cpus and emulator in (None, ""):
-        raise subject.fail(mask_field if mask else field,
+        raise collector.fail(mask_field if mask else field,
                            "with every vCPU realtime Nova requires hw:emulator_threads_policy or a mask that keeps "
                            "one vCPU for housekeeping (RealtimeMaskNotFoundOrInvalid)")
     return {} if rt_cpus == all_cpus else {"mask": format_cpu_set(rt_cpus)}

@@ -141,12 +141,12 @@ def _text(props: Mapping, key: str) -> str | None:
 
 
 def _unique(extra_specs: Mapping, props: Mapping, flavor_key: str, image_key: str, *,
-            subject: FindingCollector) -> tuple[str | None, str]:
+            collector: FindingCollector) -> tuple[str | None, str]:
     """Value set on flavor and/or image; both set and different blocks, as Nova's FlavorImageConflict does."""
     flavor_value = _text(extra_specs, flavor_key)
     image_value = _text(props, image_key)
     if flavor_value is not None and image_value is not None and flavor_value != image_value:
-        raise subject.fail(f"{IMG}.{image_key}", f"{image_value!r} conflicts with the flavor's {flavor_key}={flavor_value!r} "
+        raise collector.fail(f"{IMG}.{image_key}", f"{image_value!r} conflicts with the flavor's {flavor_key}={flavor_value!r} "
                                                  "(Nova refuses to boot: FlavorImageConflict)")
     if flavor_value is not None:
         return flavor_value, f"{ES}.{flavor_key}"
@@ -173,77 +173,77 @@ _HANDLED = frozenset({
 })
 
 
-def translate_image(image_props: Mapping | None, extra_specs: Mapping | None, *, subject: FindingCollector) -> ImageDomain:
-    """Everything image-driven in spec.template.spec.domain, plus the buses/NIC model the lead applies to disks/NICs."""
+def translate_image(image_props: Mapping | None, extra_specs: Mapping | None, *, collector: FindingCollector) -> ImageDomain:
+    """Everything image-driven in spec.template.spec.domain, plus the buses/NIC model server.py applies to disks/NICs."""
     props = image_props or {}
     specs = extra_specs or {}
     if not isinstance(props, Mapping):
-        raise subject.fail(IMG, f"expected image properties as a dict, got {type_name(props)}")
+        raise collector.fail(IMG, f"expected image properties as a dict, got {type_name(props)}")
     out = ImageDomain()
-    _architecture(props, out, subject)
-    _firmware(props, specs, out, subject)
-    _machine(props, out, subject)
-    _buses(props, out, subject)
-    _nic(props, specs, out, subject)
-    _video(props, out, subject)
-    _rng(props, specs, out, subject)
-    _tpm(props, specs, out, subject)
+    _architecture(props, out, collector)
+    _firmware(props, specs, out, collector)
+    _machine(props, out, collector)
+    _buses(props, out, collector)
+    _nic(props, specs, out, collector)
+    _video(props, out, collector)
+    _rng(props, specs, out, collector)
+    _tpm(props, specs, out, collector)
     efi = out.firmware.get("bootloader", {}).get("efi")
     if efi is not None and not efi.get("persistent"):
-        subject.warn(f"{IMG}.hw_firmware_type", "UEFI variables (boot entries) are not carried over: the guest must "
+        collector.warn(f"{IMG}.hw_firmware_type", "UEFI variables (boot entries) are not carried over: the guest must "
                                                 "boot through the removable-media path (EFI/BOOT/BOOTX64.EFI) or "
                                                 f"efi.persistent must be set (backend storage: {BACKEND_STORAGE})")
-    _input(props, out, subject)
-    _windows(props, out, subject)
-    _misc(props, specs, out, subject)
-    _unsupported(props, specs, subject)
+    _input(props, out, collector)
+    _windows(props, out, collector)
+    _misc(props, specs, out, collector)
+    _unsupported(props, specs, collector)
     for key in sorted(props):
         if not is_handled(key):
-            subject.warn(f"{IMG}.{key}", "unrecognised image property; not translated")
+            collector.warn(f"{IMG}.{key}", "unrecognised image property; not translated")
     return out
 
 
-def _architecture(props: Mapping, out: ImageDomain, subject: FindingCollector) -> None:
+def _architecture(props: Mapping, out: ImageDomain, collector: FindingCollector) -> None:
     key = "hw_architecture" if _text(props, "hw_architecture") else "architecture"
     arch = (_text(props, key) or "x86_64").lower()
     if arch in _ARCH_X86:
         pass
     elif arch in _ARCH_X86_32:
-        subject.warn(f"{IMG}.{key}", f"{arch} guest will run on an x86_64 KubeVirt node (as on a 64-bit Nova host)")
+        collector.warn(f"{IMG}.{key}", f"{arch} guest will run on an x86_64 KubeVirt node (as on a 64-bit Nova host)")
     elif arch in _ARCH_NODE:
         out.node_selector["kubernetes.io/arch"] = _ARCH_NODE[arch]
-        subject.warn(f"{IMG}.{key}", f"{arch} guest: scheduled on kubernetes.io/arch={_ARCH_NODE[arch]} nodes; check "
+        collector.warn(f"{IMG}.{key}", f"{arch} guest: scheduled on kubernetes.io/arch={_ARCH_NODE[arch]} nodes; check "
                                      "that the cluster has such nodes and set spec.template.spec.architecture")
     else:
-        raise subject.fail(f"{IMG}.{key}", f"architecture {arch!r} is not supported by KubeVirt (amd64, arm64, s390x)")
+        raise collector.fail(f"{IMG}.{key}", f"architecture {arch!r} is not supported by KubeVirt (amd64, arm64, s390x)")
     mode = (_text(props, "hw_vm_mode") or "hvm").lower()
     if mode != "hvm":
-        raise subject.fail(f"{IMG}.hw_vm_mode", f"vm mode {mode!r} cannot run under KubeVirt (full virtualization, hvm, only)")
+        raise collector.fail(f"{IMG}.hw_vm_mode", f"vm mode {mode!r} cannot run under KubeVirt (full virtualization, hvm, only)")
     for hv_key in ("hypervisor_type", "img_hv_type"):
         hv = (_text(props, hv_key) or "qemu").lower()
         if hv not in ("qemu", "kvm"):
-            subject.warn(f"{IMG}.{hv_key}", f"image was built for {hv!r}; KubeVirt runs it on QEMU/KVM, so guest "
+            collector.warn(f"{IMG}.{hv_key}", f"image was built for {hv!r}; KubeVirt runs it on QEMU/KVM, so guest "
                                             "drivers may be missing")
 
 
-def _firmware(props: Mapping, specs: Mapping, out: ImageDomain, subject: FindingCollector) -> None:
+def _firmware(props: Mapping, specs: Mapping, out: ImageDomain, collector: FindingCollector) -> None:
     fw = (_text(props, "hw_firmware_type") or "bios").lower()
     if fw not in ("bios", "uefi"):
-        subject.warn(f"{IMG}.hw_firmware_type", f"unknown firmware {fw!r}; BIOS is used")
+        collector.warn(f"{IMG}.hw_firmware_type", f"unknown firmware {fw!r}; BIOS is used")
         fw = "bios"
-    policy, field = _unique(specs, props, "os:secure_boot", "os_secure_boot", subject=subject)
+    policy, field = _unique(specs, props, "os:secure_boot", "os_secure_boot", collector=collector)
     policy = policy.lower() if policy else None
     if policy is not None and policy not in SECURE_BOOT:
-        raise subject.fail(field, f"invalid secure boot policy {policy!r}; allowed: {', '.join(SECURE_BOOT)}")
+        raise collector.fail(field, f"invalid secure boot policy {policy!r}; allowed: {', '.join(SECURE_BOOT)}")
     if fw == "bios":
         if policy == "required":
-            raise subject.fail(field, "Secure Boot requires hw_firmware_type=uefi; Nova refuses to boot this combination")
+            raise collector.fail(field, "Secure Boot requires hw_firmware_type=uefi; Nova refuses to boot this combination")
         if policy == "optional":
-            subject.warn(field, "'optional' Secure Boot has no effect with BIOS firmware (as in Nova)")
+            collector.warn(field, "'optional' Secure Boot has no effect with BIOS firmware (as in Nova)")
         return
     secure = policy in ("required", "optional")
     if policy == "optional":
-        subject.warn(field, "'optional' Secure Boot is enabled, as Nova did on hosts that support it; set "
+        collector.warn(field, "'optional' Secure Boot is enabled, as Nova did on hosts that support it; set "
                             "efi.secureBoot false if the source host lacked Secure Boot firmware")
     # KubeVirt defaults efi.secureBoot to true, so plain UEFI must say false explicitly.
     out.firmware = {"bootloader": {"efi": {"secureBoot": secure}}}
@@ -252,7 +252,7 @@ def _firmware(props: Mapping, specs: Mapping, out: ImageDomain, subject: Finding
         out.features["smm"] = {"enabled": True}
 
 
-def _machine(props: Mapping, out: ImageDomain, subject: FindingCollector) -> None:
+def _machine(props: Mapping, out: ImageDomain, collector: FindingCollector) -> None:
     machine = _text(props, "hw_machine_type")
     if machine is None:
         return
@@ -266,59 +266,59 @@ def _machine(props: Mapping, out: ImageDomain, subject: FindingCollector) -> Non
         out.machine = {"type": "q35"}
     elif "q35" in lowered:
         out.machine = {"type": "q35"}
-        subject.warn(field, f"versioned machine type {machine!r} is replaced by KubeVirt's q35 alias: the "
+        collector.warn(field, f"versioned machine type {machine!r} is replaced by KubeVirt's q35 alias: the "
                             "virt-launcher QEMU ships its own pc-q35-* versions")
     elif lowered == "pc" or "i440fx" in lowered or lowered.startswith("pc-"):
-        subject.warn(field, f"{machine!r} (i440fx) does not exist in KubeVirt on x86_64; the VM gets q35, so PCI "
+        collector.warn(field, f"{machine!r} (i440fx) does not exist in KubeVirt on x86_64; the VM gets q35, so PCI "
                             "addresses change (Windows may re-detect devices / ask for reactivation)")
     else:
-        subject.warn(field, f"unknown machine type {machine!r}; KubeVirt's default (q35) is used")
+        collector.warn(field, f"unknown machine type {machine!r}; KubeVirt's default (q35) is used")
 
 
-def _buses(props: Mapping, out: ImageDomain, subject: FindingCollector) -> None:
+def _buses(props: Mapping, out: ImageDomain, collector: FindingCollector) -> None:
     bus = (_text(props, "hw_disk_bus") or "virtio").lower()
     out.disk_bus = _DISK_BUS.get(bus, "virtio")
     if bus not in _DISK_BUS:
-        subject.warn(f"{IMG}.hw_disk_bus", f"unknown disk bus {bus!r}; virtio is used")
+        collector.warn(f"{IMG}.hw_disk_bus", f"unknown disk bus {bus!r}; virtio is used")
     elif out.disk_bus != bus:
-        subject.warn(f"{IMG}.hw_disk_bus", f"KubeVirt has no {bus} disk bus; {out.disk_bus} is used "
+        collector.warn(f"{IMG}.hw_disk_bus", f"KubeVirt has no {bus} disk bus; {out.disk_bus} is used "
                                            "(the guest needs a driver for it)")
     model = _text(props, "hw_scsi_model")
     if model is not None and model.lower() != "virtio-scsi":
-        subject.warn(f"{IMG}.hw_scsi_model", f"KubeVirt's SCSI controller is virtio-scsi, not {model!r}; the guest "
+        collector.warn(f"{IMG}.hw_scsi_model", f"KubeVirt's SCSI controller is virtio-scsi, not {model!r}; the guest "
                                              "needs the virtio-scsi driver")
     cdrom = _text(props, "hw_cdrom_bus")
     if cdrom is not None:
         cdrom = cdrom.lower()
         out.cdrom_bus = _CDROM_BUS.get(cdrom, "sata")
         if out.cdrom_bus != cdrom:
-            subject.warn(f"{IMG}.hw_cdrom_bus", f"KubeVirt CD-ROMs use sata or scsi; {out.cdrom_bus} replaces {cdrom!r}")
+            collector.warn(f"{IMG}.hw_cdrom_bus", f"KubeVirt CD-ROMs use sata or scsi; {out.cdrom_bus} replaces {cdrom!r}")
     if _text(props, "hw_floppy_bus") is not None:
-        subject.warn(f"{IMG}.hw_floppy_bus", "KubeVirt has no floppy devices")
+        collector.warn(f"{IMG}.hw_floppy_bus", "KubeVirt has no floppy devices")
 
 
-def _nic(props: Mapping, specs: Mapping, out: ImageDomain, subject: FindingCollector) -> None:
+def _nic(props: Mapping, specs: Mapping, out: ImageDomain, collector: FindingCollector) -> None:
     model = _text(props, "hw_vif_model")
     if model is not None:
         lowered = _NIC_ALIASES.get(model.lower(), model.lower())
         if lowered in NIC_MODELS:
             out.nic_model = lowered
         else:
-            subject.warn(f"{IMG}.hw_vif_model", f"NIC model {model!r} does not exist in KubeVirt; virtio is used "
+            collector.warn(f"{IMG}.hw_vif_model", f"NIC model {model!r} does not exist in KubeVirt; virtio is used "
                                                 "(the guest needs the virtio-net driver)")
-    value, field = _unique(specs, props, "hw:vif_multiqueue_enabled", "hw_vif_multiqueue_enabled", subject=subject)
+    value, field = _unique(specs, props, "hw:vif_multiqueue_enabled", "hw_vif_multiqueue_enabled", collector=collector)
     if value is not None:
         enabled = _flavor.parse_bool(value)
         if enabled is None:
-            subject.warn(field, f"expected a boolean, got {value!r}; multiqueue not enabled")
+            collector.warn(field, f"expected a boolean, got {value!r}; multiqueue not enabled")
         elif enabled:
             out.devices["networkInterfaceMultiqueue"] = True
 
 
-def _video(props: Mapping, out: ImageDomain, subject: FindingCollector) -> None:
+def _video(props: Mapping, out: ImageDomain, collector: FindingCollector) -> None:
     model = _text(props, "hw_video_model")
     if _text(props, "hw_video_ram") is not None:
-        subject.warn(f"{IMG}.hw_video_ram", "KubeVirt does not size video RAM")
+        collector.warn(f"{IMG}.hw_video_ram", "KubeVirt does not size video RAM")
     if model is None:
         return
     lowered = model.lower()
@@ -334,52 +334,52 @@ def _video(props: Mapping, out: ImageDomain, subject: FindingCollector) -> None:
         if wanted != default:  # KubeVirt's own choice needs no devices.video
             out.devices["video"] = {"type": wanted}
     else:
-        subject.warn(f"{IMG}.hw_video_model", f"video model {model!r} is not offered by KubeVirt (virtio, vga, bochs); "
+        collector.warn(f"{IMG}.hw_video_model", f"video model {model!r} is not offered by KubeVirt (virtio, vga, bochs); "
                                               "KubeVirt's default display is used")
 
 
-def _rng(props: Mapping, specs: Mapping, out: ImageDomain, subject: FindingCollector) -> None:
+def _rng(props: Mapping, specs: Mapping, out: ImageDomain, collector: FindingCollector) -> None:
     model = _text(props, "hw_rng_model")
     allowed_raw = _text(specs, "hw_rng:allowed")
     # Nova adds the RNG only when the flavor allows it; current Nova defaults hw_rng:allowed to True.
     allowed = True if allowed_raw is None else _flavor.parse_bool(allowed_raw)
     if allowed is None:
-        subject.warn(f"{ES}.hw_rng:allowed", f"expected a boolean, got {allowed_raw!r}; treated as allowed")
+        collector.warn(f"{ES}.hw_rng:allowed", f"expected a boolean, got {allowed_raw!r}; treated as allowed")
         allowed = True
     if model is None:
         return
     if model.lower() != "virtio":
-        subject.warn(f"{IMG}.hw_rng_model", f"RNG model {model!r} does not exist in KubeVirt; virtio-rng is used")
+        collector.warn(f"{IMG}.hw_rng_model", f"RNG model {model!r} does not exist in KubeVirt; virtio-rng is used")
     if not allowed:
-        subject.warn(f"{IMG}.hw_rng_model", "not added: the flavor sets hw_rng:allowed=false (as in Nova)")
+        collector.warn(f"{IMG}.hw_rng_model", "not added: the flavor sets hw_rng:allowed=false (as in Nova)")
         return
     out.devices["rng"] = {}
 
 
-def _tpm(props: Mapping, specs: Mapping, out: ImageDomain, subject: FindingCollector) -> None:
-    version, vfield = _unique(specs, props, "hw:tpm_version", "hw_tpm_version", subject=subject)
-    model, mfield = _unique(specs, props, "hw:tpm_model", "hw_tpm_model", subject=subject)
+def _tpm(props: Mapping, specs: Mapping, out: ImageDomain, collector: FindingCollector) -> None:
+    version, vfield = _unique(specs, props, "hw:tpm_version", "hw_tpm_version", collector=collector)
+    model, mfield = _unique(specs, props, "hw:tpm_model", "hw_tpm_model", collector=collector)
     if version is None:
         if model is not None:
-            subject.warn(mfield, "TPM model without hw_tpm_version adds no TPM (as in Nova)")
+            collector.warn(mfield, "TPM model without hw_tpm_version adds no TPM (as in Nova)")
         return
     if version not in TPM_VERSIONS:
-        raise subject.fail(vfield, f"invalid TPM version {version!r}; allowed: {', '.join(TPM_VERSIONS)}")
+        raise collector.fail(vfield, f"invalid TPM version {version!r}; allowed: {', '.join(TPM_VERSIONS)}")
     model_given = model is not None
     model = (model or "tpm-tis").lower()
     if model not in TPM_MODELS:
-        raise subject.fail(mfield, f"invalid TPM model {model!r}; allowed: {', '.join(TPM_MODELS)}")
+        raise collector.fail(mfield, f"invalid TPM model {model!r}; allowed: {', '.join(TPM_MODELS)}")
     if model == "tpm-crb" and version != "2.0":
-        raise subject.fail(mfield, "TPM model tpm-crb is only valid with TPM version 2.0")
+        raise collector.fail(mfield, "TPM model tpm-crb is only valid with TPM version 2.0")
     if version == "1.2":
-        subject.warn(vfield, "KubeVirt emulates TPM 2.0 only; the guest's TPM 1.2 state and measurements are lost")
+        collector.warn(vfield, "KubeVirt emulates TPM 2.0 only; the guest's TPM 1.2 state and measurements are lost")
     if model == "tpm-tis":
-        subject.warn(mfield if model_given else vfield,
+        collector.warn(mfield if model_given else vfield,
                      "the guest had a tpm-tis TPM (Nova's default model); KubeVirt v1.9.0 always gives a persistent "
                      "TPM the tpm-crb interface")
     # Nova keeps vTPM state across reboots; KubeVirt does so only with persistent: true (backend storage).
     out.devices["tpm"] = {"persistent": True}
-    subject.warn(vfield, "the TPM contents (e.g. BitLocker keys) are not migrated, only a fresh TPM is provided; "
+    collector.warn(vfield, "the TPM contents (e.g. BitLocker keys) are not migrated, only a fresh TPM is provided; "
                          f"its state lives on a backend-storage PVC ({BACKEND_STORAGE})")
     efi = out.firmware.get("bootloader", {}).get("efi")
     if efi is not None:
@@ -387,11 +387,11 @@ def _tpm(props: Mapping, specs: Mapping, out: ImageDomain, subject: FindingColle
         efi["persistent"] = True
 
 
-def _input(props: Mapping, out: ImageDomain, subject: FindingCollector) -> None:
+def _input(props: Mapping, out: ImageDomain, collector: FindingCollector) -> None:
     pointer = _text(props, "hw_pointer_model")
     bus = (_text(props, "hw_input_bus") or "").lower() or None
     if bus is not None and bus not in ("usb", "virtio"):
-        subject.warn(f"{IMG}.hw_input_bus", f"input bus {bus!r} does not exist in KubeVirt (usb, virtio)")
+        collector.warn(f"{IMG}.hw_input_bus", f"input bus {bus!r} does not exist in KubeVirt (usb, virtio)")
         bus = None
     if pointer is None:
         return
@@ -401,57 +401,57 @@ def _input(props: Mapping, out: ImageDomain, subject: FindingCollector) -> None:
     elif lowered == "virtiotablet":
         out.devices["inputs"] = [{"name": "tablet", "type": "tablet", "bus": "virtio"}]
     else:
-        subject.warn(f"{IMG}.hw_pointer_model", f"pointer model {pointer!r} is not available in KubeVirt")
+        collector.warn(f"{IMG}.hw_pointer_model", f"pointer model {pointer!r} is not available in KubeVirt")
         return
     if bus is not None:
         out.devices["inputs"][0]["bus"] = bus
 
 
-def _windows(props: Mapping, out: ImageDomain, subject: FindingCollector) -> None:
+def _windows(props: Mapping, out: ImageDomain, collector: FindingCollector) -> None:
     out.os_windows = is_windows(props)
     if not out.os_windows:
         if "windows" in (_text(props, "os_distro") or "").lower():
-            subject.warn(f"{IMG}.os_distro", "looks like Windows but os_type is not 'windows': Nova gave it no Hyper-V "
+            collector.warn(f"{IMG}.os_distro", "looks like Windows but os_type is not 'windows': Nova gave it no Hyper-V "
                                              "enlightenments and a UTC clock, and so does this translation")
         return
     out.features.update({"acpi": {}, "apic": {}, "hyperv": {k: dict(v) for k, v in WINDOWS_HYPERV.items()}})
     out.clock = {"utc": {}, "timer": {k: dict(v) for k, v in WINDOWS_TIMERS.items()}}
     field = f"{IMG}.os_type" if _text(props, "os_type") else f"{IMG}.hw_os_type"
-    subject.warn(field, "Nova set a Windows guest's RTC to the compute host's local time; KubeVirt cannot follow the "
+    collector.warn(field, "Nova set a Windows guest's RTC to the compute host's local time; KubeVirt cannot follow the "
                         "node's zone, so the RTC is UTC (exact when the Nova hosts ran in UTC; otherwise set "
                         "clock.timezone to their zone)")
 
 
-def _misc(props: Mapping, specs: Mapping, out: ImageDomain, subject: FindingCollector) -> None:
+def _misc(props: Mapping, specs: Mapping, out: ImageDomain, collector: FindingCollector) -> None:
     action, field = _watchdog_action(props, specs)
     if action is not None:
         lowered = action.lower()
         if lowered in _WATCHDOG_ACTIONS:
             out.devices["watchdog"] = {"name": "watchdog", "i6300esb": {"action": _WATCHDOG_ACTIONS[lowered]}}
         elif lowered != "disabled":
-            subject.warn(field, f"watchdog action {action!r} is not available in KubeVirt (poweroff, reset, shutdown); "
+            collector.warn(field, f"watchdog action {action!r} is not available in KubeVirt (poweroff, reset, shutdown); "
                                 "no watchdog added")
-    count, cfield = _serial_ports(props, specs, subject)
+    count, cfield = _serial_ports(props, specs, collector)
     if count is not None and count > 1:
-        subject.warn(cfield, f"{count} serial ports requested; KubeVirt attaches a single serial console")
+        collector.warn(cfield, f"{count} serial ports requested; KubeVirt attaches a single serial console")
     hidden, hfield = _hide_hypervisor(props, specs)
     if hidden is not None:
         value = _flavor.parse_bool(hidden)
         if value is None:
-            subject.warn(hfield, f"expected a boolean, got {hidden!r}; hypervisor id not hidden")
+            collector.warn(hfield, f"expected a boolean, got {hidden!r}; hypervisor id not hidden")
         elif value:
             out.features["kvm"] = {"hidden": True}
     hpet = _text(props, "hw_time_hpet")
     if hpet is not None:
         value = _flavor.parse_bool(hpet)
         if value is None:
-            subject.warn(f"{IMG}.hw_time_hpet", f"expected a boolean, got {hpet!r}")
+            collector.warn(f"{IMG}.hw_time_hpet", f"expected a boolean, got {hpet!r}")
         elif value:
             out.clock.setdefault("timer", {})["hpet"] = {"present": True}
             out.clock.setdefault("utc", {})
     config_drive = (_text(props, "img_config_drive") or "optional").lower()
     if config_drive == "mandatory":
-        subject.warn(f"{IMG}.img_config_drive", "the image requires a config drive; attach a cloudInitConfigDrive "
+        collector.warn(f"{IMG}.img_config_drive", "the image requires a config drive; attach a cloudInitConfigDrive "
                                                 "volume (metadata is not served by an OpenStack metadata service)")
 
 
@@ -463,15 +463,15 @@ def _watchdog_action(props: Mapping, specs: Mapping) -> tuple[str | None, str]:
     return _text(props, "hw_watchdog_action"), f"{IMG}.hw_watchdog_action"
 
 
-def _serial_ports(props: Mapping, specs: Mapping, subject: FindingCollector) -> tuple[int | None, str]:
+def _serial_ports(props: Mapping, specs: Mapping, collector: FindingCollector) -> tuple[int | None, str]:
     """Nova's get_number_of_serial_ports: the image may only lower the flavor's count."""
     flavor_raw = _text(specs, "hw:serial_port_count")
     image_raw = _text(props, "hw_serial_port_count")
-    flavor_count = _flavor.parse_int(flavor_raw, subject=subject, field=f"{ES}.hw:serial_port_count") if flavor_raw else None
-    image_count = _flavor.parse_int(image_raw, subject=subject, field=f"{IMG}.hw_serial_port_count") if image_raw else None
+    flavor_count = _flavor.parse_int(flavor_raw, collector=collector, field=f"{ES}.hw:serial_port_count") if flavor_raw else None
+    image_count = _flavor.parse_int(image_raw, collector=collector, field=f"{IMG}.hw_serial_port_count") if image_raw else None
     if flavor_count is not None and image_count is not None:
         if image_count > flavor_count:
-            raise subject.fail(f"{IMG}.hw_serial_port_count",
+            raise collector.fail(f"{IMG}.hw_serial_port_count",
                                f"{image_count} exceeds the flavor's hw:serial_port_count="
                                f"{flavor_count} (ImageSerialPortNumberExceedFlavorValue)")
         return image_count, f"{IMG}.hw_serial_port_count"
@@ -488,7 +488,7 @@ def _hide_hypervisor(props: Mapping, specs: Mapping) -> tuple[str | None, str]:
     return _text(props, "img_hide_hypervisor_id"), f"{IMG}.img_hide_hypervisor_id"
 
 
-def _unsupported(props: Mapping, specs: Mapping, subject: FindingCollector) -> None:
+def _unsupported(props: Mapping, specs: Mapping, collector: FindingCollector) -> None:
     for flavor_key, image_key, why in _UNSUPPORTED.values():
         for source, key, prefix in ((specs, flavor_key, ES), (props, image_key, IMG)):
             if key is None:
@@ -499,7 +499,7 @@ def _unsupported(props: Mapping, specs: Mapping, subject: FindingCollector) -> N
             # An explicit "off" for a feature KubeVirt does not enable either is exact, not lossy.
             if _flavor.parse_bool(value) is False:
                 continue
-            subject.warn(f"{prefix}.{key}", f"not translated: {why}")
+            collector.warn(f"{prefix}.{key}", f"not translated: {why}")
 
 
 def describe_property(key: str) -> str:

@@ -71,8 +71,6 @@ PORT_PROTOCOLS = (PROTO_TCP, PROTO_UDP, PROTO_DCCP, PROTO_SCTP, PROTO_UDPLITE)
 K8S_PROTOCOLS = {PROTO_TCP: "TCP", PROTO_UDP: "UDP", PROTO_SCTP: "SCTP"}
 CALICO_PROTOCOL_NAMES = {PROTO_TCP: "TCP", PROTO_UDP: "UDP", PROTO_SCTP: "SCTP", PROTO_UDPLITE: "UDPLite",
                          PROTO_ICMP: "ICMP", PROTO_ICMPV6: "ICMPv6"}
-# Calico only accepts ports with these protocols (libcalico-go Protocol.SupportsPorts).
-CALICO_PORT_PROTOCOLS = (PROTO_TCP, PROTO_UDP, PROTO_SCTP, PROTO_UDPLITE)
 CALICO_ICMP_TYPE_MAX = 254  # the Calico CRD caps the ICMP type at 254; 255 is reserved anyway
 ETHERTYPES = {"IPv4": 4, "IPv6": 6}
 ANY_NETWORK = {4: "0.0.0.0/0", 6: "::/0"}

@@ -18,7 +18,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils import addres
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import disks as _disks
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import guest as _guest
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import migratability as _migratability
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.domain import build_domain
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.vm_domain import build_domain
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import (
     BLOCKER,
     WARNING,
@@ -281,7 +281,7 @@ def _build(server: dict, result: ServerResult, *, namespace: str, snapshot: Tena
     boot_from_volume = not server.get("image")
     root_volume = _root_volume(server, attached, collector) if boot_from_volume else None
     image_props = _image_props(server, snapshot, root_volume, collector)
-    spec = build_domain(flavor, image_props, subject=collector, options=options)
+    spec = build_domain(flavor, image_props, collector=collector, options=options)
     for finding in spec.findings:
         if finding not in collector.findings:
             collector.findings.append(finding)

@@ -83,17 +83,11 @@ class TenantSnapshot:
         self.subnets_by_id = _by_id(self.lists["subnets"])
         self.security_groups_by_id = _by_id(self.lists["security_groups"])
         self.keypairs_by_name = name_index(self.lists["keypairs"], "keypairs", self.findings)
-        self.users_by_id = _by_id(self.lists["users"])
-        self.groups_by_id = _by_id(self.lists["groups"])
         self.ports_by_id = _by_id(self.lists["ports"])
         self.ports_by_device: dict[str, list[dict]] = {}
         for port in self.lists["ports"]:
             if port.get("device_id"):
                 self.ports_by_device.setdefault(str(port["device_id"]), []).append(port)
-        self.floating_ips_by_port: dict[str, list[dict]] = {}
-        for fip in self.lists["floating_ips"]:
-            if fip.get("port_id"):
-                self.floating_ips_by_port.setdefault(str(fip["port_id"]), []).append(fip)
         self.tenant_security_groups = [
             sg for sg in self.lists["security_groups"]
             if sg.get("project_id", sg.get("tenant_id", self.project["id"])) == self.project["id"]

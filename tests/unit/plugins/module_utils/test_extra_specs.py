@@ -13,7 +13,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options impor
 
 def classify(specs, node_selector_map=None):
     s = FindingCollector("server", "vm1 (id1)")
-    out = es.classify(specs, subject=s, options=TranslationOptions(node_selector_map=node_selector_map or {}))
+    out = es.classify(specs, collector=s, options=TranslationOptions(node_selector_map=node_selector_map or {}))
     return out, s
 
 

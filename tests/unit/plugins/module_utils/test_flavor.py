@@ -17,13 +17,13 @@ def subject() -> FindingCollector:
 
 
 def topo(vcpus, specs=None, props=None):
-    t = fl.best_topology(vcpus, specs or {}, props or {}, subject=subject())
+    t = fl.best_topology(vcpus, specs or {}, props or {}, collector=subject())
     return (t.sockets, t.cores, t.threads)
 
 
 def translate(specs=None, props=None, vcpus=4, ram=4096):
     s = subject()
-    out = fl.translate_flavor({"vcpus": vcpus, "ram": ram, "extra_specs": specs or {}}, props or {}, subject=s)
+    out = fl.translate_flavor({"vcpus": vcpus, "ram": ram, "extra_specs": specs or {}}, props or {}, collector=s)
     return out, s
 
 
@@ -165,7 +165,7 @@ def test_plain_flavor():
 ])
 def test_invalid_flavor_blocks(flavor, field):
     with pytest.raises(TranslationError) as exc:
-        fl.translate_flavor(flavor, {}, subject=subject())
+        fl.translate_flavor(flavor, {}, collector=subject())
     assert exc.value.finding.field == field
 
 
@@ -356,10 +356,10 @@ def test_image_realtime_mask_overrides_flavor():
 
 def test_cpu_set_helpers():
     s = subject()
-    assert fl.parse_cpu_spec("0-3,^2,5", subject=s, field="x") == {0, 1, 3, 5}
+    assert fl.parse_cpu_spec("0-3,^2,5", collector=s, field="x") == {0, 1, 3, 5}
     assert fl.format_cpu_set({0, 1, 2, 5, 7, 8}) == "0-2,5,7-8"
     with pytest.raises(TranslationError):
-        fl.parse_cpu_spec("a-b", subject=s, field="x")
+        fl.parse_cpu_spec("a-b", collector=s, field="x")
 
 
 # ----------------------------------------------------------------- what KubeVirt's admission demands

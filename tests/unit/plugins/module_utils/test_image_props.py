@@ -12,7 +12,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings impo
 
 def translate(props, specs=None):
     s = FindingCollector("server", "vm1 (id1)")
-    return ip.translate_image(props, specs or {}, subject=s), s
+    return ip.translate_image(props, specs or {}, collector=s), s
 
 
 def fields(s):

@@ -20,7 +20,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import
 
 def image(props, specs=None):
     s = FindingCollector("server", "vm1 (id1)")
-    return ip.translate_image(props, specs or {}, subject=s), s
+    return ip.translate_image(props, specs or {}, collector=s), s
 
 
 def messages(s):
@@ -40,7 +40,7 @@ def test_v1_9_0_video_config_is_ga_so_devices_video_needs_no_feature_gate():
 def test_v1_9_0_numa_is_ga_so_no_feature_gate_is_mentioned():
     s = FindingCollector("server", "vm1 (id1)")
     out = fl.translate_flavor(
-        {"vcpus": 4, "ram": 4096, "extra_specs": {"hw:cpu_policy": "dedicated", "hw:mem_page_size": "1GB", "hw:numa_nodes": "1"}}, {}, subject=s
+        {"vcpus": 4, "ram": 4096, "extra_specs": {"hw:cpu_policy": "dedicated", "hw:mem_page_size": "1GB", "hw:numa_nodes": "1"}}, {}, collector=s
     )
     assert out.cpu["numa"] == {"guestMappingPassthrough": {}}
     assert "feature gate" not in messages(s)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import domain as dm
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils import vm_domain as dm
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector, TranslationError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
 
@@ -23,7 +23,7 @@ VALIDATOR = REPO_ROOT.parent / "shared" / "tools" / "validate_manifests.py"
 
 
 def build(flavor, image_props=None, **options):
-    return dm.build_domain(flavor, image_props, subject=FindingCollector("server", "vm1 (id1)"),
+    return dm.build_domain(flavor, image_props, collector=FindingCollector("server", "vm1 (id1)"),
                            options=TranslationOptions(**options))
 
 
@@ -49,7 +49,7 @@ def test_fixture(path):
 def test_findings_only_cover_this_call():
     subject = FindingCollector("server", "vm1 (id1)")
     subject.warn("networks", "from another translation")
-    result = dm.build_domain({"vcpus": 1, "ram": 512, "extra_specs": {"x": "y"}}, {}, subject=subject,
+    result = dm.build_domain({"vcpus": 1, "ram": 512, "extra_specs": {"x": "y"}}, {}, collector=subject,
                              options=TranslationOptions())
     assert [f.field for f in result.findings] == ["flavor.extra_specs.x"]
     assert len(subject.findings) == 2

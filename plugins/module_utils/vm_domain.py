@@ -2,10 +2,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""One server's flavor + image properties -> spec.template.spec.domain (without disks and interfaces).
+"""One server's flavor + image properties -> the VirtualMachine's spec.template.spec.domain (KubeVirt's "domain",
+not Keystone's), without disks and interfaces.
 
-The lead's server translation adds devices.disks / devices.interfaces (using disk_bus,
-cdrom_bus and nic_model from here) and firmware.uuid.
+server.py adds devices.disks / devices.interfaces (using disk_bus, cdrom_bus and nic_model from here) and
+firmware.uuid.
 """
 
 from __future__ import annotations
@@ -42,31 +43,31 @@ class DomainSpec:
         }
 
 
-def build_domain(flavor: Mapping, image_props: Mapping | None, *, subject: FindingCollector,
+def build_domain(flavor: Mapping, image_props: Mapping | None, *, collector: FindingCollector,
                  options: TranslationOptions) -> DomainSpec:
-    """Translate; raises TranslationError (from subject.fail) when the server cannot be translated at all.
+    """Translate; raises TranslationError (from collector.fail) when the server cannot be translated at all.
 
-    findings holds only what this call added to subject (the collector may be shared with
-    other translations of the same server).
+    findings holds only what this call added to the collector (it may be shared with other translations of
+    the same server).
     """
-    first = len(subject.findings)
+    first = len(collector.findings)
     if not isinstance(flavor, Mapping):
-        raise subject.fail("flavor", f"expected the server's embedded flavor (a dict), got {type_name(flavor)}")
+        raise collector.fail("flavor", f"expected the server's embedded flavor (a dict), got {type_name(flavor)}")
     if image_props is not None and not isinstance(image_props, Mapping):
-        raise subject.fail("image", f"expected image properties as a dict, got {type_name(image_props)}")
+        raise collector.fail("image", f"expected image properties as a dict, got {type_name(image_props)}")
     specs = flavor.get("extra_specs") or {}
     if not isinstance(specs, Mapping):
-        raise subject.fail("flavor.extra_specs", f"expected a dict, got {type_name(specs)}")
+        raise collector.fail("flavor.extra_specs", f"expected a dict, got {type_name(specs)}")
     props = dict(image_props or {})
 
-    classified = _extra_specs.classify(specs, subject=subject, options=options)
-    sized = _flavor.translate_flavor(flavor, props, subject=subject)
-    image = _image_props.translate_image(props, specs, subject=subject)
+    classified = _extra_specs.classify(specs, collector=collector, options=options)
+    sized = _flavor.translate_flavor(flavor, props, collector=collector)
+    image = _image_props.translate_image(props, specs, collector=collector)
 
     node_selector = dict(classified.node_selector)
     for key, value in image.node_selector.items():
         if node_selector.get(key, value) != value:
-            subject.warn("image.hw_architecture", f"nodeSelector {key}={node_selector[key]!r} from the flavor "
+            collector.warn("image.hw_architecture", f"nodeSelector {key}={node_selector[key]!r} from the flavor "
                                                   f"conflicts with the image architecture ({value!r}); the image wins")
         node_selector[key] = value
 
@@ -83,4 +84,4 @@ def build_domain(flavor: Mapping, image_props: Mapping | None, *, subject: Findi
         domain["clock"] = image.clock
     domain["devices"] = image.devices
     return DomainSpec(domain=domain, node_selector=node_selector, disk_bus=image.disk_bus, nic_model=image.nic_model,
-                      os_windows=image.os_windows, findings=list(subject.findings[first:]), cdrom_bus=image.cdrom_bus)
+                      os_windows=image.os_windows, findings=list(collector.findings[first:]), cdrom_bus=image.cdrom_bus)
