@@ -18,6 +18,7 @@ import re
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import k8s_object, object_meta
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.integers import int_field
 
 GIB = 1024 ** 3
 DISK_SOURCE_ANNOTATION = "ostokubevirt.io/disk-source"
@@ -46,22 +47,6 @@ class DiskSpec:
 
     def plan_row(self) -> dict:
         return {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, "", False)}
-
-
-def to_int(value, *, field: str, collector: FindingCollector, default: int | None = None) -> int | None:
-    """Integers as OpenStack returns them: ints, numeric strings, "" or None for "unset"."""
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        try:
-            number = int(float(value))
-        except (TypeError, ValueError):
-            raise collector.fail(field, f"expected an integer, got {value!r}") from None
-    if number < 0:
-        raise collector.fail(field, f"must not be negative, got {number}")
-    return number
 
 
 def device_sort_key(device: str) -> tuple:
@@ -105,10 +90,10 @@ def datavolume(name: str, namespace: str, *, size_gib: int, storage_class: str |
 
 def root_disk_size_gib(flavor: dict, image_props: dict, collector: FindingCollector) -> int:
     """max(flavor disk, image min_disk, image virtual size): what Nova would have allocated."""
-    flavor_disk = to_int(flavor.get("disk"), field="flavor.disk", collector=collector, default=0)
-    min_disk = to_int(image_props.get("min_disk"), field="image.min_disk", collector=collector, default=0)
-    virtual = to_int(image_props.get("virtual_size"), field="image.virtual_size", collector=collector, default=0)
-    size = to_int(image_props.get("size"), field="image.size", collector=collector, default=0)
+    flavor_disk = int_field(flavor.get("disk"), field="flavor.disk", collector=collector, default=0)
+    min_disk = int_field(image_props.get("min_disk"), field="image.min_disk", collector=collector, default=0)
+    virtual = int_field(image_props.get("virtual_size"), field="image.virtual_size", collector=collector, default=0)
+    size = int_field(image_props.get("size"), field="image.size", collector=collector, default=0)
     candidates = [flavor_disk, min_disk, math.ceil(virtual / GIB) if virtual else 0]
     if not any(candidates) and size:
         candidates.append(math.ceil(size / GIB))
@@ -120,7 +105,7 @@ def root_disk_size_gib(flavor: dict, image_props: dict, collector: FindingCollec
 
 
 def cinder_volume_disk(volume: dict, attachment_device: str, collector: FindingCollector, index: int) -> DiskSpec:
-    size = to_int(volume.get("size"), field=f"volumes[{volume.get('id')}].size", collector=collector)
+    size = int_field(volume.get("size"), field=f"volumes[{volume.get('id')}].size", collector=collector, default=None)
     if not size:
         raise collector.fail(f"volumes[{volume.get('id')}].size", "volume has no size")
     return DiskSpec(volume_name=f"disk{index}", size_gib=size, kind="cinder-volume", source_id=str(volume["id"]),
@@ -130,13 +115,13 @@ def cinder_volume_disk(volume: dict, attachment_device: str, collector: FindingC
 def scratch_disks(flavor: dict, collector: FindingCollector) -> list[dict]:
     """Ephemeral and swap disks as emptyDisk volumes (name, capacity) with the warnings users must see."""
     disks = []
-    ephemeral = to_int(flavor.get("ephemeral", flavor.get("OS-FLV-EXT-DATA:ephemeral")), field="flavor.ephemeral",
-                       collector=collector, default=0)
+    ephemeral = int_field(flavor.get("ephemeral", flavor.get("OS-FLV-EXT-DATA:ephemeral")), field="flavor.ephemeral",
+                          collector=collector, default=0)
     if ephemeral:
         disks.append({"name": "ephemeral0", "capacity": f"{ephemeral}Gi", "kind": "ephemeral", "size_gib": ephemeral})
         collector.warn("flavor.ephemeral", f"{ephemeral}Gi ephemeral disk becomes an emptyDisk: its contents are not "
                        "copied, and it is blank and unformatted at every VM start (fstab entries for it may fail)")
-    swap_mib = to_int(flavor.get("swap"), field="flavor.swap", collector=collector, default=0)
+    swap_mib = int_field(flavor.get("swap"), field="flavor.swap", collector=collector, default=0)
     if swap_mib:
         swap_gib = math.ceil(swap_mib / 1024)
         disks.append({"name": "swap0", "capacity": f"{swap_gib}Gi", "kind": "swap", "size_gib": swap_gib})

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector, type_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.integers import int_field
 
 ES = "flavor.extra_specs"
 # The most vCPUs a KVM guest can have on x86 by default (KVM_MAX_VCPUS, 1024 since Linux 5.15; only kernels
@@ -74,23 +75,6 @@ def is_image_prop(key: str) -> bool:
 
 
 # --------------------------------------------------------------------------- parsing helpers
-
-
-def parse_int(value: Any, *, collector: FindingCollector, field: str, minimum: int = 0) -> int:
-    """Integer from an API value; Cinder's volume_image_metadata carries every number as a string."""
-    if isinstance(value, bool):
-        raise collector.fail(field, f"expected an integer, got boolean {value!r}")
-    if isinstance(value, int):
-        result = value
-    elif isinstance(value, float) and value.is_integer():
-        result = int(value)
-    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-        result = int(value)
-    else:
-        raise collector.fail(field, f"expected an integer, got {value!r}")
-    if result < minimum:
-        raise collector.fail(field, f"must be >= {minimum}, got {result}")
-    return result
 
 
 def parse_bool(value: Any) -> bool | None:
@@ -156,14 +140,11 @@ class Topology:
 
 def _pair(extra_specs: Mapping, image_props: Mapping, name: str, collector: FindingCollector) -> tuple[int, int]:
     """(flavor value, image value) of hw:cpu_<name> / hw_cpu_<name>; 0 means unset, as in Nova."""
-    values = []
-    for source, key, prefix in ((extra_specs, f"hw:cpu_{name}", ES), (image_props, f"hw_cpu_{name}", IMG)):
-        raw = source.get(key)
-        if raw is None or raw == "":
-            values.append(0)
-        else:
-            values.append(parse_int(raw, collector=collector, field=f"{prefix}.{key}"))
-    return values[0], values[1]
+    flavor_value, image_value = (
+        int_field(source.get(key), collector=collector, field=f"{prefix}.{key}", default=0)
+        for source, key, prefix in ((extra_specs, f"hw:cpu_{name}", ES), (image_props, f"hw_cpu_{name}", IMG))
+    )
+    return flavor_value, image_value
 
 
 def topology_constraints(extra_specs: Mapping, image_props: Mapping, *, collector: FindingCollector) -> tuple[Topology, Topology]:
@@ -381,10 +362,10 @@ def cpu_policy(extra_specs: Mapping, image_props: Mapping, *, collector: Finding
     if pcpu and vcpu:
         raise collector.fail(f"{ES}.resources:PCPU", "resources:PCPU and resources:VCPU are mutually exclusive")
     if pcpu:
-        parse_int(pcpu, collector=collector, field=f"{ES}.resources:PCPU", minimum=1)
+        int_field(pcpu, collector=collector, field=f"{ES}.resources:PCPU", minimum=1)
         policy = "dedicated"
     elif vcpu:
-        parse_int(vcpu, collector=collector, field=f"{ES}.resources:VCPU", minimum=1)
+        int_field(vcpu, collector=collector, field=f"{ES}.resources:VCPU", minimum=1)
         policy = "shared"
     return policy
 
@@ -412,7 +393,7 @@ def _numa_layout(vcpus: int, ram_mib: int, extra_specs: Mapping, image_props: Ma
             collector.warn(cpu_prefix + "0" if cpu_list else mem_prefix + "0",
                          "NUMA cell layout without hw:numa_nodes is ignored by Nova too")
         return None, ""
-    nodes = parse_int(raw_nodes, collector=collector, field=field, minimum=1)
+    nodes = int_field(raw_nodes, collector=collector, field=field, minimum=1)
     if not cpu_list and not mem_list:
         if vcpus % nodes or ram_mib % nodes:
             raise collector.fail(field, f"{vcpus} vCPUs / {ram_mib} MiB cannot be split evenly over {nodes} NUMA nodes "
@@ -431,7 +412,7 @@ def _numa_layout(vcpus: int, ram_mib: int, extra_specs: Mapping, image_props: Ma
             if cpu not in unassigned:
                 raise collector.fail(f"{cpu_prefix}{index}", f"vCPU {cpu} is assigned to more than one NUMA node")
             unassigned.discard(cpu)
-        total_mem += parse_int(mem_list[index], collector=collector, field=f"{mem_prefix}{index}")
+        total_mem += int_field(mem_list[index], collector=collector, field=f"{mem_prefix}{index}")
     if unassigned:
         raise collector.fail(cpu_prefix + "0", f"vCPUs {format_cpu_set(unassigned)} are not assigned to any NUMA node")
     if total_mem != ram_mib:
@@ -474,11 +455,11 @@ def translate_flavor(flavor: Mapping, image_props: Mapping, *, collector: Findin
         raise collector.fail("flavor.vcpus", "missing; cannot size the guest")
     if "ram" not in flavor or flavor.get("ram") in (None, ""):
         raise collector.fail("flavor.ram", "missing; cannot size the guest")
-    vcpus = parse_int(flavor["vcpus"], collector=collector, field="flavor.vcpus", minimum=1)
+    vcpus = int_field(flavor["vcpus"], collector=collector, field="flavor.vcpus", minimum=1)
     if vcpus > MAX_VCPUS:
         raise collector.fail("flavor.vcpus", f"{vcpus} vCPUs is more than a KVM guest can have ({MAX_VCPUS}, "
                            "KVM_MAX_VCPUS on x86); the snapshot's flavor is wrong")
-    ram = parse_int(flavor["ram"], collector=collector, field="flavor.ram", minimum=1)
+    ram = int_field(flavor["ram"], collector=collector, field="flavor.ram", minimum=1)
 
     topology = best_topology(vcpus, extra_specs, image_props, collector=collector)
 

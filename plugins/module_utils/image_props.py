@@ -16,8 +16,8 @@ from collections.abc import Mapping
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import flavor as _flavor
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector, type_name
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.prerequisites import BACKEND_STORAGE_CLASS_ORDER
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.integers import int_field
 
 IMG = "image"
 ES = "flavor.extra_specs"
@@ -467,8 +467,8 @@ def _serial_ports(props: Mapping, specs: Mapping, collector: FindingCollector) -
     """Nova's get_number_of_serial_ports: the image may only lower the flavor's count."""
     flavor_raw = _text(specs, "hw:serial_port_count")
     image_raw = _text(props, "hw_serial_port_count")
-    flavor_count = _flavor.parse_int(flavor_raw, collector=collector, field=f"{ES}.hw:serial_port_count") if flavor_raw else None
-    image_count = _flavor.parse_int(image_raw, collector=collector, field=f"{IMG}.hw_serial_port_count") if image_raw else None
+    flavor_count = int_field(flavor_raw, collector=collector, field=f"{ES}.hw:serial_port_count") if flavor_raw else None
+    image_count = int_field(image_raw, collector=collector, field=f"{IMG}.hw_serial_port_count") if image_raw else None
     if flavor_count is not None and image_count is not None:
         if image_count > flavor_count:
             raise collector.fail(f"{IMG}.hw_serial_port_count",

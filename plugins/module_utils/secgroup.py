@@ -37,6 +37,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import
     with_hash_suffix,
 )
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.integers import NotAnInteger, parse_int
 
 MEMBERSHIP_LABEL_PREFIX = "sg.ostokubevirt.io/"
 MEMBERSHIP_VALUE = "member"
@@ -116,46 +117,129 @@ def port_isolation_labels(port: dict) -> dict:
     return {membership_label_key(sg_id): MEMBERSHIP_VALUE for sg_id in ids}
 
 
-def _int_field(value) -> int | None:
-    """Neutron returns ints; digit strings are accepted too. Raises ValueError on anything else."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    raise ValueError(value)
+class _Skip(Exception):
+    """A rule that cannot be translated: the field and the warning that says why it is skipped."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
 
 
-def _parse_protocol(raw, family: int, rule_field: str, collector: FindingCollector) -> tuple[bool, int | None]:
-    """(ok, protocol number or None for any)."""
+def _port_field(rule: dict, name: str, field: str) -> int | None:
+    try:
+        return parse_int(rule.get(name))
+    except NotAnInteger:
+        raise _Skip(f"{field}.{name}", f"not an integer: {rule.get(name)!r}; rule skipped") from None
+
+
+def _direction_and_family(rule: dict, field: str) -> tuple[str, int]:
+    direction = rule.get("direction")
+    if direction not in ("ingress", "egress"):
+        raise _Skip(f"{field}.direction", f"unknown direction {direction!r} (expected ingress or egress); rule skipped")
+    ethertype = rule.get("ethertype")
+    if ethertype not in ETHERTYPES:
+        raise _Skip(f"{field}.ethertype", f"unknown ethertype {ethertype!r} (expected IPv4 or IPv6); rule skipped")
+    return direction, ETHERTYPES[ethertype]
+
+
+def _protocol(raw, family: int, rule_field: str) -> int | None:
+    """The IP protocol number, or None for any."""
     if raw is None:
-        return True, None
+        return None
     text = str(raw).strip().lower()
     if text in ANY_PROTOCOL_NAMES or text == "":
-        return True, None
+        return None
     if text.isdigit():
         number = int(text)
         if number > 255:
-            collector.warn(rule_field, f"protocol number {raw!r} is not 0-255; rule skipped")
-            return False, None
+            raise _Skip(rule_field, f"protocol number {raw!r} is not 0-255; rule skipped")
     elif text in PROTOCOL_NUMBERS:
         number = PROTOCOL_NUMBERS[text]
     else:
-        collector.warn(rule_field, f"unknown protocol {raw!r}; rule skipped")
-        return False, None
+        raise _Skip(rule_field, f"unknown protocol {raw!r}; rule skipped")
     # Neutron itself treats the legacy ICMP spellings on an IPv6 rule as ICMPv6.
     if family == 6 and number == PROTO_ICMP:
         number = PROTO_ICMPV6
     if family == 4 and number == PROTO_ICMPV6:
-        collector.warn(rule_field, f"protocol {raw!r} (ICMPv6) conflicts with ethertype IPv4; rule skipped")
-        return False, None
+        raise _Skip(rule_field, f"protocol {raw!r} (ICMPv6) conflicts with ethertype IPv4; rule skipped")
     if number == 0:
-        collector.warn(rule_field, "protocol 0 (HOPOPT) cannot be expressed in Kubernetes or Calico policy; rule skipped")
-        return False, None
-    return True, number
+        raise _Skip(rule_field, "protocol 0 (HOPOPT) cannot be expressed in Kubernetes or Calico policy; rule skipped")
+    return number
+
+
+def _port_range(low: int | None, high: int | None, field: str) -> tuple[int, int] | None:
+    """TCP/UDP/SCTP/UDPLite/DCCP ports; None for all ports."""
+    if low is None and high is not None:
+        raise _Skip(f"{field}.port_range_min", "port_range_max is set without port_range_min; rule skipped")
+    if low is None:
+        return None
+    high = low if high is None else high
+    for name, value in (("port_range_min", low), ("port_range_max", high)):
+        if not 1 <= value <= 65535:
+            raise _Skip(f"{field}.{name}", f"port {value} is outside 1-65535; rule skipped")
+    if low > high:
+        raise _Skip(f"{field}.port_range_min", f"port_range_min {low} is greater than port_range_max {high}; rule skipped")
+    return None if (low, high) == (1, 65535) else (low, high)  # Neutron stores 1-65535 as "all ports" too
+
+
+def _icmp(low: int | None, high: int | None, field: str) -> tuple[int | None, int | None]:
+    """(ICMP type, code): for ICMP Neutron reuses the port fields, min is the type and max the code."""
+    if low is None and high is not None:
+        raise _Skip(f"{field}.port_range_max", f"ICMP code {high} given without an ICMP type; rule skipped")
+    for name, value in (("port_range_min", low), ("port_range_max", high)):
+        if value is not None and not 0 <= value <= 255:
+            raise _Skip(f"{field}.{name}", f"ICMP value {value} is outside 0-255; rule skipped")
+    if low is not None and low > CALICO_ICMP_TYPE_MAX:
+        raise _Skip(f"{field}.port_range_min", f"ICMP type {low} cannot be expressed (Calico accepts 0-254); rule skipped")
+    return low, high
+
+
+def _ports(rule: dict, protocol: int | None, field: str) -> tuple[tuple[int, int] | None, int | None, int | None]:
+    """(port range, ICMP type, ICMP code) from port_range_min/max, read as the protocol gives them meaning."""
+    low = _port_field(rule, "port_range_min", field)
+    high = _port_field(rule, "port_range_max", field)
+    if protocol in PORT_PROTOCOLS:
+        ports = _port_range(low, high, field)
+        if protocol == PROTO_DCCP and ports is not None:
+            raise _Skip(f"{field}.protocol", "DCCP with a port range cannot be expressed (Calico matches ports only for "
+                                             "TCP, UDP, SCTP and UDPLite); rule skipped")
+        return ports, None, None
+    if protocol in (PROTO_ICMP, PROTO_ICMPV6):
+        return (None, *_icmp(low, high, field))
+    if low is not None or high is not None:
+        what = "any protocol" if protocol is None else f"protocol {protocol}"
+        raise _Skip(f"{field}.port_range_min", f"a port range is not valid with {what}; rule skipped")
+    return None, None, None
+
+
+def _peer(rule: dict, family: int, field: str, collector: FindingCollector, known_group_ids) -> tuple:
+    """("any",), ("cidr", network) or ("group", security group id)."""
+    if rule.get("remote_address_group_id"):
+        raise _Skip(f"{field}.remote_address_group_id",
+                    "remote address groups are not supported; rule skipped (traffic it allowed is now denied)")
+    prefix = rule.get("remote_ip_prefix")
+    remote_group = rule.get("remote_group_id")
+    if prefix and remote_group:
+        raise _Skip(f"{field}.remote_ip_prefix", "remote_ip_prefix and remote_group_id are both set; rule skipped")
+    if prefix:
+        try:
+            network = ipaddress.ip_network(str(prefix).strip(), strict=False)
+        except ValueError:
+            raise _Skip(f"{field}.remote_ip_prefix", f"invalid CIDR {prefix!r}; rule skipped") from None
+        if network.version != family:
+            raise _Skip(f"{field}.remote_ip_prefix",
+                        f"CIDR {prefix!r} does not match ethertype {rule.get('ethertype')}; rule skipped")
+        return ("any",) if network.prefixlen == 0 else ("cidr", str(network))
+    if remote_group:
+        if not isinstance(remote_group, str):
+            raise _Skip(f"{field}.remote_group_id", f"invalid group id {remote_group!r}; rule skipped")
+        if known_group_ids and remote_group not in known_group_ids:
+            collector.warn(f"{field}.remote_group_id",
+                           f"remote group {remote_group} belongs to another project; its members are matched in every "
+                           f"namespace labelled {MANAGED_BY_LABEL}={MANAGED_BY_VALUE} (only if that project is migrated too)")
+        return ("group", remote_group)
+    return ("any",)
 
 
 def parse_rule(rule: dict, collector: FindingCollector, *, known_group_ids: frozenset | set = frozenset()) -> ParsedRule | None:
@@ -165,100 +249,14 @@ def parse_rule(rule: dict, collector: FindingCollector, *, known_group_ids: froz
         return None
     rule_id = str(rule.get("id") or "<no id>")
     field = f"security_group_rules[{rule_id}]"
-
-    direction = rule.get("direction")
-    if direction not in ("ingress", "egress"):
-        collector.warn(f"{field}.direction", f"unknown direction {direction!r} (expected ingress or egress); rule skipped")
-        return None
-    ethertype = rule.get("ethertype")
-    if ethertype not in ETHERTYPES:
-        collector.warn(f"{field}.ethertype", f"unknown ethertype {ethertype!r} (expected IPv4 or IPv6); rule skipped")
-        return None
-    family = ETHERTYPES[ethertype]
-    ok, protocol = _parse_protocol(rule.get("protocol"), family, f"{field}.protocol", collector)
-    if not ok:
-        return None
-
     try:
-        low = _int_field(rule.get("port_range_min"))
-    except ValueError:
-        collector.warn(f"{field}.port_range_min", f"not an integer: {rule.get('port_range_min')!r}; rule skipped")
+        direction, family = _direction_and_family(rule, field)
+        protocol = _protocol(rule.get("protocol"), family, f"{field}.protocol")
+        ports, icmp_type, icmp_code = _ports(rule, protocol, field)
+        peer = _peer(rule, family, field, collector, known_group_ids)
+    except _Skip as skip:
+        collector.warn(skip.field, skip.message)
         return None
-    try:
-        high = _int_field(rule.get("port_range_max"))
-    except ValueError:
-        collector.warn(f"{field}.port_range_max", f"not an integer: {rule.get('port_range_max')!r}; rule skipped")
-        return None
-
-    ports = None
-    icmp_type = icmp_code = None
-    if protocol in PORT_PROTOCOLS:
-        if low is None and high is not None:
-            collector.warn(f"{field}.port_range_min", "port_range_max is set without port_range_min; rule skipped")
-            return None
-        if low is not None:
-            high = low if high is None else high
-            for name, value in (("port_range_min", low), ("port_range_max", high)):
-                if not 1 <= value <= 65535:
-                    collector.warn(f"{field}.{name}", f"port {value} is outside 1-65535; rule skipped")
-                    return None
-            if low > high:
-                collector.warn(f"{field}.port_range_min", f"port_range_min {low} is greater than port_range_max {high}; rule skipped")
-                return None
-            if (low, high) != (1, 65535):  # Neutron stores 1-65535 as "all ports" too
-                ports = (low, high)
-    elif protocol in (PROTO_ICMP, PROTO_ICMPV6):
-        # For ICMP Neutron reuses the port fields: min is the type, max the code.
-        if low is None and high is not None:
-            collector.warn(f"{field}.port_range_max", f"ICMP code {high} given without an ICMP type; rule skipped")
-            return None
-        for name, value in (("port_range_min", low), ("port_range_max", high)):
-            if value is not None and not 0 <= value <= 255:
-                collector.warn(f"{field}.{name}", f"ICMP value {value} is outside 0-255; rule skipped")
-                return None
-        if low is not None and low > CALICO_ICMP_TYPE_MAX:
-            collector.warn(f"{field}.port_range_min", f"ICMP type {low} cannot be expressed (Calico accepts 0-254); rule skipped")
-            return None
-        icmp_type, icmp_code = low, high
-    elif low is not None or high is not None:
-        what = "any protocol" if protocol is None else f"protocol {protocol}"
-        collector.warn(f"{field}.port_range_min", f"a port range is not valid with {what}; rule skipped")
-        return None
-    if protocol == PROTO_DCCP and ports is not None:
-        collector.warn(f"{field}.protocol", "DCCP with a port range cannot be expressed (Calico matches ports only for "
-                                            "TCP, UDP, SCTP and UDPLite); rule skipped")
-        return None
-
-    if rule.get("remote_address_group_id"):
-        collector.warn(f"{field}.remote_address_group_id",
-                       "remote address groups are not supported; rule skipped (traffic it allowed is now denied)")
-        return None
-    prefix = rule.get("remote_ip_prefix")
-    remote_group = rule.get("remote_group_id")
-    if prefix and remote_group:
-        collector.warn(f"{field}.remote_ip_prefix", "remote_ip_prefix and remote_group_id are both set; rule skipped")
-        return None
-    if prefix:
-        try:
-            network = ipaddress.ip_network(str(prefix).strip(), strict=False)
-        except ValueError:
-            collector.warn(f"{field}.remote_ip_prefix", f"invalid CIDR {prefix!r}; rule skipped")
-            return None
-        if network.version != family:
-            collector.warn(f"{field}.remote_ip_prefix", f"CIDR {prefix!r} does not match ethertype {ethertype}; rule skipped")
-            return None
-        peer: tuple = ("any",) if network.prefixlen == 0 else ("cidr", str(network))
-    elif remote_group:
-        if not isinstance(remote_group, str):
-            collector.warn(f"{field}.remote_group_id", f"invalid group id {remote_group!r}; rule skipped")
-            return None
-        peer = ("group", remote_group)
-        if known_group_ids and remote_group not in known_group_ids:
-            collector.warn(f"{field}.remote_group_id",
-                           f"remote group {remote_group} belongs to another project; its members are matched in every "
-                           f"namespace labelled {MANAGED_BY_LABEL}={MANAGED_BY_VALUE} (only if that project is migrated too)")
-    else:
-        peer = ("any",)
     return ParsedRule(rule_id, direction, family, protocol, ports, icmp_type, icmp_code, peer)
 
 

@@ -18,7 +18,6 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils import addres
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import disks as _disks
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import guest as _guest
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import migratability as _migratability
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.vm_domain import build_domain
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import (
     BLOCKER,
     WARNING,
@@ -39,6 +38,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.prerequisites
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.secgroup import port_isolation_labels
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import TenantSnapshot
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot_checks import annotations_over_limit, fill_flavor_disk
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.vm_domain import build_domain
 
 READY, WARN, BLOCKED = "ready", "warning", "blocked"
 # The server field each free-form annotation is copied from, for findings that name the field.

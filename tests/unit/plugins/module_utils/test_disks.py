@@ -31,10 +31,18 @@ def test_root_disk_size_unknown_blocks_naming_the_field():
     assert info.value.finding.field == "flavor.disk"
 
 
-def test_invalid_integer_names_field():
+@pytest.mark.parametrize("value", ["ten", "2.5", 2.5])
+def test_invalid_integer_names_field(value):
+    # "2.5" used to become 2 GiB silently: a size that is not a whole number is a finding, never truncated.
     with pytest.raises(TranslationError) as info:
-        disks.to_int("ten", field="flavor.disk", collector=collector())
-    assert "flavor.disk" in str(info.value) and "'ten'" in str(info.value)
+        disks.root_disk_size_gib({"disk": value}, {}, collector())
+    assert info.value.finding.field == "flavor.disk" and repr(value) in info.value.finding.message
+
+
+def test_volume_size_that_is_not_whole_names_the_volume():
+    with pytest.raises(TranslationError) as info:
+        disks.cinder_volume_disk({"id": "v1", "size": "10.5"}, "/dev/vdb", collector(), 1)
+    assert info.value.finding.field == "volumes[v1].size"
 
 
 def test_device_order_handles_vdz_before_vdaa():
