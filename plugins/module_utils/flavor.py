@@ -445,24 +445,10 @@ class FlavorDomain:
 
 def translate_flavor(flavor: Mapping, image_props: Mapping, *, collector: FindingCollector) -> FlavorDomain:
     """cpu / memory / resources of spec.template.spec.domain for one server's flavor and image."""
-    if not isinstance(flavor, Mapping):
-        raise collector.fail("flavor", f"expected the server's embedded flavor (a dict), got {type_name(flavor)}")
-    extra_specs = flavor.get("extra_specs") or {}
-    if not isinstance(extra_specs, Mapping):
-        raise collector.fail(ES, f"expected a dict, got {type_name(extra_specs)}")
+    extra_specs = _extra_specs_of(flavor, collector)
     image_props = image_props or {}
-    if "vcpus" not in flavor or flavor.get("vcpus") in (None, ""):
-        raise collector.fail("flavor.vcpus", "missing; cannot size the guest")
-    if "ram" not in flavor or flavor.get("ram") in (None, ""):
-        raise collector.fail("flavor.ram", "missing; cannot size the guest")
-    vcpus = int_field(flavor["vcpus"], collector=collector, field="flavor.vcpus", minimum=1)
-    if vcpus > MAX_VCPUS:
-        raise collector.fail("flavor.vcpus", f"{vcpus} vCPUs is more than a KVM guest can have ({MAX_VCPUS}, "
-                           "KVM_MAX_VCPUS on x86); the snapshot's flavor is wrong")
-    ram = int_field(flavor["ram"], collector=collector, field="flavor.ram", minimum=1)
-
+    vcpus, ram = _size(flavor, collector)
     topology = best_topology(vcpus, extra_specs, image_props, collector=collector)
-
     request, page_field = page_size_request(extra_specs, image_props, collector=collector)
     pages = hugepage_size(request, page_field, ram, collector=collector)
     memory: dict = {"guest": f"{ram}Mi"}
@@ -474,26 +460,61 @@ def translate_flavor(flavor: Mapping, image_props: Mapping, *, collector: Findin
     if dedicated and topology.threads > DEDICATED_MAX_THREADS:
         topology = _dedicated_topology(vcpus, extra_specs, image_props, topology, collector=collector)
     cpu: dict = {"sockets": topology.sockets, "cores": topology.cores, "threads": topology.threads}
+    _check_mixed_policy(policy, extra_specs, collector)
+    if dedicated:
+        cpu["dedicatedCpuPlacement"] = True
+    _check_thread_policy(extra_specs, image_props, dedicated, collector)
+    emulator = _emulator_threads(extra_specs, dedicated, cpu, collector)
+    realtime = _realtime(vcpus, extra_specs, image_props, dedicated=dedicated, emulator=emulator, collector=collector)
+    _numa(cpu, vcpus, ram, extra_specs, image_props, dedicated=dedicated, pages=pages, realtime=realtime,
+          collector=collector)
+    return FlavorDomain(cpu=cpu, memory=memory, resources=_resources(ram, dedicated, pages), topology=topology,
+                        dedicated=dedicated, hugepages=pages)
+
+
+def _extra_specs_of(flavor: Mapping, collector: FindingCollector) -> Mapping:
+    if not isinstance(flavor, Mapping):
+        raise collector.fail("flavor", f"expected the server's embedded flavor (a dict), got {type_name(flavor)}")
+    extra_specs = flavor.get("extra_specs") or {}
+    if not isinstance(extra_specs, Mapping):
+        raise collector.fail(ES, f"expected a dict, got {type_name(extra_specs)}")
+    return extra_specs
+
+
+def _size(flavor: Mapping, collector: FindingCollector) -> tuple[int, int]:
+    """(vCPUs, RAM in MiB): both required, the vCPUs within what KVM allows."""
+    if "vcpus" not in flavor or flavor.get("vcpus") in (None, ""):
+        raise collector.fail("flavor.vcpus", "missing; cannot size the guest")
+    if "ram" not in flavor or flavor.get("ram") in (None, ""):
+        raise collector.fail("flavor.ram", "missing; cannot size the guest")
+    vcpus = int_field(flavor["vcpus"], collector=collector, field="flavor.vcpus", minimum=1)
+    if vcpus > MAX_VCPUS:
+        raise collector.fail("flavor.vcpus", f"{vcpus} vCPUs is more than a KVM guest can have ({MAX_VCPUS}, "
+                                             "KVM_MAX_VCPUS on x86); the snapshot's flavor is wrong")
+    return vcpus, int_field(flavor["ram"], collector=collector, field="flavor.ram", minimum=1)
+
+
+def _check_mixed_policy(policy: str | None, extra_specs: Mapping, collector: FindingCollector) -> None:
     if policy == "mixed":
-        collector.warn(f"{ES}.hw:cpu_policy",
-                     "KubeVirt pins all vCPUs or none: the 'mixed' flavor's shared vCPUs "
-                     "are dedicated too, which takes more host CPUs than in OpenStack")
+        collector.warn(f"{ES}.hw:cpu_policy", "KubeVirt pins all vCPUs or none: the 'mixed' flavor's shared vCPUs "
+                                              "are dedicated too, which takes more host CPUs than in OpenStack")
     dedicated_mask = extra_specs.get("hw:cpu_dedicated_mask")
     if dedicated_mask not in (None, ""):
         if policy != "mixed":
             raise collector.fail(f"{ES}.hw:cpu_dedicated_mask",
-                               "only valid with hw:cpu_policy=mixed (RequiredMixedInstancePolicy)")
+                                 "only valid with hw:cpu_policy=mixed (RequiredMixedInstancePolicy)")
         parse_cpu_spec(dedicated_mask, collector=collector, field=f"{ES}.hw:cpu_dedicated_mask")
-    if dedicated:
-        cpu["dedicatedCpuPlacement"] = True
 
+
+def _check_thread_policy(extra_specs: Mapping, image_props: Mapping, dedicated: bool, collector: FindingCollector) -> None:
+    """Nova's CPU thread policy: validated; KubeVirt has no per-VM equivalent, the kubelet decides."""
     thread_flavor, thread_image = _flavor_image(extra_specs, image_props, "cpu_thread_policy")
     for value, field in ((thread_flavor, f"{ES}.hw:cpu_thread_policy"), (thread_image, f"{IMG}.hw_cpu_thread_policy")):
         if value and value not in CPU_THREAD_POLICIES:
             raise collector.fail(field, f"invalid CPU thread policy {value!r}; allowed: {', '.join(CPU_THREAD_POLICIES)}")
     if thread_flavor not in (None, "prefer") and thread_image and thread_image != thread_flavor:
         raise collector.fail(f"{IMG}.hw_cpu_thread_policy", "conflicts with the flavor's hw:cpu_thread_policy "
-                                                          "(ImageCPUThreadPolicyForbidden)")
+                                                            "(ImageCPUThreadPolicyForbidden)")
     thread_policy = thread_flavor if thread_flavor not in (None, "prefer") else (thread_flavor or thread_image)
     if thread_policy:
         field = f"{ES}.hw:cpu_thread_policy" if thread_flavor else f"{IMG}.hw_cpu_thread_policy"
@@ -501,57 +522,63 @@ def translate_flavor(flavor: Mapping, image_props: Mapping, *, collector: Findin
             raise collector.fail(field, "a CPU thread policy needs dedicated CPUs (CPUThreadPolicyConfigurationInvalid)")
         if thread_policy != "prefer":
             collector.warn(field, f"'{thread_policy}' has no per-VM KubeVirt setting; the node's kubelet CPU manager "
-                                "decides sibling placement (its full-pcpus-only option comes closest to 'require')")
+                                  "decides sibling placement (its full-pcpus-only option comes closest to 'require')")
 
+
+def _emulator_threads(extra_specs: Mapping, dedicated: bool, cpu: dict, collector: FindingCollector) -> Any:
+    """hw:emulator_threads_policy -> cpu.isolateEmulatorThread; returns the raw policy."""
     emulator = extra_specs.get("hw:emulator_threads_policy")
-    if emulator not in (None, ""):
-        field = f"{ES}.hw:emulator_threads_policy"
-        if emulator not in EMULATOR_THREADS_POLICIES:
-            raise collector.fail(field, f"invalid value {emulator!r}; allowed: {', '.join(EMULATOR_THREADS_POLICIES)}")
-        if emulator == "isolate":
-            if not dedicated:
-                raise collector.fail(field, "'isolate' needs dedicated CPUs (BadRequirementEmulatorThreadsPolicy)")
-            cpu["isolateEmulatorThread"] = True
-        elif dedicated:
-            collector.warn(field, "'share' put emulator threads on the host's cpu_shared_set; KubeVirt has no such pool, "
-                                "so they run on the VM's own dedicated CPUs")
+    if emulator in (None, ""):
+        return emulator
+    field = f"{ES}.hw:emulator_threads_policy"
+    if emulator not in EMULATOR_THREADS_POLICIES:
+        raise collector.fail(field, f"invalid value {emulator!r}; allowed: {', '.join(EMULATOR_THREADS_POLICIES)}")
+    if emulator == "isolate":
+        if not dedicated:
+            raise collector.fail(field, "'isolate' needs dedicated CPUs (BadRequirementEmulatorThreadsPolicy)")
+        cpu["isolateEmulatorThread"] = True
+    elif dedicated:
+        collector.warn(field, "'share' put emulator threads on the host's cpu_shared_set; KubeVirt has no such pool, "
+                              "so they run on the VM's own dedicated CPUs")
+    return emulator
 
-    realtime = _realtime(vcpus, extra_specs, image_props, dedicated=dedicated, emulator=emulator, collector=collector)
 
+def _numa(cpu: dict, vcpus: int, ram: int, extra_specs: Mapping, image_props: Mapping, *, dedicated: bool,
+          pages: str | None, realtime: dict | None, collector: FindingCollector) -> None:
+    """Guest NUMA and realtime: both need KubeVirt's guestMappingPassthrough (dedicated CPUs and hugepages)."""
     nodes, numa_field = _numa_layout(vcpus, ram, extra_specs, image_props, collector=collector)
     wants_numa = nodes is not None
     if wants_numa or realtime is not None:
         if dedicated and pages:
             cpu["numa"] = {"guestMappingPassthrough": {}}
             if wants_numa:
-                collector.warn(numa_field, f"{nodes} guest NUMA node(s) become KubeVirt guestMappingPassthrough: the guest "
-                                         "gets the NUMA layout of its pinned host CPUs (may differ per node)")
+                collector.warn(numa_field, f"{nodes} guest NUMA node(s) become KubeVirt guestMappingPassthrough: the "
+                                           "guest gets the NUMA layout of its pinned host CPUs (may differ per node)")
         elif wants_numa:
             needs = (("dedicated CPUs (hw:cpu_policy)", dedicated), ("hugepages (hw:mem_page_size)", pages))
             missing = " and ".join(x for x, ok in needs if not ok)
             collector.warn(numa_field, f"guest NUMA topology dropped: KubeVirt's guestMappingPassthrough requires "
-                                     f"{missing}; the guest sees a single NUMA node")
-    if realtime is not None:
-        if "numa" in cpu:
-            cpu["realtime"] = realtime
-            collector.warn(f"{ES}.hw:cpu_realtime",
-                         "realtime needs nodes labelled kubevirt.io/realtime "
-                         "(kernel.sched_rt_runtime_us=-1) and a realtime guest kernel")
-        else:
-            collector.warn(f"{ES}.hw:cpu_realtime",
-                         "realtime dropped: KubeVirt realtime tuning needs hugepages "
-                         "(hw:mem_page_size) for its NUMA passthrough")
+                                       f"{missing}; the guest sees a single NUMA node")
+    if realtime is None:
+        return
+    if "numa" in cpu:
+        cpu["realtime"] = realtime
+        collector.warn(f"{ES}.hw:cpu_realtime", "realtime needs nodes labelled kubevirt.io/realtime "
+                                                "(kernel.sched_rt_runtime_us=-1) and a realtime guest kernel")
+    else:
+        collector.warn(f"{ES}.hw:cpu_realtime", "realtime dropped: KubeVirt realtime tuning needs hugepages "
+                                                "(hw:mem_page_size) for its NUMA passthrough")
 
-    resources: dict = {}
+
+def _resources(ram: int, dedicated: bool, pages: str | None) -> dict:
     if dedicated:
         # CPU manager pinning needs a Guaranteed pod: memory requests == limits.
-        resources = {"requests": {"memory": f"{ram}Mi"}, "limits": {"memory": f"{ram}Mi"}}
-    elif pages:
+        return {"requests": {"memory": f"{ram}Mi"}, "limits": {"memory": f"{ram}Mi"}}
+    if pages:
         # virt-api checks the hugepage size against resources.requests.memory, not memory.guest,
         # and rejects the VM when the request is missing.
-        resources = {"requests": {"memory": f"{ram}Mi"}}
-    return FlavorDomain(cpu=cpu, memory=memory, resources=resources, topology=topology, dedicated=dedicated,
-                        hugepages=pages)
+        return {"requests": {"memory": f"{ram}Mi"}}
+    return {}
 
 
 def _realtime(vcpus: int, extra_specs: Mapping, image_props: Mapping, *, dedicated: bool, emulator: Any,
