@@ -146,10 +146,6 @@ def pod_address_plan(*, hostname: str, vm_name: str, namespace: str, fixed_ips: 
     }
 
 
-def _pod_row(result) -> dict | None:
-    return next((row for row in result.plan.get("interfaces") or [] if str(row.get("target", "")).startswith("pod")), None)
-
-
 def tenant_address_services(snapshot, results: list, *, namespace: str, service_port_range_limit: int) -> tuple[list[dict], list[Finding]]:
     """The headless hostnames Service, one ClusterIP Service per VM with tenant ports, and each VM's plan entry.
 
@@ -161,14 +157,14 @@ def tenant_address_services(snapshot, results: list, *, namespace: str, service_
     # Many VMs share the same groups; their rules are parsed once per distinct set.
     ports_by_groups: dict[tuple, tuple[set, list[str]]] = {}
     for result in sorted(results, key=lambda r: r.vm_name):
-        vm = next((o for o in result.objects if o["kind"] == "VirtualMachine"), None)
+        vm = result.virtualmachine
         template_spec = vm["spec"]["template"]["spec"] if vm else {}
-        pod_row = _pod_row(result)
-        if template_spec.get("subdomain") != HOSTNAMES_SERVICE or pod_row is None:
+        port = result.pod_port
+        if template_spec.get("subdomain") != HOSTNAMES_SERVICE or port is None:
             continue
         hostname = template_spec["hostname"]
         hostnames.append(hostname)
-        port = snapshot.ports_by_id.get(str(pod_row.get("port_id"))) or {}
+        fixed_ips = [ip.get("ip_address") for ip in port.get("fixed_ips") or [] if ip.get("ip_address")]
         if port.get("port_security_enabled", True) is False:
             ports: set = set()
             notes = ["port security was off, so every port was reachable: use the hostname"]
@@ -182,7 +178,7 @@ def tenant_address_services(snapshot, results: list, *, namespace: str, service_
         if ports:
             services.append(vm_service(result.vm_name, result.server_id, result.name, namespace, ports))
         result.plan["addresses"] = pod_address_plan(
-            hostname=hostname, vm_name=result.vm_name, namespace=namespace, fixed_ips=list(pod_row.get("fixed_ips") or []), ports=ports, notes=notes
+            hostname=hostname, vm_name=result.vm_name, namespace=namespace, fixed_ips=fixed_ips, ports=ports, notes=notes
         )
     findings = [
         Finding(

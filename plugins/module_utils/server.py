@@ -72,14 +72,20 @@ class ServerResult:
     datavolume_names: list[str] = dataclasses.field(default_factory=list)
     # Every Secret the VM mounts, sorted, including the tenant's keypair Secret.
     secret_names: list[str] = dataclasses.field(default_factory=list)
-    # The Neutron port of the VM's first interface when that interface is on the pod network (masquerade):
-    # the port through which a Service can select the VM.
+    # The Neutron port behind the VM's pod-network (masquerade) interface, if it has one.
+    pod_port: dict | None = None
+    # The pod port when it is also the VM's first interface: the port a floating IP's Service selects the VM through.
     primary_port: dict | None = None
     boot_from_volume: bool = False
     # Size of the root DataVolume of an image-booted server (the quota counts it); 0 when it boots from a volume.
     root_disk_gib: int = 0
     # The key pair whose public key the VM's accessCredentials inject, if any.
     key_name: str | None = None
+    # What the VM was made from: instancetypes and preferences are named after them.
+    flavor_name: str = ""
+    flavor_id: str = ""
+    image_name: str = ""
+    image_id: str = ""
 
     @property
     def objects(self) -> list[dict]:
@@ -322,17 +328,20 @@ def _build(server: dict, result: ServerResult, *, namespace: str, snapshot: Tena
     result.virtualmachine = vm
     result.boot_from_volume = boot_from_volume
     result.key_name = server.get("key_name") if access else None
+    result.flavor_name, result.flavor_id = _flavor_name(flavor), str(flavor.get("id") or "")
+    result.image_name = str(image_props.get("name") or image_props.get("image_name") or "")
+    result.image_id = str(image_props.get("id") or image_props.get("image_id") or "")
     result.datavolumes = disks.datavolumes
     result.secrets = secrets
     result.datavolume_names = [v["dataVolume"]["name"] for v in disks.volumes if "dataVolume" in v]
     keypair_secrets = {access["sshPublicKey"]["source"]["secret"]["secretName"]} if access else set()
     result.secret_names = sorted({s["metadata"]["name"] for s in secrets} | keypair_secrets)
-    first = networking.plan_rows[0] if networking.plan_rows else None
-    if first is not None and first["target"].startswith("pod"):
-        result.primary_port = snapshot.ports_by_id.get(str(first["port_id"]))
-    _plan_row(result.plan, server, vm, disks, networking, options, collector, flavor=flavor, image_props=image_props,
-              strategy=strategy, boot_from_volume=boot_from_volume, datasource=datasource, access=access,
-              scratch_gib=scratch_gib)
+    pod_rows = [index for index, row in enumerate(networking.plan_rows) if row["target"].startswith("pod")]
+    if pod_rows:
+        result.pod_port = snapshot.ports_by_id.get(str(networking.plan_rows[pod_rows[0]]["port_id"]))
+        result.primary_port = result.pod_port if pod_rows[0] == 0 else None
+    _plan_row(result, server, disks, networking, options, collector, flavor=flavor, strategy=strategy,
+              datasource=datasource, scratch_gib=scratch_gib)
 
 
 def _add_root_disk(disks: _VmDisks, server: dict, flavor: dict, image_props: dict, namespace: str,
@@ -439,10 +448,10 @@ def _flavor_name(flavor: dict) -> str:
     return str(flavor.get("original_name") or flavor.get("name") or "")
 
 
-def _plan_row(plan: dict, server: dict, vm: dict, disks: _VmDisks, networking, options: TranslationOptions,
-              collector: FindingCollector, *, flavor: dict, image_props: dict, strategy: str, boot_from_volume: bool,
-              datasource: str, access: dict | None, scratch_gib: int) -> None:
+def _plan_row(result: ServerResult, server: dict, disks: _VmDisks, networking, options: TranslationOptions,
+              collector: FindingCollector, *, flavor: dict, strategy: str, datasource: str, scratch_gib: int) -> None:
     """The server's plan row: what it becomes, its prerequisites and the notes a person should read."""
+    plan, vm = result.plan, result.virtualmachine
     plan.update(_live_migration(vm, disks.volumes, options, collector))
     plan["prerequisites"] = vm_prerequisites(vm)
     if networking.static_attachments:
@@ -450,16 +459,16 @@ def _plan_row(plan: dict, server: dict, vm: dict, disks: _VmDisks, networking, o
         plan["prerequisites"] += [_addressing.nad_prerequisite(a) for a in networking.static_attachments]
     plan.update({
         "run_strategy": strategy,
-        "flavor": _flavor_name(flavor),
-        "flavor_id": str(flavor.get("id") or ""),
-        "image": str(image_props.get("name") or image_props.get("image_name") or ""),
-        "image_id": str(image_props.get("id") or image_props.get("image_id") or ""),
+        "flavor": result.flavor_name,
+        "flavor_id": result.flavor_id,
+        "image": result.image_name,
+        "image_id": result.image_id,
         "vcpus": int(flavor.get("vcpus") or 0),
         "ram_mib": int(flavor.get("ram") or 0),
         "disk_gib": sum(int(row.get("size_gib") or 0) for row in disks.rows),
-        "boot_from_volume": boot_from_volume,
+        "boot_from_volume": result.boot_from_volume,
         "cloud_init_datasource": datasource,
-        "key_name": server.get("key_name") if access else None,
+        "key_name": result.key_name,
         "disks": disks.rows,
         "interfaces": networking.plan_rows,
         "fixed_ips": [ip for row in networking.plan_rows for ip in row["fixed_ips"]],

@@ -221,10 +221,9 @@ def _reference_instancetypes(migrated: list[ServerResult], namespace: str,
     catalog = InstancetypeCatalog(options.instancetype_scope, namespace)
     for result in sorted(migrated, key=lambda r: r.vm_name):
         vm = result.virtualmachine
-        plan = result.plan
-        reason = catalog.reference(vm, flavor_name=plan.get("flavor") or "", flavor_id=plan.get("flavor_id") or "",
-                                   image_name=plan.get("image") or "", image_id=plan.get("image_id") or "")
-        plan["instancetype"] = ({"inline": reason} if reason else
+        reason = catalog.reference(vm, flavor_name=result.flavor_name, flavor_id=result.flavor_id,
+                                   image_name=result.image_name, image_id=result.image_id)
+        result.plan["instancetype"] = ({"inline": reason} if reason else
                                 {"instancetype": vm["spec"]["instancetype"]["name"],
                                  "preference": vm["spec"]["preference"]["name"]})
     return catalog
