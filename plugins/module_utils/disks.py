@@ -20,7 +20,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta impo
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.integers import int_field
 
-GIB = 1024 ** 3
+GIB = 1024**3
 DISK_SOURCE_ANNOTATION = "ostokubevirt.io/disk-source"
 DISK_SOURCE_KIND_ANNOTATION = "ostokubevirt.io/disk-source-kind"
 PENDING_SOURCE = {"upload": {}}
@@ -37,7 +37,7 @@ class DiskSpec:
 
     volume_name: str
     size_gib: int
-    kind: str                  # root-disk | cinder-volume | ephemeral | swap
+    kind: str  # root-disk | cinder-volume | ephemeral | swap
     source_id: str
     device: str = ""
     datavolume: str | None = None
@@ -64,8 +64,18 @@ def storage_class_for(volume_type: str | None, options: TranslationOptions) -> s
     return options.storage_map.get(DEFAULT_STORAGE_KEY)
 
 
-def datavolume(name: str, namespace: str, *, size_gib: int, storage_class: str | None, options: TranslationOptions,
-               source_kind: str, source_id: str, source_name: str | None, source_type: str) -> dict:
+def datavolume(
+    name: str,
+    namespace: str,
+    *,
+    size_gib: int,
+    storage_class: str | None,
+    options: TranslationOptions,
+    source_kind: str,
+    source_id: str,
+    source_name: str | None,
+    source_type: str,
+) -> dict:
     """A DataVolume whose source comes from options.disk_sources, else the documented pending upload source."""
     source = options.disk_sources.get(source_id)
     annotations = {DISK_SOURCE_KIND_ANNOTATION: source_kind}
@@ -83,8 +93,7 @@ def datavolume(name: str, namespace: str, *, size_gib: int, storage_class: str |
     }
     if storage_class:
         storage["storageClassName"] = storage_class
-    meta = object_meta(name, namespace, source_type=source_type, source_id=source_id, source_name=source_name,
-                       annotations=annotations)
+    meta = object_meta(name, namespace, source_type=source_type, source_id=source_id, source_name=source_name, annotations=annotations)
     return k8s_object("cdi.kubevirt.io/v1beta1", "DataVolume", meta, spec={"source": dict(source), "storage": storage})
 
 
@@ -99,8 +108,7 @@ def root_disk_size_gib(flavor: dict, image_props: dict, collector: FindingCollec
         candidates.append(math.ceil(size / GIB))
     best = max(candidates)
     if best <= 0:
-        raise collector.fail("flavor.disk", "root disk size unknown: flavor disk is 0 and the image has no "
-                             "min_disk, virtual_size or size")
+        raise collector.fail("flavor.disk", "root disk size unknown: flavor disk is 0 and the image has no min_disk, virtual_size or size")
     return best
 
 
@@ -108,25 +116,36 @@ def cinder_volume_disk(volume: dict, attachment_device: str, collector: FindingC
     size = int_field(volume.get("size"), field=f"volumes[{volume.get('id')}].size", collector=collector, default=None)
     if not size:
         raise collector.fail(f"volumes[{volume.get('id')}].size", "volume has no size")
-    return DiskSpec(volume_name=f"disk{index}", size_gib=size, kind="cinder-volume", source_id=str(volume["id"]),
-                    device=attachment_device, shared=bool(volume.get("multiattach")))
+    return DiskSpec(
+        volume_name=f"disk{index}",
+        size_gib=size,
+        kind="cinder-volume",
+        source_id=str(volume["id"]),
+        device=attachment_device,
+        shared=bool(volume.get("multiattach")),
+    )
 
 
 def scratch_disks(flavor: dict, collector: FindingCollector) -> list[dict]:
     """Ephemeral and swap disks as emptyDisk volumes (name, capacity) with the warnings users must see."""
     disks = []
-    ephemeral = int_field(flavor.get("ephemeral", flavor.get("OS-FLV-EXT-DATA:ephemeral")), field="flavor.ephemeral",
-                          collector=collector, default=0)
+    ephemeral = int_field(flavor.get("ephemeral", flavor.get("OS-FLV-EXT-DATA:ephemeral")), field="flavor.ephemeral", collector=collector, default=0)
     if ephemeral:
         disks.append({"name": "ephemeral0", "capacity": f"{ephemeral}Gi", "kind": "ephemeral", "size_gib": ephemeral})
-        collector.warn("flavor.ephemeral", f"{ephemeral}Gi ephemeral disk becomes an emptyDisk: its contents are not "
-                       "copied, and it is blank and unformatted at every VM start (fstab entries for it may fail)")
+        collector.warn(
+            "flavor.ephemeral",
+            f"{ephemeral}Gi ephemeral disk becomes an emptyDisk: its contents are not "
+            "copied, and it is blank and unformatted at every VM start (fstab entries for it may fail)",
+        )
     swap_mib = int_field(flavor.get("swap"), field="flavor.swap", collector=collector, default=0)
     if swap_mib:
         swap_gib = math.ceil(swap_mib / 1024)
         disks.append({"name": "swap0", "capacity": f"{swap_gib}Gi", "kind": "swap", "size_gib": swap_gib})
-        collector.warn("flavor.swap", f"{swap_mib}MiB swap disk becomes a blank {swap_gib}Gi emptyDisk; the guest must "
-                       "run mkswap on it at boot (Nova formatted it), or drop swap from /etc/fstab")
+        collector.warn(
+            "flavor.swap",
+            f"{swap_mib}MiB swap disk becomes a blank {swap_gib}Gi emptyDisk; the guest must "
+            "run mkswap on it at boot (Nova formatted it), or drop swap from /etc/fstab",
+        )
     return disks
 
 

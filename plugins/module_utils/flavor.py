@@ -54,14 +54,22 @@ _IEC_EXPONENT = {"K": 1, "Ki": 1, "M": 2, "Mi": 2, "G": 3, "Gi": 3, "T": 4, "Ti"
 TOPOLOGY_KEYS = ("sockets", "cores", "threads", "max_sockets", "max_cores", "max_threads")
 FLAVOR_SPECS = frozenset(
     [f"hw:cpu_{k}" for k in TOPOLOGY_KEYS]
-    + ["hw:mem_page_size", "hw:cpu_policy", "hw:cpu_thread_policy", "hw:emulator_threads_policy",
-       "hw:cpu_realtime", "hw:cpu_realtime_mask", "hw:cpu_dedicated_mask", "hw:numa_nodes",
-       "resources:VCPU", "resources:PCPU"]
+    + [
+        "hw:mem_page_size",
+        "hw:cpu_policy",
+        "hw:cpu_thread_policy",
+        "hw:emulator_threads_policy",
+        "hw:cpu_realtime",
+        "hw:cpu_realtime_mask",
+        "hw:cpu_dedicated_mask",
+        "hw:numa_nodes",
+        "resources:VCPU",
+        "resources:PCPU",
+    ]
 )
 FLAVOR_SPEC_PATTERNS = (re.compile(r"^hw:numa_(cpus|mem)\.\d+$"),)
 IMAGE_PROPS = frozenset(
-    [f"hw_cpu_{k}" for k in TOPOLOGY_KEYS]
-    + ["hw_mem_page_size", "hw_cpu_policy", "hw_cpu_thread_policy", "hw_cpu_realtime_mask", "hw_numa_nodes"]
+    [f"hw_cpu_{k}" for k in TOPOLOGY_KEYS] + ["hw_mem_page_size", "hw_cpu_policy", "hw_cpu_thread_policy", "hw_cpu_realtime_mask", "hw_numa_nodes"]
 )
 IMAGE_PROP_PATTERNS = (re.compile(r"^hw_numa_(cpus|mem)\.\d+$"),)
 
@@ -156,9 +164,11 @@ def topology_constraints(extra_specs: Mapping, image_props: Mapping, *, collecto
     # Image limits may only narrow the flavor's (Nova: ImageVCPULimitsRangeExceeded).
     for name in ("sockets", "cores", "threads"):
         if f_max[name] and i_max[name] > f_max[name]:
-            raise collector.fail(f"{IMG}.hw_cpu_max_{name}",
-                               f"image limit {i_max[name]} exceeds the flavor's hw:cpu_max_{name}={f_max[name]}; "
-                               "Nova refuses to boot this combination (ImageVCPULimitsRangeExceeded)")
+            raise collector.fail(
+                f"{IMG}.hw_cpu_max_{name}",
+                f"image limit {i_max[name]} exceeds the flavor's hw:cpu_max_{name}={f_max[name]}; "
+                "Nova refuses to boot this combination (ImageVCPULimitsRangeExceeded)",
+            )
     maximum = {name: i_max[name] or f_max[name] or _UNLIMITED for name in f_max}
 
     f_pref = {}
@@ -170,13 +180,14 @@ def topology_constraints(extra_specs: Mapping, image_props: Mapping, *, collecto
         f_pref = dict.fromkeys(f_pref, 0)
     for name in ("sockets", "cores", "threads"):
         if i_pref[name] > maximum[name]:
-            raise collector.fail(f"{IMG}.hw_cpu_{name}",
-                               f"image asks for {i_pref[name]} {name} but at most {maximum[name]} are allowed; "
-                               "Nova refuses to boot this combination (ImageVCPUTopologyRangeExceeded)")
+            raise collector.fail(
+                f"{IMG}.hw_cpu_{name}",
+                f"image asks for {i_pref[name]} {name} but at most {maximum[name]} are allowed; "
+                "Nova refuses to boot this combination (ImageVCPUTopologyRangeExceeded)",
+            )
     # Any image preference replaces the whole flavor preference (not per field).
     chosen = i_pref if any(i_pref.values()) else f_pref
-    return (Topology(chosen["sockets"], chosen["cores"], chosen["threads"]),
-            Topology(maximum["sockets"], maximum["cores"], maximum["threads"]))
+    return (Topology(chosen["sockets"], chosen["cores"], chosen["threads"]), Topology(maximum["sockets"], maximum["cores"], maximum["threads"]))
 
 
 def possible_topologies(vcpus: int, maximum: Topology) -> list[Topology]:
@@ -200,8 +211,9 @@ def possible_topologies(vcpus: int, maximum: Topology) -> list[Topology]:
 
 
 def _score(topology: Topology, wanted: Topology) -> int:
-    return sum(1 for have, want in ((topology.sockets, wanted.sockets), (topology.cores, wanted.cores),
-                                    (topology.threads, wanted.threads)) if want and have == want)
+    return sum(
+        1 for have, want in ((topology.sockets, wanted.sockets), (topology.cores, wanted.cores), (topology.threads, wanted.threads)) if want and have == want
+    )
 
 
 def sort_by_preference(possible: list[Topology], preferred: Topology) -> list[Topology]:
@@ -217,10 +229,12 @@ def best_topology(vcpus: int, extra_specs: Mapping, image_props: Mapping, *, col
     preferred, maximum = topology_constraints(extra_specs, image_props, collector=collector)
     possible = possible_topologies(vcpus, maximum)
     if not possible:
-        raise collector.fail(f"{ES}.hw:cpu_max_sockets",
-                           f"no sockets*cores*threads = {vcpus} vCPUs fits the limits "
-                           f"{maximum.sockets}:{maximum.cores}:{maximum.threads}; "
-                           "Nova refuses to boot this (ImageVCPULimitsRangeImpossible)")
+        raise collector.fail(
+            f"{ES}.hw:cpu_max_sockets",
+            f"no sockets*cores*threads = {vcpus} vCPUs fits the limits "
+            f"{maximum.sockets}:{maximum.cores}:{maximum.threads}; "
+            "Nova refuses to boot this (ImageVCPULimitsRangeImpossible)",
+        )
     best = sort_by_preference(possible, preferred)[0]
     # Invariant the guest depends on: a topology that does not multiply out would change the vCPU count.
     if best.vcpus != vcpus:
@@ -232,8 +246,7 @@ def best_topology(vcpus: int, extra_specs: Mapping, image_props: Mapping, *, col
 DEDICATED_MAX_THREADS = 2
 
 
-def _dedicated_topology(vcpus: int, extra_specs: Mapping, image_props: Mapping, nova: Topology, *,
-                        collector: FindingCollector) -> Topology:
+def _dedicated_topology(vcpus: int, extra_specs: Mapping, image_props: Mapping, nova: Topology, *, collector: FindingCollector) -> Topology:
     """Closest topology KubeVirt accepts for pinned CPUs when Nova's has more than 2 threads per core."""
     preferred, maximum = topology_constraints(extra_specs, image_props, collector=collector)
     capped = Topology(maximum.sockets, maximum.cores, min(maximum.threads, DEDICATED_MAX_THREADS))
@@ -245,15 +258,28 @@ def _dedicated_topology(vcpus: int, extra_specs: Mapping, image_props: Mapping, 
     # A wish for more threads than allowed still means "use SMT": keep as many as KubeVirt allows.
     wanted = Topology(preferred.sockets, preferred.cores, min(preferred.threads, DEDICATED_MAX_THREADS))
     chosen = sort_by_preference(possible, wanted)[0]
-    field = next((f"{prefix}.{key}" for source, prefix, key in (
-        (image_props, IMG, "hw_cpu_threads"), (extra_specs, ES, "hw:cpu_threads"),
-        (image_props, IMG, "hw_cpu_max_cores"), (extra_specs, ES, "hw:cpu_max_cores"),
-        (image_props, IMG, "hw_cpu_max_sockets"), (extra_specs, ES, "hw:cpu_max_sockets"))
-        if source.get(key) not in (None, "")), f"{ES}.hw:cpu_policy")
-    collector.warn(field, f"Nova's topology {nova.sockets}:{nova.cores}:{nova.threads} (sockets:cores:threads) has "
-                        f"{nova.threads} threads per core, but KubeVirt allows at most {DEDICATED_MAX_THREADS} with "
-                        f"dedicated CPUs; the guest gets {chosen.sockets}:{chosen.cores}:{chosen.threads}"
-                        + ("" if limits_kept else ", which exceeds the flavor/image socket or core limits"))
+    field = next(
+        (
+            f"{prefix}.{key}"
+            for source, prefix, key in (
+                (image_props, IMG, "hw_cpu_threads"),
+                (extra_specs, ES, "hw:cpu_threads"),
+                (image_props, IMG, "hw_cpu_max_cores"),
+                (extra_specs, ES, "hw:cpu_max_cores"),
+                (image_props, IMG, "hw_cpu_max_sockets"),
+                (extra_specs, ES, "hw:cpu_max_sockets"),
+            )
+            if source.get(key) not in (None, "")
+        ),
+        f"{ES}.hw:cpu_policy",
+    )
+    collector.warn(
+        field,
+        f"Nova's topology {nova.sockets}:{nova.cores}:{nova.threads} (sockets:cores:threads) has "
+        f"{nova.threads} threads per core, but KubeVirt allows at most {DEDICATED_MAX_THREADS} with "
+        f"dedicated CPUs; the guest gets {chosen.sockets}:{chosen.cores}:{chosen.threads}"
+        + ("" if limits_kept else ", which exceeds the flavor/image socket or core limits"),
+    )
     return chosen
 
 
@@ -270,8 +296,9 @@ def parse_page_size(value: Any, *, collector: FindingCollector, field: str) -> i
     else:
         match = _IEC_SIZE_RE.match(text)
         if not match:
-            raise collector.fail(field, f"invalid page size {value!r}; Nova accepts small, large, any, a number of KiB "
-                                      "or a size such as 2MB / 1GB (MemoryPageSizeInvalid)")
+            raise collector.fail(
+                field, f"invalid page size {value!r}; Nova accepts small, large, any, a number of KiB or a size such as 2MB / 1GB (MemoryPageSizeInvalid)"
+            )
         number = float(match.group(1)) * 1024 ** _IEC_EXPONENT.get(match.group(2) or "", 0)
         if match.group(3) in ("b", "bit"):
             number /= 8
@@ -289,17 +316,20 @@ def page_size_request(extra_specs: Mapping, image_props: Mapping, *, collector: 
     flavor_raw = extra_specs.get("hw:mem_page_size") or None
     image_raw = image_props.get("hw_mem_page_size") or None
     if image_raw and not flavor_raw:
-        raise collector.fail(f"{IMG}.hw_mem_page_size",
-                           f"image asks for page size {image_raw!r} but the flavor sets no hw:mem_page_size; "
-                           "Nova refuses to boot this (MemoryPageSizeForbidden)")
+        raise collector.fail(
+            f"{IMG}.hw_mem_page_size",
+            f"image asks for page size {image_raw!r} but the flavor sets no hw:mem_page_size; Nova refuses to boot this (MemoryPageSizeForbidden)",
+        )
     if not flavor_raw:
         return None, ""
     flavor_req = parse_page_size(flavor_raw, collector=collector, field=f"{ES}.hw:mem_page_size")
     if image_raw:
         if flavor_req not in ("any", "large"):
-            raise collector.fail(f"{IMG}.hw_mem_page_size",
-                               f"image page size {image_raw!r} is only allowed when the flavor's hw:mem_page_size is "
-                               f"'large' or 'any', not {flavor_raw!r} (MemoryPageSizeForbidden)")
+            raise collector.fail(
+                f"{IMG}.hw_mem_page_size",
+                f"image page size {image_raw!r} is only allowed when the flavor's hw:mem_page_size is "
+                f"'large' or 'any', not {flavor_raw!r} (MemoryPageSizeForbidden)",
+            )
         return parse_page_size(image_raw, collector=collector, field=f"{IMG}.hw_mem_page_size"), f"{IMG}.hw_mem_page_size"
     return flavor_req, f"{ES}.hw:mem_page_size"
 
@@ -312,16 +342,17 @@ def hugepage_size(request: int | str | None, field: str, ram_mib: int, *, collec
         size = DEFAULT_LARGE_PAGE_SIZE
     elif request == "any":
         size = DEFAULT_LARGE_PAGE_SIZE
-        collector.warn(field, f"'any' let Nova fall back to small pages when no hugepages were free; KubeVirt has no "
-                            f"fallback, so {size} hugepages are required and the VM stays Pending on nodes without them")
+        collector.warn(
+            field,
+            f"'any' let Nova fall back to small pages when no hugepages were free; KubeVirt has no "
+            f"fallback, so {size} hugepages are required and the VM stays Pending on nodes without them",
+        )
     else:
         size = _KUBEVIRT_PAGE_SIZES.get(int(request))
         if size is None:
-            raise collector.fail(field, f"page size {request} KiB is not available in KubeVirt on x86_64 "
-                                      "(only 2048 KiB = 2Mi and 1048576 KiB = 1Gi)")
+            raise collector.fail(field, f"page size {request} KiB is not available in KubeVirt on x86_64 (only 2048 KiB = 2Mi and 1048576 KiB = 1Gi)")
     if (ram_mib * 1024) % _PAGE_SIZE_KIB[size]:
-        raise collector.fail(field, f"flavor RAM {ram_mib} MiB is not a multiple of the {size} page size; "
-                                  "KubeVirt cannot back this guest with hugepages")
+        raise collector.fail(field, f"flavor RAM {ram_mib} MiB is not a multiple of the {size} page size; KubeVirt cannot back this guest with hugepages")
     return size
 
 
@@ -344,21 +375,20 @@ def cpu_policy(extra_specs: Mapping, image_props: Mapping, *, collector: Finding
         policy: str | None = flavor_policy
     elif flavor_policy == "mixed":
         if image_policy == "dedicated":
-            raise collector.fail(f"{IMG}.hw_cpu_policy",
-                               "image asks for dedicated CPUs but the flavor is 'mixed' (ImageCPUPinningForbidden)")
+            raise collector.fail(f"{IMG}.hw_cpu_policy", "image asks for dedicated CPUs but the flavor is 'mixed' (ImageCPUPinningForbidden)")
         policy = flavor_policy
     elif flavor_policy == "shared":
         if image_policy in ("mixed", "dedicated"):
-            raise collector.fail(f"{IMG}.hw_cpu_policy",
-                               f"image asks for {image_policy} CPUs but the flavor is 'shared' (ImageCPUPinningForbidden)")
+            raise collector.fail(f"{IMG}.hw_cpu_policy", f"image asks for {image_policy} CPUs but the flavor is 'shared' (ImageCPUPinningForbidden)")
         policy = flavor_policy
     else:
         policy = image_policy
     pcpu = extra_specs.get("resources:PCPU")
     vcpu = extra_specs.get("resources:VCPU")
     if (pcpu or vcpu) and policy:
-        raise collector.fail(f"{ES}.resources:PCPU" if pcpu else f"{ES}.resources:VCPU",
-                           "resources:PCPU/VCPU cannot be combined with a CPU policy (Nova rejects it)")
+        raise collector.fail(
+            f"{ES}.resources:PCPU" if pcpu else f"{ES}.resources:VCPU", "resources:PCPU/VCPU cannot be combined with a CPU policy (Nova rejects it)"
+        )
     if pcpu and vcpu:
         raise collector.fail(f"{ES}.resources:PCPU", "resources:PCPU and resources:VCPU are mutually exclusive")
     if pcpu:
@@ -370,38 +400,35 @@ def cpu_policy(extra_specs: Mapping, image_props: Mapping, *, collector: Finding
     return policy
 
 
-def _numa_layout(vcpus: int, ram_mib: int, extra_specs: Mapping, image_props: Mapping, *,
-                 collector: FindingCollector) -> tuple[int | None, str]:
+def _numa_layout(vcpus: int, ram_mib: int, extra_specs: Mapping, image_props: Mapping, *, collector: FindingCollector) -> tuple[int | None, str]:
     """Validate the guest NUMA request the way Nova does; returns (node count or None, source field)."""
     flavor_nodes, image_nodes = _flavor_image(extra_specs, image_props, "numa_nodes")
     if flavor_nodes and image_nodes:
-        raise collector.fail(f"{IMG}.hw_numa_nodes",
-                           "image may not override the flavor's hw:numa_nodes (ImageNUMATopologyForbidden)")
+        raise collector.fail(f"{IMG}.hw_numa_nodes", "image may not override the flavor's hw:numa_nodes (ImageNUMATopologyForbidden)")
     field = f"{ES}.hw:numa_nodes" if flavor_nodes else f"{IMG}.hw_numa_nodes"
     cpus_f = _indexed(extra_specs, "hw:numa_cpus.")
     mem_f = _indexed(extra_specs, "hw:numa_mem.")
     cpus_i = _indexed(image_props, "hw_numa_cpus.")
     mem_i = _indexed(image_props, "hw_numa_mem.")
     if (cpus_f and cpus_i) or (mem_f and mem_i):
-        raise collector.fail(f"{IMG}.hw_numa_cpus.0" if cpus_f and cpus_i else f"{IMG}.hw_numa_mem.0",
-                           "image may not override the flavor's NUMA layout (ImageNUMATopologyForbidden)")
+        raise collector.fail(
+            f"{IMG}.hw_numa_cpus.0" if cpus_f and cpus_i else f"{IMG}.hw_numa_mem.0",
+            "image may not override the flavor's NUMA layout (ImageNUMATopologyForbidden)",
+        )
     raw_nodes = flavor_nodes or image_nodes
     cpu_list, cpu_prefix = (cpus_f, f"{ES}.hw:numa_cpus.") if cpus_f else (cpus_i, f"{IMG}.hw_numa_cpus.")
     mem_list, mem_prefix = (mem_f, f"{ES}.hw:numa_mem.") if mem_f else (mem_i, f"{IMG}.hw_numa_mem.")
     if raw_nodes is None:
         if cpu_list or mem_list:
-            collector.warn(cpu_prefix + "0" if cpu_list else mem_prefix + "0",
-                         "NUMA cell layout without hw:numa_nodes is ignored by Nova too")
+            collector.warn(cpu_prefix + "0" if cpu_list else mem_prefix + "0", "NUMA cell layout without hw:numa_nodes is ignored by Nova too")
         return None, ""
     nodes = int_field(raw_nodes, collector=collector, field=field, minimum=1)
     if not cpu_list and not mem_list:
         if vcpus % nodes or ram_mib % nodes:
-            raise collector.fail(field, f"{vcpus} vCPUs / {ram_mib} MiB cannot be split evenly over {nodes} NUMA nodes "
-                                      "(ImageNUMATopologyAsymmetric)")
+            raise collector.fail(field, f"{vcpus} vCPUs / {ram_mib} MiB cannot be split evenly over {nodes} NUMA nodes (ImageNUMATopologyAsymmetric)")
         return nodes, field
     if len(cpu_list) != nodes or len(mem_list) != nodes:
-        raise collector.fail(cpu_prefix + "0", f"hw:numa_cpus.N and hw:numa_mem.N must both be given for all {nodes} nodes "
-                                             "(ImageNUMATopologyIncomplete)")
+        raise collector.fail(cpu_prefix + "0", f"hw:numa_cpus.N and hw:numa_mem.N must both be given for all {nodes} nodes (ImageNUMATopologyIncomplete)")
     unassigned = set(range(vcpus))
     total_mem = 0
     for index in range(nodes):
@@ -417,8 +444,11 @@ def _numa_layout(vcpus: int, ram_mib: int, extra_specs: Mapping, image_props: Ma
         raise collector.fail(cpu_prefix + "0", f"vCPUs {format_cpu_set(unassigned)} are not assigned to any NUMA node")
     if total_mem != ram_mib:
         raise collector.fail(mem_prefix + "0", f"NUMA node memory adds up to {total_mem} MiB, the flavor has {ram_mib} MiB")
-    collector.warn(cpu_prefix + "0", "the per-node vCPU/memory split cannot be reproduced: KubeVirt's only NUMA mode "
-                                   "(guestMappingPassthrough) mirrors the host NUMA nodes of the pinned CPUs")
+    collector.warn(
+        cpu_prefix + "0",
+        "the per-node vCPU/memory split cannot be reproduced: KubeVirt's only NUMA mode "
+        "(guestMappingPassthrough) mirrors the host NUMA nodes of the pinned CPUs",
+    )
     return nodes, field
 
 
@@ -466,10 +496,8 @@ def translate_flavor(flavor: Mapping, image_props: Mapping, *, collector: Findin
     _check_thread_policy(extra_specs, image_props, dedicated, collector)
     emulator = _emulator_threads(extra_specs, dedicated, cpu, collector)
     realtime = _realtime(vcpus, extra_specs, image_props, dedicated=dedicated, emulator=emulator, collector=collector)
-    _numa(cpu, vcpus, ram, extra_specs, image_props, dedicated=dedicated, pages=pages, realtime=realtime,
-          collector=collector)
-    return FlavorDomain(cpu=cpu, memory=memory, resources=_resources(ram, dedicated, pages), topology=topology,
-                        dedicated=dedicated, hugepages=pages)
+    _numa(cpu, vcpus, ram, extra_specs, image_props, dedicated=dedicated, pages=pages, realtime=realtime, collector=collector)
+    return FlavorDomain(cpu=cpu, memory=memory, resources=_resources(ram, dedicated, pages), topology=topology, dedicated=dedicated, hugepages=pages)
 
 
 def _extra_specs_of(flavor: Mapping, collector: FindingCollector) -> Mapping:
@@ -489,20 +517,22 @@ def _size(flavor: Mapping, collector: FindingCollector) -> tuple[int, int]:
         raise collector.fail("flavor.ram", "missing; cannot size the guest")
     vcpus = int_field(flavor["vcpus"], collector=collector, field="flavor.vcpus", minimum=1)
     if vcpus > MAX_VCPUS:
-        raise collector.fail("flavor.vcpus", f"{vcpus} vCPUs is more than a KVM guest can have ({MAX_VCPUS}, "
-                                             "KVM_MAX_VCPUS on x86); the snapshot's flavor is wrong")
+        raise collector.fail(
+            "flavor.vcpus", f"{vcpus} vCPUs is more than a KVM guest can have ({MAX_VCPUS}, KVM_MAX_VCPUS on x86); the snapshot's flavor is wrong"
+        )
     return vcpus, int_field(flavor["ram"], collector=collector, field="flavor.ram", minimum=1)
 
 
 def _check_mixed_policy(policy: str | None, extra_specs: Mapping, collector: FindingCollector) -> None:
     if policy == "mixed":
-        collector.warn(f"{ES}.hw:cpu_policy", "KubeVirt pins all vCPUs or none: the 'mixed' flavor's shared vCPUs "
-                                              "are dedicated too, which takes more host CPUs than in OpenStack")
+        collector.warn(
+            f"{ES}.hw:cpu_policy",
+            "KubeVirt pins all vCPUs or none: the 'mixed' flavor's shared vCPUs are dedicated too, which takes more host CPUs than in OpenStack",
+        )
     dedicated_mask = extra_specs.get("hw:cpu_dedicated_mask")
     if dedicated_mask not in (None, ""):
         if policy != "mixed":
-            raise collector.fail(f"{ES}.hw:cpu_dedicated_mask",
-                                 "only valid with hw:cpu_policy=mixed (RequiredMixedInstancePolicy)")
+            raise collector.fail(f"{ES}.hw:cpu_dedicated_mask", "only valid with hw:cpu_policy=mixed (RequiredMixedInstancePolicy)")
         parse_cpu_spec(dedicated_mask, collector=collector, field=f"{ES}.hw:cpu_dedicated_mask")
 
 
@@ -513,16 +543,18 @@ def _check_thread_policy(extra_specs: Mapping, image_props: Mapping, dedicated: 
         if value and value not in CPU_THREAD_POLICIES:
             raise collector.fail(field, f"invalid CPU thread policy {value!r}; allowed: {', '.join(CPU_THREAD_POLICIES)}")
     if thread_flavor not in (None, "prefer") and thread_image and thread_image != thread_flavor:
-        raise collector.fail(f"{IMG}.hw_cpu_thread_policy", "conflicts with the flavor's hw:cpu_thread_policy "
-                                                            "(ImageCPUThreadPolicyForbidden)")
+        raise collector.fail(f"{IMG}.hw_cpu_thread_policy", "conflicts with the flavor's hw:cpu_thread_policy (ImageCPUThreadPolicyForbidden)")
     thread_policy = thread_flavor if thread_flavor not in (None, "prefer") else (thread_flavor or thread_image)
     if thread_policy:
         field = f"{ES}.hw:cpu_thread_policy" if thread_flavor else f"{IMG}.hw_cpu_thread_policy"
         if not dedicated:
             raise collector.fail(field, "a CPU thread policy needs dedicated CPUs (CPUThreadPolicyConfigurationInvalid)")
         if thread_policy != "prefer":
-            collector.warn(field, f"'{thread_policy}' has no per-VM KubeVirt setting; the node's kubelet CPU manager "
-                                  "decides sibling placement (its full-pcpus-only option comes closest to 'require')")
+            collector.warn(
+                field,
+                f"'{thread_policy}' has no per-VM KubeVirt setting; the node's kubelet CPU manager "
+                "decides sibling placement (its full-pcpus-only option comes closest to 'require')",
+            )
 
 
 def _emulator_threads(extra_specs: Mapping, dedicated: bool, cpu: dict, collector: FindingCollector) -> Any:
@@ -538,13 +570,24 @@ def _emulator_threads(extra_specs: Mapping, dedicated: bool, cpu: dict, collecto
             raise collector.fail(field, "'isolate' needs dedicated CPUs (BadRequirementEmulatorThreadsPolicy)")
         cpu["isolateEmulatorThread"] = True
     elif dedicated:
-        collector.warn(field, "'share' put emulator threads on the host's cpu_shared_set; KubeVirt has no such pool, "
-                              "so they run on the VM's own dedicated CPUs")
+        collector.warn(
+            field, "'share' put emulator threads on the host's cpu_shared_set; KubeVirt has no such pool, so they run on the VM's own dedicated CPUs"
+        )
     return emulator
 
 
-def _numa(cpu: dict, vcpus: int, ram: int, extra_specs: Mapping, image_props: Mapping, *, dedicated: bool,
-          pages: str | None, realtime: dict | None, collector: FindingCollector) -> None:
+def _numa(
+    cpu: dict,
+    vcpus: int,
+    ram: int,
+    extra_specs: Mapping,
+    image_props: Mapping,
+    *,
+    dedicated: bool,
+    pages: str | None,
+    realtime: dict | None,
+    collector: FindingCollector,
+) -> None:
     """Guest NUMA and realtime: both need KubeVirt's guestMappingPassthrough (dedicated CPUs and hugepages)."""
     nodes, numa_field = _numa_layout(vcpus, ram, extra_specs, image_props, collector=collector)
     wants_numa = nodes is not None
@@ -552,22 +595,24 @@ def _numa(cpu: dict, vcpus: int, ram: int, extra_specs: Mapping, image_props: Ma
         if dedicated and pages:
             cpu["numa"] = {"guestMappingPassthrough": {}}
             if wants_numa:
-                collector.warn(numa_field, f"{nodes} guest NUMA node(s) become KubeVirt guestMappingPassthrough: the "
-                                           "guest gets the NUMA layout of its pinned host CPUs (may differ per node)")
+                collector.warn(
+                    numa_field,
+                    f"{nodes} guest NUMA node(s) become KubeVirt guestMappingPassthrough: the "
+                    "guest gets the NUMA layout of its pinned host CPUs (may differ per node)",
+                )
         elif wants_numa:
             needs = (("dedicated CPUs (hw:cpu_policy)", dedicated), ("hugepages (hw:mem_page_size)", pages))
             missing = " and ".join(x for x, ok in needs if not ok)
-            collector.warn(numa_field, f"guest NUMA topology dropped: KubeVirt's guestMappingPassthrough requires "
-                                       f"{missing}; the guest sees a single NUMA node")
+            collector.warn(numa_field, f"guest NUMA topology dropped: KubeVirt's guestMappingPassthrough requires {missing}; the guest sees a single NUMA node")
     if realtime is None:
         return
     if "numa" in cpu:
         cpu["realtime"] = realtime
-        collector.warn(f"{ES}.hw:cpu_realtime", "realtime needs nodes labelled kubevirt.io/realtime "
-                                                "(kernel.sched_rt_runtime_us=-1) and a realtime guest kernel")
+        collector.warn(
+            f"{ES}.hw:cpu_realtime", "realtime needs nodes labelled kubevirt.io/realtime (kernel.sched_rt_runtime_us=-1) and a realtime guest kernel"
+        )
     else:
-        collector.warn(f"{ES}.hw:cpu_realtime", "realtime dropped: KubeVirt realtime tuning needs hugepages "
-                                                "(hw:mem_page_size) for its NUMA passthrough")
+        collector.warn(f"{ES}.hw:cpu_realtime", "realtime dropped: KubeVirt realtime tuning needs hugepages (hw:mem_page_size) for its NUMA passthrough")
 
 
 def _resources(ram: int, dedicated: bool, pages: str | None) -> dict:
@@ -581,8 +626,7 @@ def _resources(ram: int, dedicated: bool, pages: str | None) -> dict:
     return {}
 
 
-def _realtime(vcpus: int, extra_specs: Mapping, image_props: Mapping, *, dedicated: bool, emulator: Any,
-              collector: FindingCollector) -> dict | None:
+def _realtime(vcpus: int, extra_specs: Mapping, image_props: Mapping, *, dedicated: bool, emulator: Any, collector: FindingCollector) -> dict | None:
     """Nova's get_realtime_cpu_constraint -> KubeVirt cpu.realtime (mask only when not every vCPU)."""
     raw = extra_specs.get("hw:cpu_realtime")
     field = f"{ES}.hw:cpu_realtime"
@@ -590,8 +634,7 @@ def _realtime(vcpus: int, extra_specs: Mapping, image_props: Mapping, *, dedicat
     flavor_mask = extra_specs.get("hw:cpu_realtime_mask")
     if raw in (None, ""):
         if image_mask or flavor_mask:
-            collector.warn(f"{IMG}.hw_cpu_realtime_mask" if image_mask else f"{ES}.hw:cpu_realtime_mask",
-                         "ignored without hw:cpu_realtime=true (as in Nova)")
+            collector.warn(f"{IMG}.hw_cpu_realtime_mask" if image_mask else f"{ES}.hw:cpu_realtime_mask", "ignored without hw:cpu_realtime=true (as in Nova)")
         return None
     enabled = parse_bool(raw)
     if enabled is None:
@@ -614,7 +657,8 @@ def _realtime(vcpus: int, extra_specs: Mapping, image_props: Mapping, *, dedicat
     if not rt_cpus <= all_cpus:
         raise collector.fail(mask_field, f"the realtime mask names vCPUs outside 0-{vcpus - 1}")
     if rt_cpus == all_cpus and emulator in (None, ""):
-        raise collector.fail(mask_field if mask else field,
-                           "with every vCPU realtime Nova requires hw:emulator_threads_policy or a mask that keeps "
-                           "one vCPU for housekeeping (RealtimeMaskNotFoundOrInvalid)")
+        raise collector.fail(
+            mask_field if mask else field,
+            "with every vCPU realtime Nova requires hw:emulator_threads_policy or a mask that keeps one vCPU for housekeeping (RealtimeMaskNotFoundOrInvalid)",
+        )
     return {} if rt_cpus == all_cpus else {"mask": format_cpu_set(rt_cpus)}

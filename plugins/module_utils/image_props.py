@@ -23,12 +23,41 @@ IMG = "image"
 ES = "flavor.extra_specs"
 
 # Glance v2 image schema fields plus what Cinder copies into volume_image_metadata.
-STANDARD_FIELDS = frozenset({
-    "id", "name", "status", "min_disk", "min_ram", "disk_format", "container_format", "size", "virtual_size",
-    "checksum", "os_hash_algo", "os_hash_value", "visibility", "protected", "owner", "tags", "created_at",
-    "updated_at", "file", "schema", "self", "direct_url", "locations", "os_hidden", "stores", "image_id",
-    "image_name", "is_public", "deleted", "deleted_at", "properties",
-})
+STANDARD_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "status",
+        "min_disk",
+        "min_ram",
+        "disk_format",
+        "container_format",
+        "size",
+        "virtual_size",
+        "checksum",
+        "os_hash_algo",
+        "os_hash_value",
+        "visibility",
+        "protected",
+        "owner",
+        "tags",
+        "created_at",
+        "updated_at",
+        "file",
+        "schema",
+        "self",
+        "direct_url",
+        "locations",
+        "os_hidden",
+        "stores",
+        "image_id",
+        "image_name",
+        "is_public",
+        "deleted",
+        "deleted_at",
+        "properties",
+    }
+)
 
 # Properties that describe the image or drive OpenStack-side tooling, not the guest's virtual hardware.
 INFORMATIONAL = {
@@ -70,32 +99,27 @@ INFORMATIONAL_PREFIXES = ("owner_specified.", "img_signature", "os_glance_", "im
 # Both-sided properties with no KubeVirt equivalent: name -> (flavor key, image key, why).
 _UNSUPPORTED = {
     "pmu": ("hw:pmu", "hw_pmu", "KubeVirt does not expose the vPMU switch"),
-    "mem_encryption": ("hw:mem_encryption", "hw_mem_encryption",
-                       "AMD SEV needs spec.domain.launchSecurity and SEV nodes; configure it by hand"),
+    "mem_encryption": ("hw:mem_encryption", "hw_mem_encryption", "AMD SEV needs spec.domain.launchSecurity and SEV nodes; configure it by hand"),
     "locked_memory": ("hw:locked_memory", "hw_locked_memory", "memory locking is not translated"),
     "virtio_packed_ring": ("hw:virtio_packed_ring", "hw_virtio_packed_ring", "KubeVirt has no packed-ring switch"),
-    "pci_numa_affinity_policy": ("hw:pci_numa_affinity_policy", "hw_pci_numa_affinity_policy",
-                                 "PCI NUMA affinity is decided by the kubelet topology manager"),
+    "pci_numa_affinity_policy": ("hw:pci_numa_affinity_policy", "hw_pci_numa_affinity_policy", "PCI NUMA affinity is decided by the kubelet topology manager"),
     "viommu_model": ("hw:viommu_model", "hw_viommu_model", "KubeVirt has no vIOMMU setting"),
     "maxphysaddr_mode": ("hw:maxphysaddr_mode", "hw_maxphysaddr_mode", "physical address bits are not configurable"),
     "maxphysaddr_bits": ("hw:maxphysaddr_bits", "hw_maxphysaddr_bits", "physical address bits are not configurable"),
     "sound_model": ("hw:sound_model", "hw_sound_model", "sound devices are not translated"),
     "usb_model": ("hw:usb_model", "hw_usb_model", "KubeVirt picks its USB controller itself"),
-    "redirected_usb_ports": ("hw:redirected_usb_ports", "hw_redirected_usb_ports",
-                             "use devices.clientPassthrough for USB redirection"),
+    "redirected_usb_ports": ("hw:redirected_usb_ports", "hw_redirected_usb_ports", "use devices.clientPassthrough for USB redirection"),
     "ipxe_boot": (None, "hw_ipxe_boot", "network boot is not translated"),
     "boot_menu": ("hw:boot_menu", "hw_boot_menu", "KubeVirt has no boot menu switch; use bootOrder on disks"),
     "ephemeral_encryption": (None, "hw_ephemeral_encryption", "ephemeral disk encryption is not translated"),
-    "ephemeral_encryption_format": (None, "hw_ephemeral_encryption_format",
-                                    "ephemeral disk encryption is not translated"),
+    "ephemeral_encryption_format": (None, "hw_ephemeral_encryption_format", "ephemeral disk encryption is not translated"),
     "kernel_id": (None, "kernel_id", "direct kernel boot (AKI/ARI) is not translated; the disk's own bootloader must boot"),
     "ramdisk_id": (None, "ramdisk_id", "direct kernel boot (AKI/ARI) is not translated; the disk's own bootloader must boot"),
     "os_command_line": (None, "os_command_line", "kernel command line of a direct kernel boot is not translated"),
 }
 
 # Nova disk buses -> KubeVirt (virtio, sata, scsi, usb); the rest are approximated.
-_DISK_BUS = {"virtio": "virtio", "scsi": "scsi", "sata": "sata", "usb": "usb", "ide": "sata", "xen": "virtio",
-             "fdc": "sata", "uml": "virtio", "lxc": "virtio"}
+_DISK_BUS = {"virtio": "virtio", "scsi": "scsi", "sata": "sata", "usb": "usb", "ide": "sata", "xen": "virtio", "fdc": "sata", "uml": "virtio", "lxc": "virtio"}
 _CDROM_BUS = {"sata": "sata", "scsi": "scsi", "ide": "sata", "usb": "sata", "virtio": "sata", "xen": "sata"}
 NIC_MODELS = ("virtio", "e1000", "e1000e", "igb", "ne2k_pci", "pcnet", "rtl8139")
 _NIC_ALIASES = {"ne2k-pci": "ne2k_pci", "virtio-net": "virtio"}
@@ -111,12 +135,21 @@ BACKEND_STORAGE = f"StorageClass: {BACKEND_STORAGE_CLASS_ORDER}; a ReadWriteOnce
 
 # Hyper-V enlightenments KubeVirt's Windows templates enable (common-templates windows2k*).
 WINDOWS_HYPERV = {
-    "relaxed": {}, "vapic": {}, "spinlocks": {"spinlocks": 8191}, "vpindex": {}, "runtime": {}, "synic": {},
-    "synictimer": {"direct": {}}, "reset": {}, "frequencies": {}, "reenlightenment": {}, "tlbflush": {}, "ipi": {},
+    "relaxed": {},
+    "vapic": {},
+    "spinlocks": {"spinlocks": 8191},
+    "vpindex": {},
+    "runtime": {},
+    "synic": {},
+    "synictimer": {"direct": {}},
+    "reset": {},
+    "frequencies": {},
+    "reenlightenment": {},
+    "tlbflush": {},
+    "ipi": {},
 }
 # Nova's libvirt timers for Windows guests; the RTC offset (localtime) cannot be expressed, see docs.
-WINDOWS_TIMERS = {"hpet": {"present": False}, "pit": {"tickPolicy": "delay"}, "rtc": {"tickPolicy": "catchup"},
-                  "hyperv": {}}
+WINDOWS_TIMERS = {"hpet": {"present": False}, "pit": {"tickPolicy": "delay"}, "rtc": {"tickPolicy": "catchup"}, "hyperv": {}}
 
 
 @dataclasses.dataclass
@@ -140,14 +173,14 @@ def _text(props: Mapping, key: str) -> str | None:
     return str(value).strip()
 
 
-def _unique(extra_specs: Mapping, props: Mapping, flavor_key: str, image_key: str, *,
-            collector: FindingCollector) -> tuple[str | None, str]:
+def _unique(extra_specs: Mapping, props: Mapping, flavor_key: str, image_key: str, *, collector: FindingCollector) -> tuple[str | None, str]:
     """Value set on flavor and/or image; both set and different blocks, as Nova's FlavorImageConflict does."""
     flavor_value = _text(extra_specs, flavor_key)
     image_value = _text(props, image_key)
     if flavor_value is not None and image_value is not None and flavor_value != image_value:
-        raise collector.fail(f"{IMG}.{image_key}", f"{image_value!r} conflicts with the flavor's {flavor_key}={flavor_value!r} "
-                                                 "(Nova refuses to boot: FlavorImageConflict)")
+        raise collector.fail(
+            f"{IMG}.{image_key}", f"{image_value!r} conflicts with the flavor's {flavor_key}={flavor_value!r} (Nova refuses to boot: FlavorImageConflict)"
+        )
     if flavor_value is not None:
         return flavor_value, f"{ES}.{flavor_key}"
     return image_value, f"{IMG}.{image_key}"
@@ -160,17 +193,43 @@ def is_windows(props: Mapping) -> bool:
 
 def is_handled(key: str) -> bool:
     """True for every key this module or flavor.py knows about (used to find unknown properties)."""
-    return (key in STANDARD_FIELDS or key in INFORMATIONAL or key.startswith(INFORMATIONAL_PREFIXES)
-            or key in _HANDLED or _flavor.is_image_prop(key)
-            or any(spec[1] == key for spec in _UNSUPPORTED.values()))
+    return (
+        key in STANDARD_FIELDS
+        or key in INFORMATIONAL
+        or key.startswith(INFORMATIONAL_PREFIXES)
+        or key in _HANDLED
+        or _flavor.is_image_prop(key)
+        or any(spec[1] == key for spec in _UNSUPPORTED.values())
+    )
 
 
-_HANDLED = frozenset({
-    "hw_firmware_type", "os_secure_boot", "hw_machine_type", "hw_disk_bus", "hw_scsi_model", "hw_cdrom_bus",
-    "hw_vif_model", "hw_video_model", "hw_video_ram", "hw_rng_model", "hw_tpm_version", "hw_tpm_model",
-    "hw_pointer_model", "hw_input_bus", "os_type", "hw_os_type", "hw_watchdog_action", "hw_serial_port_count",
-    "hw_vif_multiqueue_enabled", "img_hide_hypervisor_id", "hw_time_hpet", "img_config_drive", "hw_floppy_bus",
-})
+_HANDLED = frozenset(
+    {
+        "hw_firmware_type",
+        "os_secure_boot",
+        "hw_machine_type",
+        "hw_disk_bus",
+        "hw_scsi_model",
+        "hw_cdrom_bus",
+        "hw_vif_model",
+        "hw_video_model",
+        "hw_video_ram",
+        "hw_rng_model",
+        "hw_tpm_version",
+        "hw_tpm_model",
+        "hw_pointer_model",
+        "hw_input_bus",
+        "os_type",
+        "hw_os_type",
+        "hw_watchdog_action",
+        "hw_serial_port_count",
+        "hw_vif_multiqueue_enabled",
+        "img_hide_hypervisor_id",
+        "hw_time_hpet",
+        "img_config_drive",
+        "hw_floppy_bus",
+    }
+)
 
 
 def translate_image(image_props: Mapping | None, extra_specs: Mapping | None, *, collector: FindingCollector) -> ImageDomain:
@@ -190,9 +249,12 @@ def translate_image(image_props: Mapping | None, extra_specs: Mapping | None, *,
     _tpm(props, specs, out, collector)
     efi = out.firmware.get("bootloader", {}).get("efi")
     if efi is not None and not efi.get("persistent"):
-        collector.warn(f"{IMG}.hw_firmware_type", "UEFI variables (boot entries) are not carried over: the guest must "
-                                                "boot through the removable-media path (EFI/BOOT/BOOTX64.EFI) or "
-                                                f"efi.persistent must be set (backend storage: {BACKEND_STORAGE})")
+        collector.warn(
+            f"{IMG}.hw_firmware_type",
+            "UEFI variables (boot entries) are not carried over: the guest must "
+            "boot through the removable-media path (EFI/BOOT/BOOTX64.EFI) or "
+            f"efi.persistent must be set (backend storage: {BACKEND_STORAGE})",
+        )
     _input(props, out, collector)
     _windows(props, out, collector)
     _misc(props, specs, out, collector)
@@ -212,8 +274,11 @@ def _architecture(props: Mapping, out: ImageDomain, collector: FindingCollector)
         collector.warn(f"{IMG}.{key}", f"{arch} guest will run on an x86_64 KubeVirt node (as on a 64-bit Nova host)")
     elif arch in _ARCH_NODE:
         out.node_selector["kubernetes.io/arch"] = _ARCH_NODE[arch]
-        collector.warn(f"{IMG}.{key}", f"{arch} guest: scheduled on kubernetes.io/arch={_ARCH_NODE[arch]} nodes; check "
-                                     "that the cluster has such nodes and set spec.template.spec.architecture")
+        collector.warn(
+            f"{IMG}.{key}",
+            f"{arch} guest: scheduled on kubernetes.io/arch={_ARCH_NODE[arch]} nodes; check "
+            "that the cluster has such nodes and set spec.template.spec.architecture",
+        )
     else:
         raise collector.fail(f"{IMG}.{key}", f"architecture {arch!r} is not supported by KubeVirt (amd64, arm64, s390x)")
     mode = (_text(props, "hw_vm_mode") or "hvm").lower()
@@ -222,8 +287,7 @@ def _architecture(props: Mapping, out: ImageDomain, collector: FindingCollector)
     for hv_key in ("hypervisor_type", "img_hv_type"):
         hv = (_text(props, hv_key) or "qemu").lower()
         if hv not in ("qemu", "kvm"):
-            collector.warn(f"{IMG}.{hv_key}", f"image was built for {hv!r}; KubeVirt runs it on QEMU/KVM, so guest "
-                                            "drivers may be missing")
+            collector.warn(f"{IMG}.{hv_key}", f"image was built for {hv!r}; KubeVirt runs it on QEMU/KVM, so guest drivers may be missing")
 
 
 def _firmware(props: Mapping, specs: Mapping, out: ImageDomain, collector: FindingCollector) -> None:
@@ -243,8 +307,10 @@ def _firmware(props: Mapping, specs: Mapping, out: ImageDomain, collector: Findi
         return
     secure = policy in ("required", "optional")
     if policy == "optional":
-        collector.warn(field, "'optional' Secure Boot is enabled, as Nova did on hosts that support it; set "
-                            "efi.secureBoot false if the source host lacked Secure Boot firmware")
+        collector.warn(
+            field,
+            "'optional' Secure Boot is enabled, as Nova did on hosts that support it; set efi.secureBoot false if the source host lacked Secure Boot firmware",
+        )
     # KubeVirt defaults efi.secureBoot to true, so plain UEFI must say false explicitly.
     out.firmware = {"bootloader": {"efi": {"secureBoot": secure}}}
     if secure:
@@ -266,11 +332,13 @@ def _machine(props: Mapping, out: ImageDomain, collector: FindingCollector) -> N
         out.machine = {"type": "q35"}
     elif "q35" in lowered:
         out.machine = {"type": "q35"}
-        collector.warn(field, f"versioned machine type {machine!r} is replaced by KubeVirt's q35 alias: the "
-                            "virt-launcher QEMU ships its own pc-q35-* versions")
+        collector.warn(field, f"versioned machine type {machine!r} is replaced by KubeVirt's q35 alias: the virt-launcher QEMU ships its own pc-q35-* versions")
     elif lowered == "pc" or "i440fx" in lowered or lowered.startswith("pc-"):
-        collector.warn(field, f"{machine!r} (i440fx) does not exist in KubeVirt on x86_64; the VM gets q35, so PCI "
-                            "addresses change (Windows may re-detect devices / ask for reactivation)")
+        collector.warn(
+            field,
+            f"{machine!r} (i440fx) does not exist in KubeVirt on x86_64; the VM gets q35, so PCI "
+            "addresses change (Windows may re-detect devices / ask for reactivation)",
+        )
     else:
         collector.warn(field, f"unknown machine type {machine!r}; KubeVirt's default (q35) is used")
 
@@ -281,12 +349,10 @@ def _buses(props: Mapping, out: ImageDomain, collector: FindingCollector) -> Non
     if bus not in _DISK_BUS:
         collector.warn(f"{IMG}.hw_disk_bus", f"unknown disk bus {bus!r}; virtio is used")
     elif out.disk_bus != bus:
-        collector.warn(f"{IMG}.hw_disk_bus", f"KubeVirt has no {bus} disk bus; {out.disk_bus} is used "
-                                           "(the guest needs a driver for it)")
+        collector.warn(f"{IMG}.hw_disk_bus", f"KubeVirt has no {bus} disk bus; {out.disk_bus} is used (the guest needs a driver for it)")
     model = _text(props, "hw_scsi_model")
     if model is not None and model.lower() != "virtio-scsi":
-        collector.warn(f"{IMG}.hw_scsi_model", f"KubeVirt's SCSI controller is virtio-scsi, not {model!r}; the guest "
-                                             "needs the virtio-scsi driver")
+        collector.warn(f"{IMG}.hw_scsi_model", f"KubeVirt's SCSI controller is virtio-scsi, not {model!r}; the guest needs the virtio-scsi driver")
     cdrom = _text(props, "hw_cdrom_bus")
     if cdrom is not None:
         cdrom = cdrom.lower()
@@ -304,8 +370,7 @@ def _nic(props: Mapping, specs: Mapping, out: ImageDomain, collector: FindingCol
         if lowered in NIC_MODELS:
             out.nic_model = lowered
         else:
-            collector.warn(f"{IMG}.hw_vif_model", f"NIC model {model!r} does not exist in KubeVirt; virtio is used "
-                                                "(the guest needs the virtio-net driver)")
+            collector.warn(f"{IMG}.hw_vif_model", f"NIC model {model!r} does not exist in KubeVirt; virtio is used (the guest needs the virtio-net driver)")
     value, field = _unique(specs, props, "hw:vif_multiqueue_enabled", "hw_vif_multiqueue_enabled", collector=collector)
     if value is not None:
         enabled = _flavor.parse_bool(value)
@@ -334,8 +399,7 @@ def _video(props: Mapping, out: ImageDomain, collector: FindingCollector) -> Non
         if wanted != default:  # KubeVirt's own choice needs no devices.video
             out.devices["video"] = {"type": wanted}
     else:
-        collector.warn(f"{IMG}.hw_video_model", f"video model {model!r} is not offered by KubeVirt (virtio, vga, bochs); "
-                                              "KubeVirt's default display is used")
+        collector.warn(f"{IMG}.hw_video_model", f"video model {model!r} is not offered by KubeVirt (virtio, vga, bochs); KubeVirt's default display is used")
 
 
 def _rng(props: Mapping, specs: Mapping, out: ImageDomain, collector: FindingCollector) -> None:
@@ -374,13 +438,16 @@ def _tpm(props: Mapping, specs: Mapping, out: ImageDomain, collector: FindingCol
     if version == "1.2":
         collector.warn(vfield, "KubeVirt emulates TPM 2.0 only; the guest's TPM 1.2 state and measurements are lost")
     if model == "tpm-tis":
-        collector.warn(mfield if model_given else vfield,
-                     "the guest had a tpm-tis TPM (Nova's default model); KubeVirt v1.9.0 always gives a persistent "
-                     "TPM the tpm-crb interface")
+        collector.warn(
+            mfield if model_given else vfield,
+            "the guest had a tpm-tis TPM (Nova's default model); KubeVirt v1.9.0 always gives a persistent TPM the tpm-crb interface",
+        )
     # Nova keeps vTPM state across reboots; KubeVirt does so only with persistent: true (backend storage).
     out.devices["tpm"] = {"persistent": True}
-    collector.warn(vfield, "the TPM contents (e.g. BitLocker keys) are not migrated, only a fresh TPM is provided; "
-                         f"its state lives on a backend-storage PVC ({BACKEND_STORAGE})")
+    collector.warn(
+        vfield,
+        f"the TPM contents (e.g. BitLocker keys) are not migrated, only a fresh TPM is provided; its state lives on a backend-storage PVC ({BACKEND_STORAGE})",
+    )
     efi = out.firmware.get("bootloader", {}).get("efi")
     if efi is not None:
         # Same backend storage as the TPM, and BitLocker-style setups need both to survive reboots.
@@ -411,15 +478,20 @@ def _windows(props: Mapping, out: ImageDomain, collector: FindingCollector) -> N
     out.os_windows = is_windows(props)
     if not out.os_windows:
         if "windows" in (_text(props, "os_distro") or "").lower():
-            collector.warn(f"{IMG}.os_distro", "looks like Windows but os_type is not 'windows': Nova gave it no Hyper-V "
-                                             "enlightenments and a UTC clock, and so does this translation")
+            collector.warn(
+                f"{IMG}.os_distro",
+                "looks like Windows but os_type is not 'windows': Nova gave it no Hyper-V enlightenments and a UTC clock, and so does this translation",
+            )
         return
     out.features.update({"acpi": {}, "apic": {}, "hyperv": {k: dict(v) for k, v in WINDOWS_HYPERV.items()}})
     out.clock = {"utc": {}, "timer": {k: dict(v) for k, v in WINDOWS_TIMERS.items()}}
     field = f"{IMG}.os_type" if _text(props, "os_type") else f"{IMG}.hw_os_type"
-    collector.warn(field, "Nova set a Windows guest's RTC to the compute host's local time; KubeVirt cannot follow the "
-                        "node's zone, so the RTC is UTC (exact when the Nova hosts ran in UTC; otherwise set "
-                        "clock.timezone to their zone)")
+    collector.warn(
+        field,
+        "Nova set a Windows guest's RTC to the compute host's local time; KubeVirt cannot follow the "
+        "node's zone, so the RTC is UTC (exact when the Nova hosts ran in UTC; otherwise set "
+        "clock.timezone to their zone)",
+    )
 
 
 def _misc(props: Mapping, specs: Mapping, out: ImageDomain, collector: FindingCollector) -> None:
@@ -429,8 +501,7 @@ def _misc(props: Mapping, specs: Mapping, out: ImageDomain, collector: FindingCo
         if lowered in _WATCHDOG_ACTIONS:
             out.devices["watchdog"] = {"name": "watchdog", "i6300esb": {"action": _WATCHDOG_ACTIONS[lowered]}}
         elif lowered != "disabled":
-            collector.warn(field, f"watchdog action {action!r} is not available in KubeVirt (poweroff, reset, shutdown); "
-                                "no watchdog added")
+            collector.warn(field, f"watchdog action {action!r} is not available in KubeVirt (poweroff, reset, shutdown); no watchdog added")
     count, cfield = _serial_ports(props, specs, collector)
     if count is not None and count > 1:
         collector.warn(cfield, f"{count} serial ports requested; KubeVirt attaches a single serial console")
@@ -451,8 +522,10 @@ def _misc(props: Mapping, specs: Mapping, out: ImageDomain, collector: FindingCo
             out.clock.setdefault("utc", {})
     config_drive = (_text(props, "img_config_drive") or "optional").lower()
     if config_drive == "mandatory":
-        collector.warn(f"{IMG}.img_config_drive", "the image requires a config drive; attach a cloudInitConfigDrive "
-                                                "volume (metadata is not served by an OpenStack metadata service)")
+        collector.warn(
+            f"{IMG}.img_config_drive",
+            "the image requires a config drive; attach a cloudInitConfigDrive volume (metadata is not served by an OpenStack metadata service)",
+        )
 
 
 def _watchdog_action(props: Mapping, specs: Mapping) -> tuple[str | None, str]:
@@ -471,9 +544,10 @@ def _serial_ports(props: Mapping, specs: Mapping, collector: FindingCollector) -
     image_count = int_field(image_raw, collector=collector, field=f"{IMG}.hw_serial_port_count") if image_raw else None
     if flavor_count is not None and image_count is not None:
         if image_count > flavor_count:
-            raise collector.fail(f"{IMG}.hw_serial_port_count",
-                               f"{image_count} exceeds the flavor's hw:serial_port_count="
-                               f"{flavor_count} (ImageSerialPortNumberExceedFlavorValue)")
+            raise collector.fail(
+                f"{IMG}.hw_serial_port_count",
+                f"{image_count} exceeds the flavor's hw:serial_port_count={flavor_count} (ImageSerialPortNumberExceedFlavorValue)",
+            )
         return image_count, f"{IMG}.hw_serial_port_count"
     if flavor_count is not None:
         return flavor_count, f"{ES}.hw:serial_port_count"

@@ -61,17 +61,36 @@ PROTO_UDPLITE = 136
 
 # Neutron's protocol names (neutron-lib IP_PROTOCOL_MAP) -> IANA protocol numbers.
 PROTOCOL_NUMBERS = {
-    "ah": 51, "dccp": 33, "egp": 8, "esp": 50, "gre": 47, "hopopt": 0, "icmp": 1, "igmp": 2, "ipip": 4,
-    "ipv6-encap": 41, "ipv6-frag": 44, "ipv6-icmp": 58, "icmpv6": 58, "ipv6-nonxt": 59, "ipv6-opts": 60,
-    "ipv6-route": 43, "ospf": 89, "pgm": 113, "rsvp": 46, "sctp": 132, "tcp": 6, "udp": 17, "udplite": 136,
+    "ah": 51,
+    "dccp": 33,
+    "egp": 8,
+    "esp": 50,
+    "gre": 47,
+    "hopopt": 0,
+    "icmp": 1,
+    "igmp": 2,
+    "ipip": 4,
+    "ipv6-encap": 41,
+    "ipv6-frag": 44,
+    "ipv6-icmp": 58,
+    "icmpv6": 58,
+    "ipv6-nonxt": 59,
+    "ipv6-opts": 60,
+    "ipv6-route": 43,
+    "ospf": 89,
+    "pgm": 113,
+    "rsvp": 46,
+    "sctp": 132,
+    "tcp": 6,
+    "udp": 17,
+    "udplite": 136,
     "vrrp": 112,
 }
 ANY_PROTOCOL_NAMES = ("any",)
 # Protocols for which Neutron accepts a port range.
 PORT_PROTOCOLS = (PROTO_TCP, PROTO_UDP, PROTO_DCCP, PROTO_SCTP, PROTO_UDPLITE)
 K8S_PROTOCOLS = {PROTO_TCP: "TCP", PROTO_UDP: "UDP", PROTO_SCTP: "SCTP"}
-CALICO_PROTOCOL_NAMES = {PROTO_TCP: "TCP", PROTO_UDP: "UDP", PROTO_SCTP: "SCTP", PROTO_UDPLITE: "UDPLite",
-                         PROTO_ICMP: "ICMP", PROTO_ICMPV6: "ICMPv6"}
+CALICO_PROTOCOL_NAMES = {PROTO_TCP: "TCP", PROTO_UDP: "UDP", PROTO_SCTP: "SCTP", PROTO_UDPLITE: "UDPLite", PROTO_ICMP: "ICMP", PROTO_ICMPV6: "ICMPv6"}
 CALICO_ICMP_TYPE_MAX = 254  # the Calico CRD caps the ICMP type at 254; 255 is reserved anyway
 ETHERTYPES = {"IPv4": 4, "IPv6": 6}
 ANY_NETWORK = {4: "0.0.0.0/0", 6: "::/0"}
@@ -202,8 +221,9 @@ def _ports(rule: dict, protocol: int | None, field: str) -> tuple[tuple[int, int
     if protocol in PORT_PROTOCOLS:
         ports = _port_range(low, high, field)
         if protocol == PROTO_DCCP and ports is not None:
-            raise _Skip(f"{field}.protocol", "DCCP with a port range cannot be expressed (Calico matches ports only for "
-                                             "TCP, UDP, SCTP and UDPLite); rule skipped")
+            raise _Skip(
+                f"{field}.protocol", "DCCP with a port range cannot be expressed (Calico matches ports only for TCP, UDP, SCTP and UDPLite); rule skipped"
+            )
         return ports, None, None
     if protocol in (PROTO_ICMP, PROTO_ICMPV6):
         return (None, *_icmp(low, high, field))
@@ -216,8 +236,7 @@ def _ports(rule: dict, protocol: int | None, field: str) -> tuple[tuple[int, int
 def _peer(rule: dict, family: int, field: str, collector: FindingCollector, known_group_ids) -> tuple:
     """("any",), ("cidr", network) or ("group", security group id)."""
     if rule.get("remote_address_group_id"):
-        raise _Skip(f"{field}.remote_address_group_id",
-                    "remote address groups are not supported; rule skipped (traffic it allowed is now denied)")
+        raise _Skip(f"{field}.remote_address_group_id", "remote address groups are not supported; rule skipped (traffic it allowed is now denied)")
     prefix = rule.get("remote_ip_prefix")
     remote_group = rule.get("remote_group_id")
     if prefix and remote_group:
@@ -228,16 +247,17 @@ def _peer(rule: dict, family: int, field: str, collector: FindingCollector, know
         except ValueError:
             raise _Skip(f"{field}.remote_ip_prefix", f"invalid CIDR {prefix!r}; rule skipped") from None
         if network.version != family:
-            raise _Skip(f"{field}.remote_ip_prefix",
-                        f"CIDR {prefix!r} does not match ethertype {rule.get('ethertype')}; rule skipped")
+            raise _Skip(f"{field}.remote_ip_prefix", f"CIDR {prefix!r} does not match ethertype {rule.get('ethertype')}; rule skipped")
         return ("any",) if network.prefixlen == 0 else ("cidr", str(network))
     if remote_group:
         if not isinstance(remote_group, str):
             raise _Skip(f"{field}.remote_group_id", f"invalid group id {remote_group!r}; rule skipped")
         if known_group_ids and remote_group not in known_group_ids:
-            collector.warn(f"{field}.remote_group_id",
-                           f"remote group {remote_group} belongs to another project; its members are matched in every "
-                           f"namespace labelled {MANAGED_BY_LABEL}={MANAGED_BY_VALUE} (only if that project is migrated too)")
+            collector.warn(
+                f"{field}.remote_group_id",
+                f"remote group {remote_group} belongs to another project; its members are matched in every "
+                f"namespace labelled {MANAGED_BY_LABEL}={MANAGED_BY_VALUE} (only if that project is migrated too)",
+            )
         return ("group", remote_group)
     return ("any",)
 
@@ -332,8 +352,7 @@ def _k8s_rules(rules: list[ParsedRule], direction: str, local_ids: set) -> tuple
     for peer_set, port_keys in sorted(by_peers.items(), key=lambda item: _sort_key(sorted(item[0], key=_sort_key))):
         rule_obj: dict = {}
         if ("all",) not in peer_set:
-            rule_obj["from" if direction == "ingress" else "to"] = [
-                _k8s_peer(p, local_ids) for p in sorted(peer_set, key=_sort_key)]
+            rule_obj["from" if direction == "ingress" else "to"] = [_k8s_peer(p, local_ids) for p in sorted(peer_set, key=_sort_key)]
         if None not in port_keys:  # a rule without ports already allows every protocol and port
             # Numeric order: repr() would put port 443 before port 80.
             rule_obj["ports"] = [_k8s_port(k) for k in sorted(port_keys, key=lambda k: (k[0], k[1] or (0, 0)))]
@@ -404,17 +423,17 @@ def _warn_internal_prefix(rule: ParsedRule, internal: list, collector: FindingCo
     network = ipaddress.ip_network(rule.peer[1])
     hits = sorted(str(n) for n in internal if n.version == network.version and network.overlaps(n))
     if hits:
-        collector.warn(f"security_group_rules[{rule.rule_id}].remote_ip_prefix",
-                       f"{network} covers the tenant subnet(s) {', '.join(hits)}: migrated VMs get pod-network "
-                       "addresses, so traffic between them no longer matches this rule (a remote-group rule would)")
+        collector.warn(
+            f"security_group_rules[{rule.rule_id}].remote_ip_prefix",
+            f"{network} covers the tenant subnet(s) {', '.join(hits)}: migrated VMs get pod-network "
+            "addresses, so traffic between them no longer matches this rule (a remote-group rule would)",
+        )
 
 
-def _group_policies(sg: dict, name: str, namespace: str, local_ids: set, collector: FindingCollector,
-                    internal: list = ()) -> list[dict]:
+def _group_policies(sg: dict, name: str, namespace: str, local_ids: set, collector: FindingCollector, internal: list = ()) -> list[dict]:
     sg_id = str(sg["id"])
     if sg.get("stateful") is False:
-        collector.warn("stateful", "stateless group: Kubernetes and Calico policies are always stateful, so reply "
-                                   "traffic is allowed without an explicit rule")
+        collector.warn("stateful", "stateless group: Kubernetes and Calico policies are always stateful, so reply traffic is allowed without an explicit rule")
     raw_rules = sg.get("security_group_rules")
     if raw_rules is None:
         raw_rules = []
@@ -428,35 +447,43 @@ def _group_policies(sg: dict, name: str, namespace: str, local_ids: set, collect
     selector_labels = {membership_label_key(sg_id): MEMBERSHIP_VALUE}
     ingress, calico_in = _k8s_rules(parsed, "ingress", local_ids)
     egress, calico_out = _k8s_rules(parsed, "egress", local_ids)
-    meta_args = {"source_type": SOURCE_TYPE, "source_id": sg_id, "source_name": sg.get("name") or None,
-                 "labels": _labels(sg)}
-    objects = [k8s_object(
-        "networking.k8s.io/v1", "NetworkPolicy", object_meta(name, namespace, **meta_args),
-        spec={"podSelector": {"matchLabels": selector_labels}, "policyTypes": ["Ingress", "Egress"],
-              **_rule_lists(ingress, egress)},
-    )]
+    meta_args = {"source_type": SOURCE_TYPE, "source_id": sg_id, "source_name": sg.get("name") or None, "labels": _labels(sg)}
+    objects = [
+        k8s_object(
+            "networking.k8s.io/v1",
+            "NetworkPolicy",
+            object_meta(name, namespace, **meta_args),
+            spec={"podSelector": {"matchLabels": selector_labels}, "policyTypes": ["Ingress", "Egress"], **_rule_lists(ingress, egress)},
+        )
+    ]
     if calico_in or calico_out:
         # Same selector and both types as the Kubernetes policy, so this object never isolates
         # a direction the Kubernetes policy leaves open.
-        objects.append(k8s_object(
-            "projectcalico.org/v3", "NetworkPolicy", object_meta(f"{name}-calico", namespace, **meta_args),
-            spec={"tier": CALICO_TIER,
-                  "selector": calico_label_selector(*next(iter(selector_labels.items()))),
-                  "types": ["Ingress", "Egress"],
-                  **_rule_lists([_calico_rule(r, local_ids) for r in calico_in],
-                                [_calico_rule(r, local_ids) for r in calico_out])},
-        ))
+        objects.append(
+            k8s_object(
+                "projectcalico.org/v3",
+                "NetworkPolicy",
+                object_meta(f"{name}-calico", namespace, **meta_args),
+                spec={
+                    "tier": CALICO_TIER,
+                    "selector": calico_label_selector(*next(iter(selector_labels.items()))),
+                    "types": ["Ingress", "Egress"],
+                    **_rule_lists([_calico_rule(r, local_ids) for r in calico_in], [_calico_rule(r, local_ids) for r in calico_out]),
+                },
+            )
+        )
     return objects
 
 
 def deny_all_policy(namespace: str) -> dict:
     """Isolates pods whose port had port security on but no security group (OpenStack drops all their traffic)."""
     return k8s_object(
-        "networking.k8s.io/v1", "NetworkPolicy",
-        object_meta(DENY_ALL_POLICY_NAME, namespace, source_type="neutron.port", source_id="*",
-                    source_name="ports with port security enabled and no security group"),
-        spec={"podSelector": {"matchLabels": {NO_SECURITY_GROUPS_LABEL: NO_SECURITY_GROUPS_VALUE}},
-              "policyTypes": ["Ingress", "Egress"]},
+        "networking.k8s.io/v1",
+        "NetworkPolicy",
+        object_meta(
+            DENY_ALL_POLICY_NAME, namespace, source_type="neutron.port", source_id="*", source_name="ports with port security enabled and no security group"
+        ),
+        spec={"podSelector": {"matchLabels": {NO_SECURITY_GROUPS_LABEL: NO_SECURITY_GROUPS_VALUE}}, "policyTypes": ["Ingress", "Egress"]},
     )
 
 
@@ -470,8 +497,7 @@ def _rule_lists(ingress: list, egress: list) -> dict:
     return {key: rules for key, rules in (("ingress", ingress), ("egress", egress)) if rules}
 
 
-def secgroups_to_policies(security_groups: list[dict], *, namespace: str, options: TranslationOptions,
-                          internal_cidrs=()) -> tuple[list[dict], list[Finding]]:
+def secgroups_to_policies(security_groups: list[dict], *, namespace: str, options: TranslationOptions, internal_cidrs=()) -> tuple[list[dict], list[Finding]]:
     """All policies for one tenant's security groups, plus the deny-all policy, and the findings.
 
     internal_cidrs: the tenant's subnet CIDRs; CIDR rules that cover them are reported, because

@@ -42,13 +42,16 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.vm_domain imp
 
 READY, WARN, BLOCKED = "ready", "warning", "blocked"
 # The server field each free-form annotation is copied from, for findings that name the field.
-_ANNOTATION_SOURCES = {_guest.METADATA_ANNOTATION: "metadata", _guest.TAGS_ANNOTATION: "tags",
-                       SOURCE_NAME_ANNOTATION: "name"}
+_ANNOTATION_SOURCES = {_guest.METADATA_ANNOTATION: "metadata", _guest.TAGS_ANNOTATION: "tags", SOURCE_NAME_ANNOTATION: "name"}
 ROOT_DEVICES = ("/dev/vda", "/dev/sda", "/dev/xvda", "/dev/hda")
-_NOTE_SCRATCH = ("the emptyDisks ({gib} GiB, requested as ephemeral-storage) are copied to the target node on every "
-                 "live migration, which makes each migration move that much more data")
-_NOTE_POD_ADDRESS = ("the pod-network interface gets a cluster-assigned address (masquerade); the OpenStack fixed IP is "
-                     "not kept there: reach the VM through its floating IP or the DNS names under 'addresses'")
+_NOTE_SCRATCH = (
+    "the emptyDisks ({gib} GiB, requested as ephemeral-storage) are copied to the target node on every "
+    "live migration, which makes each migration move that much more data"
+)
+_NOTE_POD_ADDRESS = (
+    "the pod-network interface gets a cluster-assigned address (masquerade); the OpenStack fixed IP is "
+    "not kept there: reach the VM through its floating IP or the DNS names under 'addresses'"
+)
 
 
 @dataclasses.dataclass
@@ -129,8 +132,11 @@ def _flavor(server: dict, snapshot: TenantSnapshot, collector: FindingCollector)
         return embedded
     listed = snapshot.flavors_by_id.get(str(flavor.get("id")))
     if listed is None:
-        raise collector.fail("flavor", f"flavor {flavor.get('id')!r} is neither embedded in the server (export with "
-                             "compute microversion >= 2.47) nor in the snapshot's flavors; its size is unknown")
+        raise collector.fail(
+            "flavor",
+            f"flavor {flavor.get('id')!r} is neither embedded in the server (export with "
+            "compute microversion >= 2.47) nor in the snapshot's flavors; its size is unknown",
+        )
     merged = dict(listed)
     merged.setdefault("ephemeral", listed.get("OS-FLV-EXT-DATA:ephemeral", 0))
     merged["original_name"] = listed.get("name")
@@ -145,8 +151,9 @@ def _attached_volumes(server: dict, snapshot: TenantSnapshot, collector: Finding
         volume_id = str(entry.get("id"))
         volume = snapshot.volumes_by_id.get(volume_id)
         if volume is None:
-            raise collector.fail(f"os-extended-volumes:volumes_attached[{volume_id}]",
-                                 "attached volume is not in the snapshot's volumes; its data would be lost")
+            raise collector.fail(
+                f"os-extended-volumes:volumes_attached[{volume_id}]", "attached volume is not in the snapshot's volumes; its data would be lost"
+            )
         device = ""
         for attachment in volume.get("attachments") or []:
             if str(attachment.get("server_id")) == str(server.get("id")):
@@ -170,34 +177,39 @@ def _image_props(server: dict, snapshot: TenantSnapshot, root_volume: dict | Non
     if root_volume is not None:
         metadata = root_volume.get("volume_image_metadata")
         if not metadata:
-            collector.warn(f"volumes[{root_volume.get('id')}].volume_image_metadata",
-                           "boot volume carries no image metadata; defaults assumed (BIOS firmware, virtio disk and NIC)")
+            collector.warn(
+                f"volumes[{root_volume.get('id')}].volume_image_metadata",
+                "boot volume carries no image metadata; defaults assumed (BIOS firmware, virtio disk and NIC)",
+            )
         return dict(metadata or {})
     image_ref = server.get("image")
     image_id = str(image_ref.get("id")) if isinstance(image_ref, dict) else str(image_ref or "")
     image = snapshot.images_by_id.get(image_id)
     if image is None:
-        raise collector.fail("image.id", f"image {image_id} is not in the snapshot (deleted from Glance?): its "
-                             "properties (firmware, buses, OS type) and the root disk size cannot be known. Restore the "
-                             "image or add its properties to the snapshot")
+        raise collector.fail(
+            "image.id",
+            f"image {image_id} is not in the snapshot (deleted from Glance?): its "
+            "properties (firmware, buses, OS type) and the root disk size cannot be known. Restore the "
+            "image or add its properties to the snapshot",
+        )
     return dict(image)
 
 
 def _warn_renamed_devices(server: dict, attached: list[tuple[dict, str]], bus: str, collector: FindingCollector) -> None:
     metadata = server.get("metadata")
-    texts = {"user data": _guest.readable_user_data(server),
-             "metadata": json.dumps(metadata) if isinstance(metadata, dict) else ""}
+    texts = {"user data": _guest.readable_user_data(server), "metadata": json.dumps(metadata) if isinstance(metadata, dict) else ""}
     devices = [(str(volume.get("id")), device) for volume, device in attached]
     for volume_id, device, source in _disks.renamed_device_mentions(devices, bus, texts):
         prefix = _disks.guest_device_prefix(bus)
-        collector.warn(f"volumes[{volume_id}].attachments.device",
-                       f"recorded device {device} is named in the server's {source}, but on the {bus} disk bus the "
-                       f"guest calls its disks /dev/{prefix}X: an fstab entry or script using {device} may find no "
-                       "disk and the guest may not boot; refer to the filesystem by UUID= or LABEL=")
+        collector.warn(
+            f"volumes[{volume_id}].attachments.device",
+            f"recorded device {device} is named in the server's {source}, but on the {bus} disk bus the "
+            f"guest calls its disks /dev/{prefix}X: an fstab entry or script using {device} may find no "
+            "disk and the guest may not boot; refer to the filesystem by UUID= or LABEL=",
+        )
 
 
-def _pod_ipv6(networking, ci_volume: dict, secrets: list[dict], options: TranslationOptions,
-              collector: FindingCollector) -> None:
+def _pod_ipv6(networking, ci_volume: dict, secrets: list[dict], options: TranslationOptions, collector: FindingCollector) -> None:
     """Masquerade gives the guest IPv6 only at KubeVirt's fixed address, which the guest must configure itself."""
     pod_row = next((row for row in networking.plan_rows if row["target"].startswith("pod")), None)
     addresses = _addressing.ipv6_addresses(pod_row["fixed_ips"]) if pod_row else []
@@ -207,69 +219,82 @@ def _pod_ipv6(networking, ci_volume: dict, secrets: list[dict], options: Transla
     lost = ", ".join(addresses)
     source = ci_volume.get("cloudInitNoCloud")
     if not options.ipv6_network_data:
-        collector.warn(field, f"IPv6 address {lost} is not kept: on masquerade the guest reaches IPv6 only through "
-                              f"{_addressing.MASQUERADE_GUEST_IPV6}, which it must configure itself (set "
-                              "ipv6_network_data: true to give it cloud-init networkData); until then its IPv6 "
-                              "security-group rules have nothing to apply to")
+        collector.warn(
+            field,
+            f"IPv6 address {lost} is not kept: on masquerade the guest reaches IPv6 only through "
+            f"{_addressing.MASQUERADE_GUEST_IPV6}, which it must configure itself (set "
+            "ipv6_network_data: true to give it cloud-init networkData); until then its IPv6 "
+            "security-group rules have nothing to apply to",
+        )
     elif source is None or not pod_row.get("mac"):
-        collector.warn(field, f"IPv6 address {lost} is not kept, and no networkData is emitted for a config drive "
-                              f"guest (cloudbase-init): configure {_addressing.MASQUERADE_GUEST_IPV6} via "
-                              f"{_addressing.MASQUERADE_GATEWAY_IPV6} in the guest")
+        collector.warn(
+            field,
+            f"IPv6 address {lost} is not kept, and no networkData is emitted for a config drive "
+            f"guest (cloudbase-init): configure {_addressing.MASQUERADE_GUEST_IPV6} via "
+            f"{_addressing.MASQUERADE_GATEWAY_IPV6} in the guest",
+        )
     else:
         secret = next(s for s in secrets if s["metadata"]["name"] == source["secretRef"]["name"])
         network_data = _addressing.masquerade_ipv6_network_data(pod_row["mac"])
         secret["data"]["networkdata"] = base64.b64encode(network_data.encode()).decode()
         source["networkDataSecretRef"] = {"name": secret["metadata"]["name"]}
-        collector.warn(field, f"IPv6 address {lost} becomes {_addressing.MASQUERADE_GUEST_IPV6} (masquerade) through "
-                              "cloud-init networkData, which replaces the guest's fallback network configuration; "
-                              "the IPv6 security-group rules apply again")
+        collector.warn(
+            field,
+            f"IPv6 address {lost} becomes {_addressing.MASQUERADE_GUEST_IPV6} (masquerade) through "
+            "cloud-init networkData, which replaces the guest's fallback network configuration; "
+            "the IPv6 security-group rules apply again",
+        )
 
 
 def _live_migration(vm: dict, vm_volumes: list[dict], options: TranslationOptions, collector: FindingCollector) -> dict:
     """Sets the VM's evictionStrategy from KubeVirt's LiveMigratable rules; returns the plan fields."""
     claim_modes = {v["dataVolume"]["name"]: [options.disk_access_mode] for v in vm_volumes if "dataVolume" in v}
-    blockers = _migratability.live_migration_blockers(vm, claim_access_modes=claim_modes,
-                                                      cluster_tsc_frequency=options.cluster_tsc_frequency)
+    blockers = _migratability.live_migration_blockers(vm, claim_access_modes=claim_modes, cluster_tsc_frequency=options.cluster_tsc_frequency)
     caveats = _migratability.migration_caveats(vm)
     strategy = _migratability.eviction_strategy(options.eviction_strategy, blockers, caveats)
     if strategy is not None:
         vm["spec"]["template"]["spec"]["evictionStrategy"] = strategy
     for blocker in blockers:
         if blocker.reason == _migratability.NO_TSC_FREQUENCY:
-            collector.warn("image.os_type", f"Windows guests keep Hyper-V re-enlightenment, which KubeVirt "
-                                            f"{_migratability.KUBEVIRT_VERSION} migrates only when the cluster exposes a "
-                                            "TSC frequency; until then a drain "
-                           + ("shuts this VM down" if strategy == "LiveMigrateIfPossible" else "cannot migrate it")
-                           + " (set cluster_tsc_frequency: true once the nodes carry a TSC frequency label)")
+            collector.warn(
+                "image.os_type",
+                f"Windows guests keep Hyper-V re-enlightenment, which KubeVirt "
+                f"{_migratability.KUBEVIRT_VERSION} migrates only when the cluster exposes a "
+                "TSC frequency; until then a drain "
+                + ("shuts this VM down" if strategy == "LiveMigrateIfPossible" else "cannot migrate it")
+                + " (set cluster_tsc_frequency: true once the nodes carry a TSC frequency label)",
+            )
     return _migratability.plan_entry(blockers, strategy, caveats)
 
 
-def translate_server(server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapshot,
-                     dv_names: dict[str, str], options: TranslationOptions) -> ServerResult:
+def translate_server(
+    server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapshot, dv_names: dict[str, str], options: TranslationOptions
+) -> ServerResult:
     """dv_names: DataVolume name per disk key ("<server id>:root" or a volume id), allocated tenant-wide."""
     server_id = str(server.get("id"))
     collector = FindingCollector("server", describe(server, "server"))
     collector.findings.extend(snapshot.server_findings.get(server_id, []))
-    plan: dict = {"id": server_id, "name": server.get("name"), "vm_name": vm_name,
-                  "source_status": server.get("status")}
-    result = ServerResult(server_id, str(server.get("name") or server_id), vm_name, READY, collector.findings, plan,
-                          source_status=str(server.get("status") or ""))
+    plan: dict = {"id": server_id, "name": server.get("name"), "vm_name": vm_name, "source_status": server.get("status")}
+    result = ServerResult(
+        server_id, str(server.get("name") or server_id), vm_name, READY, collector.findings, plan, source_status=str(server.get("status") or "")
+    )
     try:
         # A server whose own fields already block it is not translated further: more findings would only repeat it.
         if not collector.blocked:
-            _build(server, result, namespace=namespace, snapshot=snapshot, dv_names=dv_names, options=options,
-                   collector=collector)
+            _build(server, result, namespace=namespace, snapshot=snapshot, dv_names=dv_names, options=options, collector=collector)
     except TranslationError as exc:
         collector.findings.append(exc.finding)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError):
         # Malformed input we did not anticipate must still only block this server. The exception text names
         # Python internals, not a field the user knows, so it stays out of the plan.
-        collector.block("server", "a field of this server (or of its flavor, image, volumes or ports) has a value of a "
-                                  "type the OpenStack API never returns; compare them with the API reference")
+        collector.block(
+            "server",
+            "a field of this server (or of its flavor, image, volumes or ports) has a value of a "
+            "type the OpenStack API never returns; compare them with the API reference",
+        )
     findings = collector.findings
     if any(f.severity == BLOCKER for f in findings):
-        result = ServerResult(server_id, result.name, vm_name, BLOCKED, findings, plan,
-                              source_status=result.source_status)
+        result = ServerResult(server_id, result.name, vm_name, BLOCKED, findings, plan, source_status=result.source_status)
     elif any(f.severity == WARNING for f in findings):
         result.status = WARN
     plan["status"] = result.status
@@ -277,8 +302,16 @@ def translate_server(server: dict, *, vm_name: str, namespace: str, snapshot: Te
     return result
 
 
-def _build(server: dict, result: ServerResult, *, namespace: str, snapshot: TenantSnapshot, dv_names: dict[str, str],
-           options: TranslationOptions, collector: FindingCollector) -> None:
+def _build(
+    server: dict,
+    result: ServerResult,
+    *,
+    namespace: str,
+    snapshot: TenantSnapshot,
+    dv_names: dict[str, str],
+    options: TranslationOptions,
+    collector: FindingCollector,
+) -> None:
     """Fills result with the server's objects and its plan row; raises TranslationError on a blocker."""
     vm_name = result.vm_name
     strategy = _guest.run_strategy(server, collector)
@@ -303,21 +336,35 @@ def _build(server: dict, result: ServerResult, *, namespace: str, snapshot: Tena
     _warn_renamed_devices(server, attached, spec.disk_bus, collector)
 
     keypair = snapshot.keypairs_by_name.get(server.get("key_name") or "")
-    ci_volume, secrets, access, datasource = _guest.cloud_init(server, vm_name=vm_name, namespace=namespace,
-                                                               keypair=keypair, windows=spec.os_windows, collector=collector)
+    ci_volume, secrets, access, datasource = _guest.cloud_init(
+        server, vm_name=vm_name, namespace=namespace, keypair=keypair, windows=spec.os_windows, collector=collector
+    )
     disks.add(ci_volume)
 
-    networking = server_networking(server, snapshot.server_ports(result.server_id),
-                                   networks_by_id=snapshot.networks_by_id, namespace=namespace,
-                                   nic_model=spec.nic_model, options=options, collector=collector, vm_name=vm_name,
-                                   subnets_by_id=snapshot.subnets_by_id)
+    networking = server_networking(
+        server,
+        snapshot.server_ports(result.server_id),
+        networks_by_id=snapshot.networks_by_id,
+        namespace=namespace,
+        nic_model=spec.nic_model,
+        options=options,
+        collector=collector,
+        vm_name=vm_name,
+        subnets_by_id=snapshot.subnets_by_id,
+    )
     _pod_ipv6(networking, ci_volume, secrets, options, collector)
     scratch_gib = _disks.scratch_request_gib(scratch)
     template = _template(server, result, spec, disks, networking, access, scratch_gib, options)
     meta_labels, meta_annotations = _guest.metadata_labels_and_annotations(server)
-    vm_meta = object_meta(vm_name, namespace, source_type="nova.server", source_id=result.server_id,
-                          source_name=server.get("name"), labels={SERVER_ID_LABEL: result.server_id, **meta_labels},
-                          annotations=_vm_annotations(server, flavor, datasource, boot_from_volume, meta_annotations))
+    vm_meta = object_meta(
+        vm_name,
+        namespace,
+        source_type="nova.server",
+        source_id=result.server_id,
+        source_name=server.get("name"),
+        labels={SERVER_ID_LABEL: result.server_id, **meta_labels},
+        annotations=_vm_annotations(server, flavor, datasource, boot_from_volume, meta_annotations),
+    )
     vm = k8s_object("kubevirt.io/v1", "VirtualMachine", vm_meta, spec={"runStrategy": strategy, "template": template})
     for obj in disks.datavolumes + secrets + [vm]:
         oversized = annotations_over_limit(obj)
@@ -340,30 +387,54 @@ def _build(server: dict, result: ServerResult, *, namespace: str, snapshot: Tena
     if pod_rows:
         result.pod_port = snapshot.ports_by_id.get(str(networking.plan_rows[pod_rows[0]]["port_id"]))
         result.primary_port = result.pod_port if pod_rows[0] == 0 else None
-    _plan_row(result, server, disks, networking, options, collector, flavor=flavor, strategy=strategy,
-              datasource=datasource, scratch_gib=scratch_gib)
+    _plan_row(result, server, disks, networking, options, collector, flavor=flavor, strategy=strategy, datasource=datasource, scratch_gib=scratch_gib)
 
 
-def _add_root_disk(disks: _VmDisks, server: dict, flavor: dict, image_props: dict, namespace: str,
-                   snapshot: TenantSnapshot, dv_names: dict[str, str], options: TranslationOptions,
-                   collector: FindingCollector) -> int:
+def _add_root_disk(
+    disks: _VmDisks,
+    server: dict,
+    flavor: dict,
+    image_props: dict,
+    namespace: str,
+    snapshot: TenantSnapshot,
+    dv_names: dict[str, str],
+    options: TranslationOptions,
+    collector: FindingCollector,
+) -> int:
     """An image-booted server's root disk: a DataVolume sourced from the server itself."""
     server_id = str(server["id"])
     fill_flavor_disk(flavor, snapshot.flavors_by_name, collector)
     size = _disks.root_disk_size_gib(flavor, image_props, collector)
     dv_name = dv_names[f"{server_id}:root"]
     storage_class = _disks.storage_class_for(None, options)
-    disks.datavolumes.append(_disks.datavolume(
-        dv_name, namespace, size_gib=size, storage_class=storage_class, options=options, source_kind="nova-root-disk",
-        source_id=server_id, source_name=server.get("name"), source_type="nova.server.root_disk"))
+    disks.datavolumes.append(
+        _disks.datavolume(
+            dv_name,
+            namespace,
+            size_gib=size,
+            storage_class=storage_class,
+            options=options,
+            source_kind="nova-root-disk",
+            source_id=server_id,
+            source_name=server.get("name"),
+            source_type="nova.server.root_disk",
+        )
+    )
     disks.add({"name": "root", "dataVolume": {"name": dv_name}}, boot=True)
     disks.rows.append(_disks.DiskSpec("root", size, "root-disk", server_id, "", dv_name, storage_class, True).plan_row())
     return size
 
 
-def _add_volume_disks(disks: _VmDisks, server: dict, attached: list[tuple[dict, str]], root_volume: dict | None,
-                      namespace: str, dv_names: dict[str, str], options: TranslationOptions,
-                      collector: FindingCollector) -> None:
+def _add_volume_disks(
+    disks: _VmDisks,
+    server: dict,
+    attached: list[tuple[dict, str]],
+    root_volume: dict | None,
+    namespace: str,
+    dv_names: dict[str, str],
+    options: TranslationOptions,
+    collector: FindingCollector,
+) -> None:
     """Cinder volumes, one DataVolume each; a shared volume's DataVolume comes from the server allocated to own it."""
     for index, (volume, device) in enumerate(attached):
         disk = _disks.cinder_volume_disk(volume, device, collector, index)
@@ -373,15 +444,25 @@ def _add_volume_disks(disks: _VmDisks, server: dict, attached: list[tuple[dict, 
         disk.datavolume = dv_names[str(volume["id"])]
         disk.storage_class = _disks.storage_class_for(volume.get("volume_type"), options)
         if disk.shared:
-            collector.warn(f"volumes[{volume['id']}].multiattach", "multi-attach volume becomes one shareable "
-                           "DataVolume; the guests must coordinate access as they did on OpenStack")
+            collector.warn(
+                f"volumes[{volume['id']}].multiattach",
+                "multi-attach volume becomes one shareable DataVolume; the guests must coordinate access as they did on OpenStack",
+            )
         if dv_names.get(f"owner:{volume['id']}") == str(server["id"]):
-            disks.datavolumes.append(_disks.datavolume(
-                disk.datavolume, namespace, size_gib=disk.size_gib, storage_class=disk.storage_class, options=options,
-                source_kind="cinder-volume", source_id=str(volume["id"]), source_name=volume.get("name"),
-                source_type="cinder.volume"))
-        disks.add({"name": disk.volume_name, "dataVolume": {"name": disk.datavolume}}, boot=is_root,
-                  shareable=disk.shared)
+            disks.datavolumes.append(
+                _disks.datavolume(
+                    disk.datavolume,
+                    namespace,
+                    size_gib=disk.size_gib,
+                    storage_class=disk.storage_class,
+                    options=options,
+                    source_kind="cinder-volume",
+                    source_id=str(volume["id"]),
+                    source_name=volume.get("name"),
+                    source_type="cinder.volume",
+                )
+            )
+        disks.add({"name": disk.volume_name, "dataVolume": {"name": disk.datavolume}}, boot=is_root, shareable=disk.shared)
         disks.rows.append(disk.plan_row())
 
 
@@ -389,8 +470,7 @@ def _add_scratch_disks(disks: _VmDisks, scratch: list[dict]) -> None:
     """Flavor ephemeral and swap disks: emptyDisks, which live migration copies."""
     for disk in scratch:
         disks.add({"name": disk["name"], "emptyDisk": {"capacity": disk["capacity"]}})
-        disks.rows.append({"volume_name": disk["name"], "size_gib": disk["size_gib"], "kind": disk["kind"],
-                           "copied_on_live_migration": True})
+        disks.rows.append({"volume_name": disk["name"], "size_gib": disk["size_gib"], "kind": disk["kind"], "copied_on_live_migration": True})
 
 
 def _domain(spec, disks: _VmDisks, networking, server_id: str, scratch_gib: int) -> dict:
@@ -410,15 +490,18 @@ def _domain(spec, disks: _VmDisks, networking, server_id: str, scratch_gib: int)
     return domain
 
 
-def _template(server: dict, result: ServerResult, spec, disks: _VmDisks, networking, access: dict | None,
-              scratch_gib: int, options: TranslationOptions) -> dict:
+def _template(
+    server: dict, result: ServerResult, spec, disks: _VmDisks, networking, access: dict | None, scratch_gib: int, options: TranslationOptions
+) -> dict:
     """The VM's spec.template: pod labels and the VMI spec."""
     labels = {SERVER_ID_LABEL: result.server_id, "kubevirt.io/domain": result.vm_name}
     if networking.primary_port is not None:
         labels.update(port_isolation_labels(networking.primary_port))
-    template_spec: dict = {"hostname": _guest.hostname(server),
-                           "domain": _domain(spec, disks, networking, result.server_id, scratch_gib),
-                           "volumes": disks.volumes}
+    template_spec: dict = {
+        "hostname": _guest.hostname(server),
+        "domain": _domain(spec, disks, networking, result.server_id, scratch_gib),
+        "volumes": disks.volumes,
+    }
     if networking.networks:
         template_spec["networks"] = networking.networks
     if options.address_mode == _addressing.POD and networking.primary_port is not None:
@@ -431,8 +514,7 @@ def _template(server: dict, result: ServerResult, spec, disks: _VmDisks, network
     return {"metadata": {"labels": labels}, "spec": template_spec}
 
 
-def _vm_annotations(server: dict, flavor: dict, datasource: str, boot_from_volume: bool,
-                    meta_annotations: dict) -> dict:
+def _vm_annotations(server: dict, flavor: dict, datasource: str, boot_from_volume: bool, meta_annotations: dict) -> dict:
     annotations = {
         "ostokubevirt.io/flavor": _flavor_name(flavor),
         "ostokubevirt.io/cloud-init-datasource": datasource,
@@ -448,8 +530,19 @@ def _flavor_name(flavor: dict) -> str:
     return str(flavor.get("original_name") or flavor.get("name") or "")
 
 
-def _plan_row(result: ServerResult, server: dict, disks: _VmDisks, networking, options: TranslationOptions,
-              collector: FindingCollector, *, flavor: dict, strategy: str, datasource: str, scratch_gib: int) -> None:
+def _plan_row(
+    result: ServerResult,
+    server: dict,
+    disks: _VmDisks,
+    networking,
+    options: TranslationOptions,
+    collector: FindingCollector,
+    *,
+    flavor: dict,
+    strategy: str,
+    datasource: str,
+    scratch_gib: int,
+) -> None:
     """The server's plan row: what it becomes, its prerequisites and the notes a person should read."""
     plan, vm = result.plan, result.virtualmachine
     plan.update(_live_migration(vm, disks.volumes, options, collector))
@@ -457,24 +550,25 @@ def _plan_row(result: ServerResult, server: dict, disks: _VmDisks, networking, o
     if networking.static_attachments:
         plan["addresses"] = {"mode": "static", "network_attachments": networking.static_attachments}
         plan["prerequisites"] += [_addressing.nad_prerequisite(a) for a in networking.static_attachments]
-    plan.update({
-        "run_strategy": strategy,
-        "flavor": result.flavor_name,
-        "flavor_id": result.flavor_id,
-        "image": result.image_name,
-        "image_id": result.image_id,
-        "vcpus": int(flavor.get("vcpus") or 0),
-        "ram_mib": int(flavor.get("ram") or 0),
-        "disk_gib": sum(int(row.get("size_gib") or 0) for row in disks.rows),
-        "boot_from_volume": result.boot_from_volume,
-        "cloud_init_datasource": datasource,
-        "key_name": result.key_name,
-        "disks": disks.rows,
-        "interfaces": networking.plan_rows,
-        "fixed_ips": [ip for row in networking.plan_rows for ip in row["fixed_ips"]],
-        "security_groups": sorted({str(sg.get("name")) for sg in server.get("security_groups") or []
-                                   if isinstance(sg, dict)}),
-    })
+    plan.update(
+        {
+            "run_strategy": strategy,
+            "flavor": result.flavor_name,
+            "flavor_id": result.flavor_id,
+            "image": result.image_name,
+            "image_id": result.image_id,
+            "vcpus": int(flavor.get("vcpus") or 0),
+            "ram_mib": int(flavor.get("ram") or 0),
+            "disk_gib": sum(int(row.get("size_gib") or 0) for row in disks.rows),
+            "boot_from_volume": result.boot_from_volume,
+            "cloud_init_datasource": datasource,
+            "key_name": result.key_name,
+            "disks": disks.rows,
+            "interfaces": networking.plan_rows,
+            "fixed_ips": [ip for row in networking.plan_rows for ip in row["fixed_ips"]],
+            "security_groups": sorted({str(sg.get("name")) for sg in server.get("security_groups") or [] if isinstance(sg, dict)}),
+        }
+    )
     if scratch_gib:
         plan.setdefault("notes", []).append(_NOTE_SCRATCH.format(gib=scratch_gib))
     if any(row["fixed_ips"] for row in networking.plan_rows if row["target"].startswith("pod")):

@@ -74,19 +74,22 @@ class TenantTranslation:
 
     @property
     def objects(self) -> list[dict]:
-        return (self.namespace_rbac + self.keypair_secrets + self.instancetypes + self.policies + self.services
-                + [obj for vm in self.vms for obj in vm.objects])
+        return self.namespace_rbac + self.keypair_secrets + self.instancetypes + self.policies + self.services + [obj for vm in self.vms for obj in vm.objects]
 
 
 def _namespace_object(snapshot: TenantSnapshot, namespace: str) -> dict:
     project, domain = snapshot.project, snapshot.domain
     labels = {PROJECT_ID_LABEL: dns_label(str(project["id"])), "ostokubevirt.io/domain": dns_label(str(domain["name"]))}
-    annotations = {"ostokubevirt.io/domain-name": str(domain.get("name")), "ostokubevirt.io/domain-id": str(domain.get("id", "")),
-                   "ostokubevirt.io/project-name": str(project.get("name"))}
+    annotations = {
+        "ostokubevirt.io/domain-name": str(domain.get("name")),
+        "ostokubevirt.io/domain-id": str(domain.get("id", "")),
+        "ostokubevirt.io/project-name": str(project.get("name")),
+    }
     if project.get("description"):
         annotations["ostokubevirt.io/project-description"] = str(project["description"])
-    meta = object_meta(namespace, None, source_type="keystone.project", source_id=str(project["id"]),
-                       source_name=str(project["name"]), labels=labels, annotations=annotations)
+    meta = object_meta(
+        namespace, None, source_type="keystone.project", source_id=str(project["id"]), source_name=str(project["name"]), labels=labels, annotations=annotations
+    )
     return k8s_object("v1", "Namespace", meta)
 
 
@@ -122,14 +125,15 @@ def _allocate_datavolume_names(snapshot: TenantSnapshot, vm_names: dict[str, str
 
 def _unattached_volume_findings(snapshot: TenantSnapshot, dv_names: dict[str, str]) -> list[Finding]:
     return [
-        Finding(WARNING, "volume", describe(volume, "volume"), "attachments",
-                "volume is attached to no server; it is not migrated (its data stays on OpenStack)")
-        for volume in snapshot.lists["volumes"] if f"owner:{volume.get('id')}" not in dv_names
+        Finding(
+            WARNING, "volume", describe(volume, "volume"), "attachments", "volume is attached to no server; it is not migrated (its data stays on OpenStack)"
+        )
+        for volume in snapshot.lists["volumes"]
+        if f"owner:{volume.get('id')}" not in dv_names
     ]
 
 
-def _services(snapshot: TenantSnapshot, results: dict[str, ServerResult], namespace: str,
-              options: TranslationOptions) -> tuple[list[dict], list[Finding]]:
+def _services(snapshot: TenantSnapshot, results: dict[str, ServerResult], namespace: str, options: TranslationOptions) -> tuple[list[dict], list[Finding]]:
     services: list[dict] = []
     findings: list[Finding] = []
     for fip in snapshot.lists["floating_ips"]:
@@ -137,12 +141,10 @@ def _services(snapshot: TenantSnapshot, results: dict[str, ServerResult], namesp
         selector = None
         if port is not None:
             result = results.get(str(port.get("device_id")))
-            if result and result.status != BLOCKED and result.primary_port is not None \
-                    and result.primary_port.get("id") == port.get("id"):
+            if result and result.status != BLOCKED and result.primary_port is not None and result.primary_port.get("id") == port.get("id"):
                 selector = {SERVER_ID_LABEL: result.server_id}
                 result.plan.setdefault("floating_ips", []).append(fip.get("floating_ip_address"))
-        groups = [snapshot.security_groups_by_id[sg] for sg in (port or {}).get("security_groups") or []
-                  if sg in snapshot.security_groups_by_id]
+        groups = [snapshot.security_groups_by_id[sg] for sg in (port or {}).get("security_groups") or [] if sg in snapshot.security_groups_by_id]
         service, fip_findings = floating_ip_to_service(fip, port, selector, groups, namespace=namespace, options=options)
         findings.extend(fip_findings)
         if service is not None:
@@ -150,8 +152,7 @@ def _services(snapshot: TenantSnapshot, results: dict[str, ServerResult], namesp
     return services, findings
 
 
-def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
-                     options: TranslationOptions | None = None) -> TenantTranslation:
+def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None, options: TranslationOptions | None = None) -> TenantTranslation:
     options = options or TranslationOptions()
     snapshot = TenantSnapshot(raw_snapshot)
     snapshot.require_tenant(tenant)
@@ -159,39 +160,46 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
     namespace = options.namespace or namespace_name(str(domain["name"]), str(project["name"]), str(project["id"]))
     tenant_findings: list[Finding] = list(snapshot.findings)
     project_label = f"{domain['name']}/{project['name']} ({project['id']})"
-    tenant_findings.extend(not_read_findings(snapshot.source, project_label=project_label,
-                                             allow_unread_security_groups=options.allow_unread_security_groups))
+    tenant_findings.extend(not_read_findings(snapshot.source, project_label=project_label, allow_unread_security_groups=options.allow_unread_security_groups))
 
     vm_names = _allocate_vm_names(snapshot.servers)
     dv_names = _allocate_datavolume_names(snapshot, vm_names)
     results = {
-        str(server.get("id")): translate_server(server, vm_name=vm_names[str(server.get("id"))], namespace=namespace,
-                                                snapshot=snapshot, dv_names=dv_names, options=options)
+        str(server.get("id")): translate_server(
+            server, vm_name=vm_names[str(server.get("id"))], namespace=namespace, snapshot=snapshot, dv_names=dv_names, options=options
+        )
         for server in snapshot.servers
     }
     tenant_findings.extend(_unattached_volume_findings(snapshot, dv_names))
 
     policies, sg_findings = secgroups_to_policies(
-        snapshot.tenant_security_groups, namespace=namespace, options=options,
-        internal_cidrs=[subnet.get("cidr") for subnet in snapshot.lists["subnets"] if isinstance(subnet, dict)])
+        snapshot.tenant_security_groups,
+        namespace=namespace,
+        options=options,
+        internal_cidrs=[subnet.get("cidr") for subnet in snapshot.lists["subnets"] if isinstance(subnet, dict)],
+    )
     tenant_findings.extend(sg_findings)
     fip_services, fip_findings = _services(snapshot, results, namespace, options)
     address_services, address_findings = tenant_address_services(
-        snapshot, [r for r in results.values() if r.status != BLOCKED], namespace=namespace,
-        service_port_range_limit=options.service_port_range_limit)
+        snapshot, [r for r in results.values() if r.status != BLOCKED], namespace=namespace, service_port_range_limit=options.service_port_range_limit
+    )
     tenant_findings.extend(address_findings)
     tenant_findings.extend(fip_findings)
-    bindings, rbac_findings = role_assignments_to_rolebindings(snapshot.lists["role_assignments"],
-                                                               project_id=str(project["id"]), namespace=namespace,
-                                                               options=options)
+    bindings, rbac_findings = role_assignments_to_rolebindings(
+        snapshot.lists["role_assignments"], project_id=str(project["id"]), namespace=namespace, options=options
+    )
     tenant_findings.extend(rbac_findings)
 
     migrated = [r for r in results.values() if r.status != BLOCKED]
     image_booted = [r for r in migrated if not r.boot_from_volume]
     root_gib = sum(r.root_disk_gib for r in image_booted)
     quota, quota_findings = quotas_to_resourcequota(
-        snapshot.quotas, project_id=str(project["id"]), namespace=namespace, extra_pvcs=len(image_booted),
-        extra_storage_gib=root_gib, vm_memory_overhead_mib=options.quota_vm_overhead_memory_mib,
+        snapshot.quotas,
+        project_id=str(project["id"]),
+        namespace=namespace,
+        extra_pvcs=len(image_booted),
+        extra_storage_gib=root_gib,
+        vm_memory_overhead_mib=options.quota_vm_overhead_memory_mib,
         storage_class_for_type=options.storage_map.get,
     )
     tenant_findings.extend(quota_findings)
@@ -200,32 +208,37 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None,
     used_keys = sorted({r.key_name for r in migrated} - {None})
     catalog = _reference_instancetypes(migrated, namespace, options) if options.instancetypes else None
     translation = TenantTranslation(
-        namespace=namespace, plan={}, namespace_object=_namespace_object(snapshot, namespace), quota=quota,
-        rolebindings=bindings, policies=policies, address_services=address_services, floating_ip_services=fip_services,
+        namespace=namespace,
+        plan={},
+        namespace_object=_namespace_object(snapshot, namespace),
+        quota=quota,
+        rolebindings=bindings,
+        policies=policies,
+        address_services=address_services,
+        floating_ip_services=fip_services,
         instancetypes=catalog.sorted_objects() if catalog is not None else [],
         vms=sorted(migrated, key=lambda r: r.vm_name),
-        keypair_secrets=[keypair_secret(snapshot.keypairs_by_name[k], namespace=namespace) for k in used_keys
-                         if k in snapshot.keypairs_by_name])
+        keypair_secrets=[keypair_secret(snapshot.keypairs_by_name[k], namespace=namespace) for k in used_keys if k in snapshot.keypairs_by_name],
+    )
     objects = translation.objects
     for obj in objects:
         oversized = annotations_over_limit(obj)
         if oversized:
             raise SnapshotError(oversized[1])
-    translation.plan = _plan.build_plan(snapshot=snapshot, namespace=namespace, results=list(results.values()),
-                                        tenant_findings=tenant_findings, objects=objects)
+    translation.plan = _plan.build_plan(
+        snapshot=snapshot, namespace=namespace, results=list(results.values()), tenant_findings=tenant_findings, objects=objects
+    )
     return translation
 
 
-def _reference_instancetypes(migrated: list[ServerResult], namespace: str,
-                             options: TranslationOptions) -> InstancetypeCatalog:
+def _reference_instancetypes(migrated: list[ServerResult], namespace: str, options: TranslationOptions) -> InstancetypeCatalog:
     catalog = InstancetypeCatalog(options.instancetype_scope, namespace)
     for result in sorted(migrated, key=lambda r: r.vm_name):
         vm = result.virtualmachine
-        reason = catalog.reference(vm, flavor_name=result.flavor_name, flavor_id=result.flavor_id,
-                                   image_name=result.image_name, image_id=result.image_id)
-        result.plan["instancetype"] = ({"inline": reason} if reason else
-                                {"instancetype": vm["spec"]["instancetype"]["name"],
-                                 "preference": vm["spec"]["preference"]["name"]})
+        reason = catalog.reference(vm, flavor_name=result.flavor_name, flavor_id=result.flavor_id, image_name=result.image_name, image_id=result.image_id)
+        result.plan["instancetype"] = (
+            {"inline": reason} if reason else {"instancetype": vm["spec"]["instancetype"]["name"], "preference": vm["spec"]["preference"]["name"]}
+        )
     return catalog
 
 
@@ -233,7 +246,14 @@ def _warn_unmapped_volume_types(snapshot: TenantSnapshot, options: TranslationOp
     types = sorted({str(v.get("volume_type")) for v in snapshot.lists["volumes"] if v.get("volume_type")})
     for volume_type in types:
         if storage_class_for(volume_type, options) is None:
-            findings.append(Finding(WARNING, "volume_type", volume_type, "storage_map",
-                                    f"volume type {volume_type!r} has no storage_map entry and no 'default'; CDI "
-                                    "gives its DataVolumes the StorageClass annotated "
-                                    "storageclass.kubevirt.io/is-default-virt-class=true, else the cluster default"))
+            findings.append(
+                Finding(
+                    WARNING,
+                    "volume_type",
+                    volume_type,
+                    "storage_map",
+                    f"volume type {volume_type!r} has no storage_map entry and no 'default'; CDI "
+                    "gives its DataVolumes the StorageClass annotated "
+                    "storageclass.kubevirt.io/is-default-virt-class=true, else the cluster default",
+                )
+            )

@@ -43,8 +43,7 @@ class DomainSpec:
         }
 
 
-def build_domain(flavor: Mapping, image_props: Mapping | None, *, collector: FindingCollector,
-                 options: TranslationOptions) -> DomainSpec:
+def build_domain(flavor: Mapping, image_props: Mapping | None, *, collector: FindingCollector, options: TranslationOptions) -> DomainSpec:
     """Translate; raises TranslationError (from collector.fail) when the server cannot be translated at all.
 
     findings holds only what this call added to the collector (it may be shared with other translations of
@@ -67,8 +66,10 @@ def build_domain(flavor: Mapping, image_props: Mapping | None, *, collector: Fin
     node_selector = dict(classified.node_selector)
     for key, value in image.node_selector.items():
         if node_selector.get(key, value) != value:
-            collector.warn("image.hw_architecture", f"nodeSelector {key}={node_selector[key]!r} from the flavor "
-                                                  f"conflicts with the image architecture ({value!r}); the image wins")
+            collector.warn(
+                "image.hw_architecture",
+                f"nodeSelector {key}={node_selector[key]!r} from the flavor conflicts with the image architecture ({value!r}); the image wins",
+            )
         node_selector[key] = value
 
     domain: dict = {"cpu": sized.cpu, "memory": sized.memory}
@@ -83,5 +84,12 @@ def build_domain(flavor: Mapping, image_props: Mapping | None, *, collector: Fin
     if image.clock:
         domain["clock"] = image.clock
     domain["devices"] = image.devices
-    return DomainSpec(domain=domain, node_selector=node_selector, disk_bus=image.disk_bus, nic_model=image.nic_model,
-                      os_windows=image.os_windows, findings=list(collector.findings[first:]), cdrom_bus=image.cdrom_bus)
+    return DomainSpec(
+        domain=domain,
+        node_selector=node_selector,
+        disk_bus=image.disk_bus,
+        nic_model=image.nic_model,
+        os_windows=image.os_windows,
+        findings=list(collector.findings[first:]),
+        cdrom_bus=image.cdrom_bus,
+    )

@@ -15,12 +15,15 @@ def collector():
     return FindingCollector("server", "web1 (id)")
 
 
-@pytest.mark.parametrize("flavor, image, expected", [
-    ({"disk": 20}, {"min_disk": 10, "virtual_size": 5 * disks.GIB}, 20),
-    ({"disk": 0}, {"min_disk": 0, "virtual_size": 8 * disks.GIB + 1}, 9),
-    ({"disk": "0"}, {"min_disk": "30"}, 30),
-    ({"disk": 0}, {"size": 3 * disks.GIB}, 3),
-])
+@pytest.mark.parametrize(
+    "flavor, image, expected",
+    [
+        ({"disk": 20}, {"min_disk": 10, "virtual_size": 5 * disks.GIB}, 20),
+        ({"disk": 0}, {"min_disk": 0, "virtual_size": 8 * disks.GIB + 1}, 9),
+        ({"disk": "0"}, {"min_disk": "30"}, 30),
+        ({"disk": 0}, {"size": 3 * disks.GIB}, 3),
+    ],
+)
 def test_root_disk_size_is_what_nova_allocated(flavor, image, expected):
     assert disks.root_disk_size_gib(flavor, image, collector()) == expected
 
@@ -54,8 +57,17 @@ def test_device_order_handles_vdz_before_vdaa():
 
 
 def test_datavolume_defaults_are_live_migratable_and_pending_upload():
-    dv = disks.datavolume("web1-root", "ns", size_gib=20, storage_class=None, options=TranslationOptions(),
-                          source_kind="nova-root-disk", source_id="srv", source_name="web1", source_type="nova.server.root_disk")
+    dv = disks.datavolume(
+        "web1-root",
+        "ns",
+        size_gib=20,
+        storage_class=None,
+        options=TranslationOptions(),
+        source_kind="nova-root-disk",
+        source_id="srv",
+        source_name="web1",
+        source_type="nova.server.root_disk",
+    )
     assert dv["spec"]["storage"]["accessModes"] == ["ReadWriteMany"]
     assert dv["spec"]["storage"]["resources"]["requests"]["storage"] == "20Gi"
     assert "storageClassName" not in dv["spec"]["storage"]
@@ -64,10 +76,18 @@ def test_datavolume_defaults_are_live_migratable_and_pending_upload():
 
 
 def test_datavolume_source_from_disk_sources_map():
-    options = TranslationOptions(disk_sources={"vol1": {"http": {"url": "https://store/vol1.qcow2"}}},
-                                 storage_map={"ssd": "rbd-ssd"})
-    dv = disks.datavolume("data", "ns", size_gib=5, storage_class=disks.storage_class_for("ssd", options), options=options,
-                          source_kind="cinder-volume", source_id="vol1", source_name="data", source_type="cinder.volume")
+    options = TranslationOptions(disk_sources={"vol1": {"http": {"url": "https://store/vol1.qcow2"}}}, storage_map={"ssd": "rbd-ssd"})
+    dv = disks.datavolume(
+        "data",
+        "ns",
+        size_gib=5,
+        storage_class=disks.storage_class_for("ssd", options),
+        options=options,
+        source_kind="cinder-volume",
+        source_id="vol1",
+        source_name="data",
+        source_type="cinder.volume",
+    )
     assert dv["spec"]["source"] == {"http": {"url": "https://store/vol1.qcow2"}}
     assert dv["spec"]["storage"]["storageClassName"] == "rbd-ssd"
 
