@@ -325,15 +325,7 @@ def _build(
         if finding not in collector.findings:
             collector.findings.append(finding)
 
-    disks = _VmDisks(spec.disk_bus)
-    if root_volume is None:
-        result.root_disk_gib = _add_root_disk(disks, server, flavor, image_props, namespace, snapshot, dv_names, options, collector)
-    _add_volume_disks(disks, server, attached, root_volume, namespace, dv_names, options, collector)
-    if root_volume is not None:
-        disks.boot_disk_first()
-    scratch = _disks.scratch_disks(flavor, collector)
-    _add_scratch_disks(disks, scratch)
-    _warn_renamed_devices(server, attached, spec.disk_bus, collector)
+    disks, scratch = _vm_disks(server, result, spec.disk_bus, flavor, image_props, attached, root_volume, namespace, snapshot, dv_names, options, collector)
 
     keypair = snapshot.keypairs_by_name.get(server.get("key_name") or "")
     ci_volume, secrets, access, datasource = _guest.cloud_init(
@@ -355,23 +347,79 @@ def _build(
     _pod_ipv6(networking, ci_volume, secrets, options, collector)
     scratch_gib = _disks.scratch_request_gib(scratch)
     template = _template(server, result, spec, disks, networking, access, scratch_gib, options)
-    meta_labels, meta_annotations = _guest.metadata_labels_and_annotations(server)
-    vm_meta = object_meta(
-        vm_name,
-        namespace,
-        source_type="nova.server",
-        source_id=result.server_id,
-        source_name=server.get("name"),
-        labels={SERVER_ID_LABEL: result.server_id, **meta_labels},
-        annotations=_vm_annotations(server, flavor, datasource, boot_from_volume, meta_annotations),
-    )
-    vm = k8s_object("kubevirt.io/v1", "VirtualMachine", vm_meta, spec={"runStrategy": strategy, "template": template})
+    annotations = {"ostokubevirt.io/flavor": _flavor_name(flavor), "ostokubevirt.io/cloud-init-datasource": datasource}
+    vm = _virtual_machine(server, result, namespace, strategy, template, annotations, boot_from_volume)
     for obj in disks.datavolumes + secrets + [vm]:
         oversized = annotations_over_limit(obj)
         if oversized:
             largest, reason = oversized
             raise collector.fail(_ANNOTATION_SOURCES.get(largest, largest), reason)
 
+    _record(result, server, snapshot, vm, disks, secrets, access, networking, flavor=flavor, image_props=image_props, boot_from_volume=boot_from_volume)
+    _plan_row(result, server, disks, networking, options, collector, flavor=flavor, strategy=strategy, datasource=datasource, scratch_gib=scratch_gib)
+
+
+def _vm_disks(
+    server: dict,
+    result: ServerResult,
+    bus: str,
+    flavor: dict,
+    image_props: dict,
+    attached: list[tuple[dict, str]],
+    root_volume: dict | None,
+    namespace: str,
+    snapshot: TenantSnapshot,
+    dv_names: dict[str, str],
+    options: TranslationOptions,
+    collector: FindingCollector,
+) -> tuple[_VmDisks, list[dict]]:
+    """The root disk (or root volume), the other volumes and the scratch disks, in the order the guest sees them."""
+    disks = _VmDisks(bus)
+    if root_volume is None:
+        result.root_disk_gib = _add_root_disk(disks, server, flavor, image_props, namespace, snapshot, dv_names, options, collector)
+    _add_volume_disks(disks, server, attached, root_volume, namespace, dv_names, options, collector)
+    if root_volume is not None:
+        disks.boot_disk_first()
+    scratch = _disks.scratch_disks(flavor, collector)
+    _add_scratch_disks(disks, scratch)
+    _warn_renamed_devices(server, attached, bus, collector)
+    return disks, scratch
+
+
+def _virtual_machine(server: dict, result: ServerResult, namespace: str, strategy: str, template: dict, annotations: dict, boot_from_volume: bool) -> dict:
+    """The VirtualMachine; its annotations keep what Kubernetes labels cannot hold (metadata, tags, the image id)."""
+    meta_labels, meta_annotations = _guest.metadata_labels_and_annotations(server)
+    annotations = {**annotations, **meta_annotations}
+    if not boot_from_volume:
+        image_ref = server.get("image") or {}
+        annotations["ostokubevirt.io/image-id"] = str(image_ref.get("id") if isinstance(image_ref, dict) else image_ref)
+    vm_meta = object_meta(
+        result.vm_name,
+        namespace,
+        source_type="nova.server",
+        source_id=result.server_id,
+        source_name=server.get("name"),
+        labels={SERVER_ID_LABEL: result.server_id, **meta_labels},
+        annotations=annotations,
+    )
+    return k8s_object("kubevirt.io/v1", "VirtualMachine", vm_meta, spec={"runStrategy": strategy, "template": template})
+
+
+def _record(
+    result: ServerResult,
+    server: dict,
+    snapshot: TenantSnapshot,
+    vm: dict,
+    disks: _VmDisks,
+    secrets: list[dict],
+    access: dict | None,
+    networking,
+    *,
+    flavor: dict,
+    image_props: dict,
+    boot_from_volume: bool,
+) -> None:
+    """The server's objects, and what they mount and were made from, on its result."""
     result.virtualmachine = vm
     result.boot_from_volume = boot_from_volume
     result.key_name = server.get("key_name") if access else None
@@ -387,7 +435,6 @@ def _build(
     if pod_rows:
         result.pod_port = snapshot.ports_by_id.get(str(networking.plan_rows[pod_rows[0]]["port_id"]))
         result.primary_port = result.pod_port if pod_rows[0] == 0 else None
-    _plan_row(result, server, disks, networking, options, collector, flavor=flavor, strategy=strategy, datasource=datasource, scratch_gib=scratch_gib)
 
 
 def _add_root_disk(
@@ -512,18 +559,6 @@ def _template(
     if spec.node_selector:
         template_spec["nodeSelector"] = dict(spec.node_selector)
     return {"metadata": {"labels": labels}, "spec": template_spec}
-
-
-def _vm_annotations(server: dict, flavor: dict, datasource: str, boot_from_volume: bool, meta_annotations: dict) -> dict:
-    annotations = {
-        "ostokubevirt.io/flavor": _flavor_name(flavor),
-        "ostokubevirt.io/cloud-init-datasource": datasource,
-        **meta_annotations,
-    }
-    if not boot_from_volume:
-        image_ref = server.get("image") or {}
-        annotations["ostokubevirt.io/image-id"] = str(image_ref.get("id") if isinstance(image_ref, dict) else image_ref)
-    return annotations
 
 
 def _flavor_name(flavor: dict) -> str:
