@@ -249,6 +249,7 @@ def _makedirs(stage: str, relpath: str, modes: dict[str, int]) -> None:
 
 
 def _write_new(stage: str, path: str, text: str, mode: int) -> None:
+    """One file of the staged tree (the shared writer fsyncs it); tests replace this to fail a single write."""
     write_new(path, text, mode)
 
 
