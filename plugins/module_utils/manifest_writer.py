@@ -19,6 +19,7 @@ import shutil
 import stat
 import tempfile
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils._atomic_file import fsync_dir, fsync_dirs, write_new
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils._yaml import dump_documents, load_data
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import PROJECT_ID_LABEL
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.ownership import is_ours
@@ -255,10 +256,8 @@ def _makedirs(stage: str, relpath: str, modes: dict[str, int]) -> None:
 
 
 def _write_new(stage: str, path: str, text: str, mode: int) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        os.fchmod(handle.fileno(), mode)
-        handle.write(text)
+    """One file of the staged tree (the shared writer fsyncs it); tests replace this to fail a single write."""
+    write_new(path, text, mode)
 
 
 def _remove_tree(path: str) -> None:
@@ -290,6 +289,8 @@ def _swap_in(scan: TreeScan, texts: dict[str, str], carried: list[str]) -> None:
             source, target = os.path.join(root, relpath), os.path.join(stage, relpath)
             os.rename(source, target)
             moved.append((target, source))
+        # Durable before it is swapped in: after a crash the tenant directory holds the old tree or a complete new one.
+        fsync_dirs(stage)
         if scan.exists:
             retired = tempfile.mkdtemp(prefix=f".{name}{RETIRED_MARK}", dir=parent)
             os.rename(root, retired)  # replaces the empty directory mkdtemp made
@@ -299,9 +300,11 @@ def _swap_in(scan: TreeScan, texts: dict[str, str], carried: list[str]) -> None:
                 os.rename(retired, root)
                 raise
             moved.clear()
+            fsync_dir(parent)
             _remove_tree(retired)
         else:
             os.rename(stage, root)
+            fsync_dir(parent)
     except BaseException:
         for target, source in reversed(moved):
             os.rename(target, source)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _yaml
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import comparable
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils._atomic_file import write_atomic
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.assemble import comparable
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SNAPSHOT_FORMAT
 
 
@@ -106,25 +106,9 @@ def unchanged(existing: dict | None, new: dict) -> bool:
     return existing is not None and comparable(existing) == comparable(new)
 
 
-def write_atomic(path: str, text: str, mode: int = 0o600) -> None:
-    """Temp file in the same directory, fsync, rename: readers see the old or the new file, never half.
-
-    Mode 0600 by default: a snapshot holds user data and public keys of the tenant.
-    """
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def write(path: str, snapshot: dict) -> None:
+    """The snapshot at ``path``, atomically and durably; mode 0600: it holds user data and the tenant's public keys."""
+    write_atomic(path, dump(snapshot), mode=0o600)
 
 
 def counts(snapshot: dict | None) -> dict:

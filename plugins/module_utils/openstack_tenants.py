@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import ApiError, ExportError
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ApiError, ExportError
 
 
 def compile_pattern(option: str, pattern: str | None):

@@ -112,7 +112,8 @@ options:
     aliases: [endpoint_type]
 notes:
   - The option names for authentication are the ones of the C(openstack.cloud) collection, so the same
-    C(module_defaults) values work for both (use C(group/ostokubevirt.migrate.migrate) for this collection).
+    C(module_defaults) values work for both (use C(group/ostokubevirt.migrate.openstack) for this collection's
+    modules that connect to OpenStack).
 seealso:
   - module: ostokubevirt.migrate.tenant_render
 """
@@ -203,10 +204,10 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _yaml
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import openstack_snapshot_file as sfile
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.credential_masking import narrow_masking
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import (
-    AUTH_ARG_SPEC, ConnectError, connect, import_sdk)
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import (
-    MAX_PAGES, ApiError, ExportError, TenantExporter)
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ApiError, ExportError
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.export import TenantExporter
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.paging import MAX_PAGES
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import AUTH_ARG_SPEC, ConnectError, connect, import_sdk
 
 
 def export(module: AnsibleModule) -> dict:
@@ -235,7 +236,7 @@ def export(module: AnsibleModule) -> dict:
         if line:
             module.warn(line)
     if changed and not module.check_mode:
-        sfile.write_atomic(path, sfile.dump(snapshot))
+        sfile.write(path, snapshot)
     result = {
         "changed": changed, "path": path, "counts": sfile.counts(snapshot), "unreadable": exporter.unreadable,
         "api_requests": exporter.requests, "retries": list(getattr(api, "retries", [])),

@@ -19,9 +19,9 @@ import pytest
 import yaml
 from conftest import CLOUDS, DOMAIN, PROJECT, REPO
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.assemble import canonical, comparable
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.export import TenantExporter
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import connect as sdk_connect
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import (
-    TenantExporter, canonical, comparable)
 
 CLOUDS_DIR = os.path.dirname(CLOUDS or '.')
 VALIDATOR = pathlib.Path(os.environ.get('OSTK_VALIDATE_MANIFESTS', REPO.parent / 'shared/tools/validate_manifests.py'))
@@ -50,7 +50,8 @@ def assert_same(kind, exported, live):
     if kind == 'security_group':
         # Neutron's list call embeds rules with belongs_to_default_sg null, the show call with
         # false: a difference of the two API calls, not of the export.
-        for ours, theirs in zip(exported.get('security_group_rules', []), live.get('security_group_rules', [])):
+        for ours, theirs in zip(exported.get('security_group_rules', []), live.get('security_group_rules', []),
+                                strict=False):
             assert ours.pop('belongs_to_default_sg', None) in (None, theirs.pop('belongs_to_default_sg', None))
     name = exported.get('name') or exported.get('id')
     assert sorted(exported) == sorted(live), f'{kind} {name}: fields differ: {set(exported) ^ set(live)}'
@@ -332,7 +333,7 @@ def count_requests(cloud):
 
 
 def test_request_count_does_not_grow_with_servers(scale_project, connect):
-    conn, project, net = scale_project
+    conn, _project, net = scale_project
     admin = connect('admin')
     for server in list(conn.compute.servers()):   # a warm testbed keeps them from the last run
         conn.compute.delete_server(server)

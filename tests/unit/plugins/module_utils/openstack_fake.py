@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import ApiError, TokenInfo
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ApiError, TokenInfo
 
 PID = "p" * 32
 DOMAIN_ID = "d" * 32

@@ -10,8 +10,8 @@ import types
 
 import pytest
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ApiError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import ConnectError, SdkApi
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import ApiError
 
 
 class Response:

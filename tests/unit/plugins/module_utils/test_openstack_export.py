@@ -12,14 +12,22 @@ from urllib.parse import urlsplit
 import pytest
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import openstack_snapshot_file as sfile
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import (
-    ConnectError, connect_kwargs, describe_failure)
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_export import (
-    ApiError, ExportError, TenantExporter, canonical, choose_microversion, comparable, next_link, path_part)
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ApiError, ExportError
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.assemble import canonical, comparable
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.export import TenantExporter
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.paging import choose_microversion, next_link, path_part
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import ConnectError, connect_kwargs, describe_failure
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_tenants import list_tenants
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import TenantSnapshot
 from ansible_collections.ostokubevirt.migrate.tests.unit.plugins.module_utils.openstack_fake import (
-    DOMAIN_ID, EXT_NET, GONE_IMAGE, IMAGE_ID, PID, FakeCloud, member_token)
+    DOMAIN_ID,
+    EXT_NET,
+    GONE_IMAGE,
+    IMAGE_ID,
+    PID,
+    FakeCloud,
+    member_token,
+)
 
 
 def export(cloud, tenant="prod", **kwargs):
@@ -61,7 +69,7 @@ def test_request_count_does_not_grow_with_servers():
 def test_every_page_is_read(page):
     full = export(FakeCloud(servers=5))[1]
     cloud = FakeCloud(servers=5)
-    exporter, paged = export(cloud, page_size=page)
+    _exporter, paged = export(cloud, page_size=page)
     assert comparable(paged) == comparable(full)
     assert sum(1 for c in cloud.calls if c[1] == "/servers/detail") == -(-5 // page)
     assert not any(c[0] == "identity" and "limit" in c[2] for c in cloud.calls)   # keystone only truncates
@@ -145,7 +153,7 @@ def test_snapshot_file_atomic_write_and_unchanged(tmp_path):
     snap = {"format": "f", "source": {"taken_at": "t1"}, "project": {"id": "p", "name": "n"}}
     path = sfile.snapshot_path(str(tmp_path), "acme", "web/shop")
     assert path.endswith(os.path.join("acme", "web_shop.yaml"))
-    sfile.write_atomic(path, sfile.dump(snap))
+    sfile.write(path, snap)
     assert oct(os.stat(path).st_mode & 0o777) == "0o600"
     assert os.listdir(os.path.dirname(path)) == ["web_shop.yaml"]
     existing = sfile.read_existing(path)
@@ -170,11 +178,11 @@ def snap_of(project_id, name="team_a", unreadable=()):
 def test_colliding_project_names_get_an_id_suffix(tmp_path):
     first, note = sfile.choose_path(str(tmp_path), "team", "team/a", "1111aaaa2222")
     assert first == str(tmp_path / "team" / "team_a.yaml") and note is None
-    sfile.write_atomic(first, sfile.dump(snap_of("1111aaaa2222", "team/a")))
+    sfile.write(first, snap_of("1111aaaa2222", "team/a"))
     second, note = sfile.choose_path(str(tmp_path), "team", "team_a", "3333bbbb4444")
     assert second == str(tmp_path / "team" / "team_a-3333bbbb.yaml")
     assert "another project" in note and "team_a-3333bbbb.yaml" in note
-    sfile.write_atomic(second, sfile.dump(snap_of("3333bbbb4444")))
+    sfile.write(second, snap_of("3333bbbb4444"))
     assert sfile.choose_path(str(tmp_path), "team", "team/a", "1111aaaa2222")[0] == first   # stable
     assert sfile.choose_path(str(tmp_path), "team", "team_a", "3333bbbb4444")[0] == second
 
