@@ -39,7 +39,6 @@ AUTH_ARG_SPEC = {
 }
 SERVICE_PROXIES = {"identity": "identity", "compute": "compute", "image": "image", "volume": "block_storage",
                    "network": "network"}
-SDK_MIN_VERSION = (1, 0)
 # keystoneauth/openstacksdk errors that mean "no such endpoint": a configuration fault, never retried
 NO_ENDPOINT_ERRORS = ("EndpointNotFound", "ServiceDiscoveryException", "EmptyCatalog", "DiscoveryFailure")
 # service type in the catalog, as an operator looks it up
