@@ -120,6 +120,6 @@ def test_last_condition(obj, text):
 
 def test_rounds_are_counted_without_a_budget_of_their_own():
     state = {}
-    for dummy in range(50):
+    for _round in range(50):
         state = step(state, [dv("web-root", "ImportInProgress"), dv("web-data", "Succeeded")], [], now=0)
     assert state["rounds"] == 50 and state["pending"] == ["web"]
