@@ -192,7 +192,7 @@ def argument_spec() -> dict:
         namespace={"type": "str", "required": True},
         vms={"type": "list", "elements": "dict", "required": True},
         secrets={"type": "dict", "default": {}, "no_log": True},
-        secret_objects={"type": "dict", "default": {}},
+        secret_objects={"type": "dict", "default": {}, "no_log": False},
         max_parallel={"type": "int", "default": 5},
         wait={"type": "bool", "default": True},
         datavolume_timeout={"type": "int", "default": 3600},
