@@ -220,7 +220,8 @@ def _fill_window(engine: VmEngine, state: dict, vms: dict, params: dict, changes
     stop_requests = []
     wait = params["wait"] and not engine.check_mode
     starting = [name for name, record in state["vms"].items() if record["state"] == window.STOPPED]
-    starting += window.next_to_start(state, params["max_parallel"] - len(starting))
+    # A VM whose source was stopped already holds its slot (in_flight counts it).
+    starting += window.next_to_start(state, params["max_parallel"])
     for name in starting:
         vm = vms[name]
         if state["vms"][name]["state"] == window.QUEUED and not engine.check_mode \

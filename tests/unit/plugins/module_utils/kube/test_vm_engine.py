@@ -248,3 +248,15 @@ def test_progress_record_failure_is_retried_next_round():
 ])
 def test_malformed_entries_are_named(entry, message):
     assert vm_window.check_vms([entry], {}).startswith(message)
+
+
+def test_a_vm_whose_source_stopped_keeps_its_slot_and_the_window_stays_full():
+    api, clock = FakeApi(), Clock()
+    vms = [make_vm("a", "ACTIVE"), make_vm("b"), make_vm("c")]
+    p = params(vms, stop_source=True)
+    result = run(api, None, p, clock)
+    assert [r["vm"] for r in result["stop_requests"]] == ["a"] and sorted(vm_window.in_flight(result["state"])) == ["a", "b"]
+    p["stop_results"] = [{"vm": "a", "ok": True}]
+    result = run(api, result["state"], p, clock)
+    assert sorted(vm_window.in_flight(result["state"])) == ["a", "b"]
+    assert result["state"]["vms"]["c"]["state"] == "queued"
