@@ -167,6 +167,7 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.api_failure import ApiFailure
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.vm_engine import VmEngine, run_round
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.vm_window import check_vms
 
 try:
@@ -175,8 +176,6 @@ try:
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.service import K8sService
-
-    from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.vm_engine import VmEngine, run_round
 except ImportError:
     HAS_KUBERNETES_CORE = False
     KUBERNETES_CORE_ERROR = traceback.format_exc()
