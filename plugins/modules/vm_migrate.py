@@ -228,8 +228,8 @@ def main():
         engine = VmEngine(K8sService(client, module), params, module.check_mode)
         result = run_round(engine, params["round_state"], params)
     except CoreException as exc:  # no such kind (CRDs missing) or a bad kubeconfig
-        cause = exc.__cause__
-        module.fail_json(msg=f"{params['namespace']}: {ApiFailure.from_exception(cause) if cause else exc}")
+        reason = ApiFailure.from_exception(exc.__cause__) if exc.__cause__ is not None else exc
+        module.fail_json(msg=f"{params['namespace']}: {reason}")
     except Exception as exc:  # a namespace-wide failure (progress ConfigMap, lists): every VM stays as recorded
         module.fail_json(msg=f"{params['namespace']}: {ApiFailure.from_exception(exc)}")
     # The arguments carry every VM's objects and the round state; echoing them back each round costs time only.

@@ -57,23 +57,22 @@ class FakeApi:
             if (resource.kind, name) not in self.objects:
                 raise ApiError(404, "NotFound", f"{name} not found")
             return Response(self.objects[(resource.kind, name)])
-        return Response({"items": [o for (k, _), o in self.objects.items() if k == resource.kind]})
+        return Response({"items": [o for key, o in self.objects.items() if key[0] == resource.kind]})
 
     def apply(self, resource, definition, namespace=None, serialize=True, **params):
         name = definition["metadata"]["name"]
         self.log.append(("apply", resource.kind, name))
         self._fault("apply", resource.kind, name)
         old = self.objects.get((resource.kind, name))
-        new = {**(old or {}), **definition, "metadata": {**definition["metadata"]}}
-        new.pop("status", None) if old is None else new.setdefault("status", old.get("status"))
-        same = old is not None and {k: v for k, v in old.items() if k != "status"} == {
-            **{k: v for k, v in new.items() if k != "status"}, "metadata": {**new["metadata"], "resourceVersion":
-                                                                           old["metadata"]["resourceVersion"]}}
-        if same:
+        new = json.loads(json.dumps(definition))
+        if old is not None and "status" in old:
+            new["status"] = old["status"]
+        if old is not None and old["spec_digest"] == json.dumps(definition, sort_keys=True):
             new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
         else:
             self.version += 1
             new["metadata"]["resourceVersion"] = str(self.version)
+        new["spec_digest"] = json.dumps(definition, sort_keys=True)
         self.objects[(resource.kind, name)] = new
         return Response(new)
 
