@@ -67,7 +67,7 @@ class ActionModule(ActionBase):
     def _round(self, args: dict, task_vars: dict) -> dict:
         result = self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
         if result.get("failed"):
-            raise AnsibleActionFail(result.get("msg") or f"{MODULE} failed", result={"msg": result.get("msg")})
+            raise AnsibleActionFail(result.get("msg") or f"{MODULE} failed: {result.get('module_stderr') or ''}")
         return result
 
     def _stop(self, request: dict, args: dict, task_vars: dict) -> dict:
@@ -131,7 +131,7 @@ class ActionModule(ActionBase):
             "changed": changed,
             "done": result.get("done", []),
             "applied": result.get("applied", []),
-            "failed": result.get("failed", []),
+            "failed_vms": result.get("failed_vms", []),
             "skipped": result.get("skipped", []),
             "lines": result.get("lines", []),
             "rounds": state.get("rounds", 0),

@@ -140,8 +140,10 @@ applied:
   returned: always
   type: list
   elements: str
-failed:
-  description: VMs that failed, each with C(name), C(server_id) and C(message).
+failed_vms:
+  description:
+    - VMs that failed, each with C(name), C(server_id) and C(message). The task itself does not fail for them (the
+      key C(failed) is Ansible's).
   returned: always
   type: list
   elements: dict

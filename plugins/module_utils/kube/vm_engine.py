@@ -192,7 +192,7 @@ def run_round(engine: VmEngine, state: dict | None, params: dict, now=time.time)
         if engine.check_mode and not engine.namespace_exists():
             # A server dry-run in a namespace that does not exist fails (404), as on a real cluster.
             return {"finished": True, "changed": bool(vms), "state": {}, "stop_requests": [], "done": [], "applied": [],
-                    "failed": [], "skipped": [],
+                    "failed_vms": [], "skipped": [],
                     "lines": [f"Would migrate into the new namespace {engine.namespace}: {', '.join(vms)}"]}
         state = window.begin(params["vms"], engine.read_progress())
         lines += window.summary_lines(state, params["max_parallel"])

@@ -184,7 +184,7 @@ def outcome(state: dict) -> dict:
     return {
         "done": by_state.get(DONE, []),
         "applied": by_state.get(APPLIED, []),
-        "failed": [{"name": name, "server_id": state["server_ids"][name], "message": state["vms"][name]["message"]}
+        "failed_vms": [{"name": name, "server_id": state["server_ids"][name], "message": state["vms"][name]["message"]}
                    for name in by_state.get(FAILED, [])],
         "skipped": list(state["skipped"]),
     }

@@ -40,7 +40,7 @@ def step(state, dvs, vms, now, vm_list=(WEB,), **kw):
     names = [v["name"] for v in vm_list]
     outcome = vm_window.outcome(window)
     window.update(pending=vm_window.pending(window), lines=vm_window.lines(window, names), progress=progress,
-                  done=outcome["done"], failed=outcome["failed"])
+                  done=outcome["done"], failed=outcome["failed_vms"])
     return window
 
 

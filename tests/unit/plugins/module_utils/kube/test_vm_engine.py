@@ -188,7 +188,7 @@ def test_api_errors_fail_only_their_vm_and_a_secret_error_hides_the_message():
     api.faults[("apply", "VirtualMachine", "b")] = ApiError(500, "InternalError", "etcd is sad")
     vms = [make_vm(n) for n in ("a", "b", "c")]
     result = run(api, None, params(vms, max_parallel=3), clock)
-    failed = {f["name"]: f["message"] for f in result["failed"]}
+    failed = {f["name"]: f["message"] for f in result["failed_vms"]}
     assert failed == {"a": "Secret a-ci: HTTP 403 Forbidden", "b": "VirtualMachine b: HTTP 500 InternalError: etcd is sad"}
     assert ("DataVolume", "a-root") not in api.objects
     assert vm_window.in_flight(result["state"]) == ["c"]
@@ -209,7 +209,7 @@ def test_stop_source_is_asked_and_recorded_before_any_object_then_applied():
     result = run(api, result["state"], p, clock)
     assert json.loads(data["stopped.id-a"])["state"] == "stopped"
     assert ("VirtualMachine", "a") in api.objects and ("DataVolume", "b-root") not in api.objects
-    assert result["failed"] == [{"name": "b", "server_id": "id-b", "message": "Stop source server id-b: unreachable"}]
+    assert result["failed_vms"] == [{"name": "b", "server_id": "id-b", "message": "Stop source server id-b: unreachable"}]
 
 
 def test_timeout_and_read_errors_fail_the_waiting_vm():
@@ -218,7 +218,7 @@ def test_timeout_and_read_errors_fail_the_waiting_vm():
     result = run(api, None, p, clock)
     clock.now = 101
     result = run(api, result["state"], p, clock)
-    assert result["finished"] and result["failed"][0]["message"].startswith("timed out after 100s waiting for the disks")
+    assert result["finished"] and result["failed_vms"][0]["message"].startswith("timed out after 100s waiting for the disks")
 
 
 def test_check_mode_in_a_missing_namespace_reports_without_asking_more():
