@@ -11,7 +11,6 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.ostokubevirt.migrate.plugins.filter.migration_progress import migration_progress
 from ansible_collections.ostokubevirt.migrate.plugins.filter.misplaced_objects import misplaced_objects
-from ansible_collections.ostokubevirt.migrate.plugins.filter.task_failure_summary import task_failure_summary
 
 RECORD = {"vm.web-01": json.dumps({"phase": "done", "hash": "h1", "server_id": "s1"})}
 
@@ -28,14 +27,6 @@ def test_progress_from_k8s_info_resources_or_data():
 def test_progress_bad_input():
     with pytest.raises(AnsibleFilterError, match="expected the ConfigMap data"):
         migration_progress("vm.web-01")
-
-
-def test_failure_summary_modes():
-    status = '{"kind": "Status", "code": 403, "reason": "Forbidden", "message": "not allowed: value s3cr3t"}'
-    assert task_failure_summary({"msg": status}, "Apply") == "Apply: HTTP 403 Forbidden: not allowed: value s3cr3t"
-    looped = {"results": [{"failed": True, "msg": status, "ansible_loop_var": "n", "n": "db-01-cloud-init"}]}
-    assert task_failure_summary(looped, secrets=True) == "Secret db-01-cloud-init: HTTP 403 Forbidden"
-    assert task_failure_summary(None, secrets=True) == ""
 
 
 def test_misplaced_objects_filter_checks_its_input():

@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.vm_wait import last_condition, wait_round
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube import vm_window
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.vm_wait import last_condition
 
 WEB = {"name": "web", "server_id": "s1", "hash": "h1", "run_strategy": "Always", "datavolume_names": ["web-root", "web-data"]}
 HALTED = {"name": "old", "server_id": "s2", "hash": "h2", "run_strategy": "Halted", "datavolume_names": ["old-root"]}
@@ -24,8 +25,23 @@ def vm(name, printable, ready=False, conditions=None):
 
 
 def step(state, dvs, vms, now, vm_list=(WEB,), **kw):
-    return wait_round(state, list(vm_list), dvs, vms, now=now, datavolume_timeout=kw.get("dv_timeout", 100),
-                      ready_timeout=kw.get("ready_timeout", 50), read_error=kw.get("read_error"))
+    """One polling round of the engine's window over VMs already applied; the view the old batch wait returned."""
+    vm_list = list(vm_list)
+    if not state:
+        state = vm_window.begin(vm_list, {})
+        for entry in vm_list:
+            vm_window.set_state(state, entry["name"], "disks", now)
+    window = state
+    vm_window.poll(window, {v["name"]: v for v in vm_list}, dvs, vms, now=now, datavolume_timeout=kw.get("dv_timeout", 100),
+                   ready_timeout=kw.get("ready_timeout", 50), read_error=kw.get("read_error"))
+    changes = vm_window.progress_changes(window, {v["name"]: v for v in vm_list})
+    window["recorded"].update(changes)
+    progress = {key: value for key, value in changes.items() if json.loads(value)["phase"] != "applied"}
+    names = [v["name"] for v in vm_list]
+    outcome = vm_window.outcome(window)
+    window.update(pending=vm_window.pending(window), lines=vm_window.lines(window, names), progress=progress,
+                  done=outcome["done"], failed=outcome["failed_vms"])
+    return window
 
 
 def test_disks_then_ready_then_done_with_progress_lines():
@@ -102,24 +118,8 @@ def test_last_condition(obj, text):
     assert last_condition(obj) == text
 
 
-def test_rounds_are_counted_and_the_round_budget_ends_the_wait():
-    importing = [dv("web-root", "ImportInProgress", "40.00%"), dv("web-data", "Succeeded"), dv("old-root", "Succeeded")]
+def test_rounds_are_counted_without_a_budget_of_their_own():
     state = {}
-    for expected in (1, 2):
-        # The clock does not move: only the round budget can end this wait.
-        state = wait_round(state, [WEB, HALTED], importing, [vm("old", "Stopped")], now=0, datavolume_timeout=100,
-                           ready_timeout=50, max_rounds=3)
-        assert state["rounds"] == expected and state["pending"] == ["web"]
-    state = wait_round(state, [WEB, HALTED], importing, [vm("old", "Stopped")], now=0, datavolume_timeout=100,
-                       ready_timeout=50, max_rounds=3)
-    assert state["rounds"] == 3 and state["pending"] == [] and state["done"] == ["old"]
-    assert state["failed"] == [{"name": "web", "server_id": "s1", "message": "still waiting after 3 polls: web: disks 1/2 "
-                                "ready; DataVolume web-root phase ImportInProgress, progress 40.00%"}]
-    assert json.loads(state["progress"]["vm.web"])["phase"] == "failed"
-
-
-def test_no_round_budget_by_default():
-    state = {}
-    for dummy in range(50):
+    for _round in range(50):
         state = step(state, [dv("web-root", "ImportInProgress"), dv("web-data", "Succeeded")], [], now=0)
     assert state["rounds"] == 50 and state["pending"] == ["web"]

@@ -1,0 +1,138 @@
+# Copyright (c) 2026 ostokubevirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The round loop of ostokubevirt.migrate.vm_migrate: one short module call per round, lines printed as they come.
+
+Why an action plugin: a module prints nothing until it returns, and an hour-long wait in one module call would
+show nothing in ansible-playbook or AWX until the end. Calling the module once per round keeps each call short,
+and Display lines from the worker reach the main process (ansible-core proxies them), so every round's progress
+is shown as it happens (AWX records them as verbose events). The loop is flat and bounded: the module fails a VM
+on its timeouts, and the loop also stops after the rounds those timeouts allow for every VM.
+
+The stops of source servers happen here, between two rounds, with openstack.cloud.server_action: the module asks
+for them (and records the request first), the next round applies the VM only after its stop succeeded.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+display = Display()
+
+MODULE = "ostokubevirt.migrate.vm_migrate"
+STOP_MODULE = "openstack.cloud.server_action"
+SECRET_DATA = ("data", "stringData")
+_SECRET_KEY_PARTS = ("password", "secret", "token", "credential", "key")
+
+
+def _secret_values(cloud) -> list[str]:
+    """String values under credential-like keys of an auth dict, to mask in a failed stop's message."""
+    found = []
+    if isinstance(cloud, dict):
+        for key, value in cloud.items():
+            if isinstance(value, dict):
+                found += _secret_values(value)
+            elif isinstance(value, str) and value and any(part in str(key).lower() for part in _SECRET_KEY_PARTS):
+                found.append(value)
+    return found
+
+
+def _mask(text: str, secrets: list[str]) -> str:
+    for value in sorted(secrets, key=len, reverse=True):
+        text = text.replace(value, "********")
+    return text
+
+
+def split_secrets(secrets: dict) -> dict:
+    """Secret data (no_log in the module) apart from the rest of each Secret.
+
+    A no_log option has every string in it masked wherever it appears in the module's output; whole objects
+    would mask "v1", "Secret", the namespace and the labels too.
+    """
+    data = {name: {k: v for k, v in obj.items() if k in SECRET_DATA} for name, obj in secrets.items()}
+    objects = {name: {k: v for k, v in obj.items() if k not in SECRET_DATA} for name, obj in secrets.items()}
+    return {"secrets": data, "secret_objects": objects}
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def _round(self, args: dict, task_vars: dict) -> dict:
+        result = self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
+        if result.get("failed"):
+            raise AnsibleActionFail(result.get("msg") or f"{MODULE} failed: {result.get('module_stderr') or ''}")
+        return result
+
+    def _stop(self, request: dict, args: dict, task_vars: dict) -> dict:
+        stop_args = {"server": request["server_id"], "action": "stop", "wait": True, "timeout": args["stop_timeout"]}
+        if args.get("cloud"):
+            stop_args["cloud"] = args["cloud"]
+        display.display(f"{request['vm']}: stopping source server {request['server_id']}")
+        result = self._execute_module(module_name=STOP_MODULE, module_args=stop_args, task_vars=task_vars)
+        ok = not result.get("failed")
+        message = "" if ok else _mask(str(result.get("msg") or "failed"), _secret_values(args.get("cloud")))
+        return {"vm": request["vm"], "ok": ok, "message": message}
+
+    def run(self, tmp=None, task_vars=None):
+        super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        args = dict(self._task.args)
+        try:
+            for key, default in (("poll_interval", 10), ("datavolume_timeout", 3600), ("ready_timeout", 600),
+                                 ("stop_timeout", 600)):
+                args[key] = int(args.get(key, default))
+        except (TypeError, ValueError) as exc:
+            raise AnsibleActionFail(f"{MODULE}: {key} must be an integer: {exc}") from None
+        all_vms = args.get("vms")
+        secrets = args.get("secrets") or {}
+        if not isinstance(all_vms, list) or not all(isinstance(vm, dict) and vm.get("name") for vm in all_vms):
+            raise AnsibleActionFail(f"{MODULE}: vms must be the vms list returned by ostokubevirt.migrate.tenant_objects")
+        if not isinstance(secrets, dict) or not all(isinstance(obj, dict) for obj in secrets.values()):
+            raise AnsibleActionFail(f"{MODULE}: secrets must map Secret names to Secret objects")
+        cloud = args.get("cloud")
+        # The cloud credential never goes to the module; the round state and the stop outcomes are the loop's.
+        module_args = {key: value for key, value in args.items() if key not in ("cloud", "round_state", "stop_results")}
+        poll = max(1, args["poll_interval"])
+        # Every VM may use its full timeouts one after another in the worst case (one in flight), plus a round to
+        # apply it and one to record it.
+        max_rounds = len(all_vms) * (math.ceil((args["datavolume_timeout"] + args["ready_timeout"]) / poll) + 3) + 3
+        state: dict = {}
+        stop_results: list[dict] = []
+        changed = False
+        result: dict = {}
+        for number in range(1, max_rounds + 1):
+            needed = set(result.get("needed", [vm["name"] for vm in all_vms]))
+            vms = [vm for vm in all_vms if vm["name"] in needed]
+            names = {secret for vm in vms for secret in vm.get("secret_names") or []}
+            round_args = {**module_args, "vms": vms, **split_secrets({k: v for k, v in secrets.items() if k in names}),
+                          "round_state": state, "stop_results": stop_results}
+            result = self._round(round_args, task_vars)
+            changed = changed or bool(result.get("changed"))
+            state = result.get("state") or {}
+            prefix = f"[poll {number}] " if number > 1 else ""
+            for line in result.get("lines") or []:
+                display.display(prefix + line)
+            if result.get("finished"):
+                break
+            stop_results = [self._stop(request, {**args, "cloud": cloud}, task_vars)
+                            for request in result.get("stop_requests") or []]
+            if not stop_results:
+                time.sleep(poll)
+        else:
+            raise AnsibleActionFail(f"{MODULE}: still running after {max_rounds} rounds; run it again to resume")
+        return {
+            "changed": changed,
+            "done": result.get("done", []),
+            "applied": result.get("applied", []),
+            "failed_vms": result.get("failed_vms", []),
+            "skipped": result.get("skipped", []),
+            "lines": result.get("lines", []),
+            "rounds": state.get("rounds", 0),
+        }
