@@ -10,7 +10,6 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.ostokubevirt.migrate.plugins.filter.migration_progress import migration_progress
-from ansible_collections.ostokubevirt.migrate.plugins.filter.misplaced_objects import misplaced_objects
 from ansible_collections.ostokubevirt.migrate.plugins.filter.task_failure_summary import task_failure_summary
 
 RECORD = {"vm.web-01": json.dumps({"phase": "done", "hash": "h1", "server_id": "s1"})}
@@ -36,11 +35,3 @@ def test_failure_summary_modes():
     looped = {"results": [{"failed": True, "msg": status, "ansible_loop_var": "n", "n": "db-01-cloud-init"}]}
     assert task_failure_summary(looped, secrets=True) == "Secret db-01-cloud-init: HTTP 403 Forbidden"
     assert task_failure_summary(None, secrets=True) == ""
-
-
-def test_misplaced_objects_filter_checks_its_input():
-    assert misplaced_objects([{"kind": "Service", "metadata": {"name": "x", "namespace": "u"}}], "t", ["Service"]) == ["x"]
-    with pytest.raises(AnsibleFilterError, match="input must be a list of objects"):
-        misplaced_objects("x", "t", ["Service"])
-    with pytest.raises(AnsibleFilterError, match="kinds must be a list"):
-        misplaced_objects([], "t", "Service")
