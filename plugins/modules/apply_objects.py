@@ -96,8 +96,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-results:
-  description: One entry per applied or pruned object, in the order handled.
+per_object:
+  description:
+    - One entry per applied or pruned object, in the order handled.
+    - Not named C(results), which Ansible reads as the items of a loop.
   returned: always
   type: list
   elements: dict
@@ -163,7 +165,7 @@ def run(module, applier: Applier, group: plan.Group, objects: list, namespace: s
             results.append(applier.apply_one(obj))
     if module.params["prune"] and group.prunes and namespace and not missing:
         results += applier.prune(group, namespace, objects)
-    outcome = {"changed": any(item["changed"] for item in results), "results": results, "summary": plan.summary(results),
+    outcome = {"changed": any(item["changed"] for item in results), "per_object": results, "summary": plan.summary(results),
                "namespace_missing": missing}
     if missing and plan.namespaced(objects):
         outcome["msg"] = f"Would create in the new namespace {namespace}: " + ", ".join(plan.ref(o) for o in plan.namespaced(objects))
@@ -191,7 +193,7 @@ def main() -> None:
         outcome = run(module, applier, group, objects, namespace)
     except Exception as exc:  # no client (kubeconfig), or the namespace lookup itself failed
         module.fail_json(msg=f"ostokubevirt.migrate.apply_objects ({group.name}): {ApiFailure.from_exception(exc)}")
-    failed = plan.failure_message(group, outcome["results"])
+    failed = plan.failure_message(group, outcome["per_object"])
     if failed:
         module.fail_json(msg=failed, **outcome)
     module.exit_json(**outcome)
