@@ -29,8 +29,11 @@ OURS = {"app.kubernetes.io/managed-by": "ostokubevirt"}
 
 
 def _meta(name: str, namespace: str | None, source_type: str, **labels) -> dict:
-    meta = {"name": name, "labels": {**OURS, **labels},
-            "annotations": {"ostokubevirt.io/source-id": f"bench-{name}", "ostokubevirt.io/source-type": source_type}}
+    meta = {
+        "name": name,
+        "labels": {**OURS, **labels},
+        "annotations": {"ostokubevirt.io/source-id": f"bench-{name}", "ostokubevirt.io/source-type": source_type},
+    }
     if namespace:
         meta["namespace"] = namespace
     return meta
@@ -40,15 +43,32 @@ def tenant(namespace: str, services: int) -> dict:
     """The role inputs of a tenant with `services` VMs: namespace, quota, one policy per VM, one Service per VM."""
     rbac = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(namespace, None, "keystone.project", **{"ostokubevirt.io/project-id": namespace})},
-        {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": _meta("tenant-quota", namespace, "nova.quota"),
-         "spec": {"hard": {"count/virtualmachines.kubevirt.io": str(services + 10)}}},
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": _meta("tenant-quota", namespace, "nova.quota"),
+            "spec": {"hard": {"count/virtualmachines.kubevirt.io": str(services + 10)}},
+        },
     ]
-    policies = [{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": _meta("sg-default", namespace, "neutron.security_group"),
-                 "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"from": [{"podSelector": {}}]}]}}]
+    policies = [
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": _meta("sg-default", namespace, "neutron.security_group"),
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"from": [{"podSelector": {}}]}]},
+        }
+    ]
     addresses = [
-        {"apiVersion": "v1", "kind": "Service", "metadata": _meta(f"vm-{index:04d}", namespace, "nova.server.addresses"),
-         "spec": {"type": "ClusterIP", "selector": {"ostokubevirt.io/server-id": f"server-{index:04d}"},
-                  "ports": [{"name": "tcp-22", "port": 22, "protocol": "TCP"}, {"name": "tcp-80", "port": 80, "protocol": "TCP"}]}}
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": _meta(f"vm-{index:04d}", namespace, "nova.server.addresses"),
+            "spec": {
+                "type": "ClusterIP",
+                "selector": {"ostokubevirt.io/server-id": f"server-{index:04d}"},
+                "ports": [{"name": "tcp-22", "port": 22, "protocol": "TCP"}, {"name": "tcp-80", "port": 80, "protocol": "TCP"}],
+            },
+        }
         for index in range(services)
     ]
     return {"namespace": namespace, "rbac": rbac, "policies": policies, "services": addresses}
@@ -56,18 +76,32 @@ def tenant(namespace: str, services: int) -> dict:
 
 def playbook(directory: Path, data: dict) -> Path:
     (directory / "tenant.json").write_text(json.dumps(data))
-    play = [{
-        "name": "Non-VM apply roles", "hosts": "localhost", "connection": "local", "gather_facts": False,
-        "vars": {"bench": "{{ lookup('ansible.builtin.file', playbook_dir ~ '/tenant.json') | from_json }}"},
-        "tasks": [
-            {"name": "Namespace", "ansible.builtin.include_role": {"name": "ostokubevirt.migrate.namespace_rbac"},
-             "vars": {"namespace_rbac_objects": "{{ bench.rbac }}"}},
-            {"name": "Policies", "ansible.builtin.include_role": {"name": "ostokubevirt.migrate.security_group_policies"},
-             "vars": {"security_group_policies_namespace": "{{ bench.namespace }}", "security_group_policies_objects": "{{ bench.policies }}"}},
-            {"name": "Services", "ansible.builtin.include_role": {"name": "ostokubevirt.migrate.floating_ip_service"},
-             "vars": {"floating_ip_service_namespace": "{{ bench.namespace }}", "floating_ip_service_objects": "{{ bench.services }}"}},
-        ],
-    }]
+    play = [
+        {
+            "name": "Non-VM apply roles",
+            "hosts": "localhost",
+            "connection": "local",
+            "gather_facts": False,
+            "vars": {"bench": "{{ lookup('ansible.builtin.file', playbook_dir ~ '/tenant.json') | from_json }}"},
+            "tasks": [
+                {
+                    "name": "Namespace",
+                    "ansible.builtin.include_role": {"name": "ostokubevirt.migrate.namespace_rbac"},
+                    "vars": {"namespace_rbac_objects": "{{ bench.rbac }}"},
+                },
+                {
+                    "name": "Policies",
+                    "ansible.builtin.include_role": {"name": "ostokubevirt.migrate.security_group_policies"},
+                    "vars": {"security_group_policies_namespace": "{{ bench.namespace }}", "security_group_policies_objects": "{{ bench.policies }}"},
+                },
+                {
+                    "name": "Services",
+                    "ansible.builtin.include_role": {"name": "ostokubevirt.migrate.floating_ip_service"},
+                    "vars": {"floating_ip_service_namespace": "{{ bench.namespace }}", "floating_ip_service_objects": "{{ bench.services }}"},
+                },
+            ],
+        }
+    ]
     path = directory / "play.yml"
     path.write_text(json.dumps(play))
     return path
@@ -76,8 +110,9 @@ def playbook(directory: Path, data: dict) -> Path:
 def run(play: Path, kubeconfig: str) -> tuple[float, int, str]:
     env = {**os.environ, "K8S_AUTH_KUBECONFIG": kubeconfig, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCALHOST_WARNING": "0"}
     started = time.perf_counter()
-    done = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), str(play)], env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, check=False)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), str(play)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"ansible-playbook failed:\n{done.stdout[-3000:]}")
@@ -110,17 +145,18 @@ def main() -> None:
             play = playbook(Path(work), tenant(namespace, size))
             try:
                 first, first_changed, _ = run(play, args.kubeconfig)
-                again, changed, recap = run(play, args.kubeconfig)
+                again, changed, _recap = run(play, args.kubeconfig)
             finally:
                 delete_namespace(args.kubeconfig, namespace)
         seconds[size] = again
-        print(f"{args.label} {size:5d} Services: first run {first:7.1f} s (changed={first_changed}), "
-              f"no-op re-run {again:7.1f} s (changed={changed})")
+        print(f"{args.label} {size:5d} Services: first run {first:7.1f} s (changed={first_changed}), no-op re-run {again:7.1f} s (changed={changed})")
     small, large = args.sizes
     marginal = (seconds[large] - seconds[small]) / (large - small)
     at_1000 = seconds[small] + marginal * (1000 - small)
-    print(f"{args.label} marginal no-op cost per Service: {marginal * 1000:.1f} ms; 1,000 Services: {at_1000:.1f} s "
-          f"= {at_1000 / TARGET_SECONDS_1000:.2f} of issue 11's 120 s target for a whole 1,000-VM no-op re-run")
+    print(
+        f"{args.label} marginal no-op cost per Service: {marginal * 1000:.1f} ms; 1,000 Services: {at_1000:.1f} s "
+        f"= {at_1000 / TARGET_SECONDS_1000:.2f} of issue 11's 120 s target for a whole 1,000-VM no-op re-run"
+    )
 
 
 if __name__ == "__main__":

@@ -131,18 +131,14 @@ namespace_missing:
 from copy import deepcopy
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.service import K8sService
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube import apply as plan
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.api_failure import ApiFailure
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.applier import Applier
-
-try:
-    from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
-    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
-    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
-    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.service import K8sService
-except ImportError:  # kubernetes.core missing: reported by the argument spec check below
-    AUTH_ARG_SPEC = {}
 
 ARG_SPEC = {
     "group": {"type": "str", "required": True, "choices": sorted(plan.GROUPS)},
@@ -155,8 +151,7 @@ ARG_SPEC = {
 
 
 def run(module, applier: Applier, group: plan.Group, objects: list, namespace: str | None) -> dict:
-    missing = module.check_mode and bool(namespace) and bool(plan.namespaced(objects) or group.prunes) \
-        and not applier.namespace_exists(namespace)
+    missing = module.check_mode and bool(namespace) and bool(plan.namespaced(objects) or group.prunes) and not applier.namespace_exists(namespace)
     results = []
     for obj in objects:
         if missing and obj["kind"] not in plan.CLUSTER_SCOPED:
@@ -165,8 +160,7 @@ def run(module, applier: Applier, group: plan.Group, objects: list, namespace: s
             results.append(applier.apply_one(obj))
     if module.params["prune"] and group.prunes and namespace and not missing:
         results += applier.prune(group, namespace, objects)
-    outcome = {"changed": any(item["changed"] for item in results), "per_object": results, "summary": plan.summary(results),
-               "namespace_missing": missing}
+    outcome = {"changed": any(item["changed"] for item in results), "per_object": results, "summary": plan.summary(results), "namespace_missing": missing}
     if missing and plan.namespaced(objects):
         outcome["msg"] = f"Would create in the new namespace {namespace}: " + ", ".join(plan.ref(o) for o in plan.namespaced(objects))
     if module._diff:
@@ -175,12 +169,11 @@ def run(module, applier: Applier, group: plan.Group, objects: list, namespace: s
 
 
 def main() -> None:
-    module = AnsibleK8SModule(module_class=AnsibleModule, argument_spec={**ARG_SPEC, **deepcopy(AUTH_ARG_SPEC)},
-                              supports_check_mode=True)
+    module = AnsibleK8SModule(module_class=AnsibleModule, argument_spec={**ARG_SPEC, **deepcopy(AUTH_ARG_SPEC)}, supports_check_mode=True)
     group, objects = plan.GROUPS[module.params["group"]], module.params["objects"]
-    namespace = module.params["namespace"] or next((o["metadata"].get("name") for o in objects
-                                                     if isinstance(o, dict) and o.get("kind") == "Namespace"
-                                                     and isinstance(o.get("metadata"), dict)), None)
+    namespace = module.params["namespace"] or next(
+        (o["metadata"].get("name") for o in objects if isinstance(o, dict) and o.get("kind") == "Namespace" and isinstance(o.get("metadata"), dict)), None
+    )
     problems = plan.misplaced(objects, group, namespace)
     if module.params["prune"] and group.prunes and not namespace:
         problems.append("prune needs the namespace option")
@@ -188,13 +181,19 @@ def main() -> None:
         module.fail_json(msg=f"ostokubevirt.migrate.apply_objects ({group.name}): " + "; ".join(problems))
     try:
         client = get_api_client(module=module)
-        applier = Applier(client, lambda kind, api: K8sService(client, module).find_resource(kind, api),
-                          field_manager=module.params["field_manager"], force_conflicts=module.params["force_conflicts"])
+        service = K8sService(client, module)
+        applier = Applier(
+            client,
+            service.find_resource,
+            field_manager=module.params["field_manager"],
+            force_conflicts=module.params["force_conflicts"],
+        )
         outcome = run(module, applier, group, objects, namespace)
     except Exception as exc:  # no client (kubeconfig), or the namespace lookup itself failed
         module.fail_json(msg=f"ostokubevirt.migrate.apply_objects ({group.name}): {ApiFailure.from_exception(exc)}")
     failed = plan.failure_message(group, outcome["per_object"])
     if failed:
+        outcome.pop("msg", None)
         module.fail_json(msg=failed, **outcome)
     module.exit_json(**outcome)
 

@@ -73,8 +73,16 @@ class Applier:
         try:
             resource = self._resource(obj["apiVersion"], obj["kind"])
             before = self._existing(resource, obj)
-            after = _as_dict(self.client.apply(resource, dict(obj), namespace=obj["metadata"].get("namespace"), server_side=True,
-                                               field_manager=self.field_manager, force_conflicts=self.force_conflicts))
+            after = _as_dict(
+                self.client.apply(
+                    resource,
+                    dict(obj),
+                    namespace=obj["metadata"].get("namespace"),
+                    server_side=True,
+                    field_manager=self.field_manager,
+                    force_conflicts=self.force_conflicts,
+                )
+            )
         except Exception as exc:
             return plan.entry(obj, "failed", ApiFailure.from_exception(exc))
         changed, diff = plan.change(before, after)

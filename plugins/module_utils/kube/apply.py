@@ -157,8 +157,14 @@ def change(before: Mapping | None, after: Mapping | None) -> tuple[bool, dict]:
 def entry(obj: Mapping, action: str, failure=None) -> dict:
     """One object's result: its identity, what happened, and for a failure the API's status, reason and message."""
     api, kind, namespace, name = identity(obj)
-    result = {"api_version": api, "kind": kind, "namespace": namespace or None, "name": name, "action": action,
-              "changed": action not in ("unchanged", "failed")}
+    result = {
+        "api_version": api,
+        "kind": kind,
+        "namespace": namespace or None,
+        "name": name,
+        "action": action,
+        "changed": action not in ("unchanged", "failed"),
+    }
     if failure is not None:
         result.update(changed=False, status=failure.status, reason=failure.reason, message=failure.message)
     return result
@@ -168,8 +174,7 @@ def diff_entry(obj: Mapping, diff: dict) -> dict:
     """A diff Ansible shows under the object's name; a Secret's data is never shown."""
     header = ref(obj)
     if obj.get("kind") == "Secret":
-        return {"before_header": header, "after_header": header, "before": "(Secret content hidden)\n",
-                "after": "(Secret content hidden)\n"}
+        return {"before_header": header, "after_header": header, "before": "(Secret content hidden)\n", "after": "(Secret content hidden)\n"}
     return {"before_header": header, "after_header": header, **diff}
 
 
@@ -178,7 +183,8 @@ def failure_message(group: Group, results: list[dict]) -> str | None:
     if not failed:
         return None
     details = "; ".join(
-        f"{item['kind']}/{item['name']}: " + (f"HTTP {item['status']} " if item.get("status") else "")
+        f"{item['kind']}/{item['name']}: "
+        + (f"HTTP {item['status']} " if item.get("status") else "")
         + f"{item.get('reason') or ''}: {item.get('message') or ''}".strip(": ")
         for item in failed
     )

@@ -22,15 +22,18 @@ def service(name: str, port: int = 80, source_type: str = "nova.server.addresses
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": {"name": name, "namespace": namespace, "labels": dict(OURS),
-                     "annotations": {"ostokubevirt.io/source-id": f"id-{name}", "ostokubevirt.io/source-type": source_type}},
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": dict(OURS),
+            "annotations": {"ostokubevirt.io/source-id": f"id-{name}", "ostokubevirt.io/source-type": source_type},
+        },
         "spec": {"selector": {"ostokubevirt.io/server-id": name}, "ports": [{"name": "p", "port": port}]},
     }
 
 
 def namespace_object(name: str = NAMESPACE) -> dict:
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": dict(OURS),
-                                                                  "annotations": {"ostokubevirt.io/source-id": "p"}}}
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": dict(OURS), "annotations": {"ostokubevirt.io/source-id": "p"}}}
 
 
 @pytest.fixture
@@ -39,19 +42,33 @@ def call(control_plane, tmp_path):
 
     def run(check: bool = False, **options) -> tuple[int, dict, str]:
         playbook = tmp_path / "play.yml"
-        playbook.write_text(json.dumps([{
-            "hosts": "localhost", "connection": "local", "gather_facts": False,
-            "tasks": [
-                {"name": "Apply", "ostokubevirt.migrate.apply_objects": options, "register": "applied", "ignore_errors": True},
-                {"name": "Show", "ansible.builtin.debug": {"msg": "RESULT={{ applied | to_json }}"}},
-            ],
-        }]))
-        env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": e2e.COLLECTIONS_PATH, "K8S_AUTH_KUBECONFIG": str(control_plane.kubeconfig),
-               "ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCALHOST_WARNING": "0", "ANSIBLE_STDOUT_CALLBACK": "default"}
+        playbook.write_text(
+            json.dumps(
+                [
+                    {
+                        "hosts": "localhost",
+                        "connection": "local",
+                        "gather_facts": False,
+                        "tasks": [
+                            {"name": "Apply", "ostokubevirt.migrate.apply_objects": options, "register": "applied", "ignore_errors": True},
+                            {"name": "Show", "ansible.builtin.debug": {"msg": "RESULT={{ applied | to_json }}"}},
+                        ],
+                    }
+                ]
+            )
+        )
+        env = {
+            **os.environ,
+            "ANSIBLE_COLLECTIONS_PATH": e2e.COLLECTIONS_PATH,
+            "K8S_AUTH_KUBECONFIG": str(control_plane.kubeconfig),
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_LOCALHOST_WARNING": "0",
+            "ANSIBLE_STDOUT_CALLBACK": "default",
+        }
         cmd = [str(e2e.BIN / "ansible-playbook"), str(playbook)] + (["--check", "--diff"] if check else [])
         done = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300, check=False)
         line = next(line for line in done.stdout.splitlines() if '"msg": "RESULT=' in line)
-        result = json.loads(json.loads("{" + line.strip() + "}")["msg"][len("RESULT="):])
+        result = json.loads(json.loads("{" + line.strip() + "}")["msg"][len("RESULT=") :])
         return done.returncode, result, done.stdout
 
     return run
@@ -92,9 +109,14 @@ def test_apply_reapply_dry_run_and_prune(call, kube_admin, namespace):
 
 
 def test_a_missing_namespace_in_check_mode_is_reported_without_a_dry_run(call, kube_admin):
-    rc, result, out = call(check=True, group="namespace_rbac", objects=[namespace_object("apply-objects-new"), {
-        "apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "quota", "namespace": "apply-objects-new"},
-        "spec": {"hard": {"pods": "1"}}}])
+    rc, result, out = call(
+        check=True,
+        group="namespace_rbac",
+        objects=[
+            namespace_object("apply-objects-new"),
+            {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "quota", "namespace": "apply-objects-new"}, "spec": {"hard": {"pods": "1"}}},
+        ],
+    )
     assert rc == 0 and result["namespace_missing"], out[-2000:]
     assert actions(result) == {"apply-objects-new": "created", "quota": "would create"}
     assert "Would create in the new namespace apply-objects-new: v1 ResourceQuota/quota" in result["msg"]
@@ -105,7 +127,7 @@ def test_a_refused_object_fails_with_the_api_answer_and_the_others_are_applied(c
     call(group="namespace_rbac", objects=[namespace_object()])
     bad = service("bad")
     bad["spec"]["ports"][0]["port"] = 70000
-    rc, result, out = call(group="floating_ip_services", namespace=namespace, objects=[bad, service("good")])
+    _rc, result, out = call(group="floating_ip_services", namespace=namespace, objects=[bad, service("good")])
     assert result.get("failed") and actions(result) == {"bad": "failed", "good": "created"}, out[-2000:]
     failed = result["per_object"][0]
     assert failed["status"] == 422 and failed["reason"] == "Invalid" and "70000" in failed["message"]
@@ -114,6 +136,6 @@ def test_a_refused_object_fails_with_the_api_answer_and_the_others_are_applied(c
 
 
 def test_objects_outside_the_group_are_refused_before_any_request(call, kube_admin):
-    rc, result, out = call(group="floating_ip_services", namespace="apply-objects-none", objects=[service("x", namespace="elsewhere")])
+    _rc, result, out = call(group="floating_ip_services", namespace="apply-objects-none", objects=[service("x", namespace="elsewhere")])
     assert result.get("failed") and "metadata.namespace is elsewhere, not apply-objects-none" in result["msg"], out[-2000:]
     assert kube_admin.get("v1", "Namespace", "elsewhere") is None

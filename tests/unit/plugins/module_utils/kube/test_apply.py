@@ -28,8 +28,7 @@ def test_every_group_names_its_kinds_and_only_rollback_prunes_everything():
     assert plan.GROUPS["namespace_rbac"].prunes is False
     assert plan.GROUPS["instancetypes"].prunes is False
     assert plan.GROUPS["tenant"].prune_source_types is None
-    assert set(plan.GROUPS["floating_ip_services"].prune_source_types) == {
-        "neutron.floating_ip", "keystone.project.hostnames", "nova.server.addresses"}
+    assert set(plan.GROUPS["floating_ip_services"].prune_source_types) == {"neutron.floating_ip", "keystone.project.hostnames", "nova.server.addresses"}
     assert set(plan.GROUPS["security_group_policies"].prune_source_types) == {"neutron.security_group", "neutron.port"}
     # Rollback removes exposure first and the progress record last.
     kinds = [kind for _api, kind in plan.GROUPS["tenant"].kinds]
@@ -55,8 +54,7 @@ def test_objects_outside_the_group_are_refused_by_name(group, objects, message):
 
 def test_objects_of_the_group_pass():
     group = plan.GROUPS["namespace_rbac"]
-    objects = [obj("Namespace", NS, namespace=None), obj("ResourceQuota", "quota"),
-               obj("RoleBinding", "admins", api="rbac.authorization.k8s.io/v1")]
+    objects = [obj("Namespace", NS, namespace=None), obj("ResourceQuota", "quota"), obj("RoleBinding", "admins", api="rbac.authorization.k8s.io/v1")]
     assert plan.misplaced(objects, group, NS) == []
     assert [o["kind"] for o in plan.namespaced(objects)] == ["ResourceQuota", "RoleBinding"]
     cluster_type = obj("VirtualMachineClusterInstancetype", "it", namespace=None, api="instancetype.kubevirt.io/v1beta1")
@@ -95,8 +93,7 @@ def test_change_ignores_bookkeeping_and_shows_only_the_difference():
 
 def test_results_carry_the_api_failure_and_a_message_names_each_failed_object():
     failure = ApiFailure(409, "Conflict", 'Apply failed with 1 conflict: conflict with "kubectl"')
-    results = [plan.entry(obj(name="a"), "unchanged"), plan.entry(obj(name="b"), "failed", failure),
-               plan.entry(obj(name="c"), "created")]
+    results = [plan.entry(obj(name="a"), "unchanged"), plan.entry(obj(name="b"), "failed", failure), plan.entry(obj(name="c"), "created")]
     assert [r["changed"] for r in results] == [False, False, True]
     assert results[1]["status"] == 409 and results[1]["reason"] == "Conflict"
     message = plan.failure_message(plan.GROUPS["floating_ip_services"], results)
