@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube import apply as plan
@@ -134,7 +136,9 @@ class FakeClient:
             raise NotFound()
         return self.live[(resource, namespace, name)]
 
-    def apply(self, resource, definition, namespace=None, **params):
+    def patch(self, resource, body, name=None, namespace=None, **params):
+        assert params["content_type"] == "application/apply-patch+yaml"
+        definition = json.loads(body)
         self.calls.append(("apply", resource, definition["metadata"]["name"], params["field_manager"]))
         if definition["metadata"]["name"] in self.forbidden:
             raise Forbidden()
