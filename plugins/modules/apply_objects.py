@@ -190,7 +190,8 @@ def main() -> None:
         )
         outcome = run(module, applier, group, objects, namespace)
     except Exception as exc:  # no client (kubeconfig), or the namespace lookup itself failed
-        module.fail_json(msg=f"ostokubevirt.migrate.apply_objects ({group.name}): {ApiFailure.from_exception(exc)}")
+        failure = ApiFailure.from_exception(exc)
+        module.fail_json(msg=f"ostokubevirt.migrate.apply_objects ({group.name}): {failure if failure.status else exc}")
     failed = plan.failure_message(group, outcome["per_object"])
     if failed:
         outcome.pop("msg", None)
