@@ -104,19 +104,42 @@ per_object:
   type: list
   elements: dict
   contains:
-    api_version: {description: The object's apiVersion., type: str, sample: v1}
-    kind: {description: The object's kind., type: str, sample: Service}
-    namespace: {description: Its namespace, null for cluster-scoped objects., type: str, sample: acme-web-shop}
-    name: {description: Its name., type: str, sample: web-01}
+    api_version:
+      description: The object's apiVersion.
+      type: str
+      sample: v1
+    kind:
+      description: The object's kind.
+      type: str
+      sample: Service
+    namespace:
+      description: Its namespace; null for cluster-scoped objects.
+      type: str
+      sample: acme-web-shop
+    name:
+      description: Its name.
+      type: str
+      sample: web-01
     action:
       description:
         - V(created), V(updated), V(unchanged), V(deleted), V(would create) (check mode, namespace not there yet)
           or V(failed).
       type: str
-    changed: {description: Whether this object changed (or would, in check mode)., type: bool}
-    status: {description: HTTP status of a failure; null when the server gave no answer., type: int, returned: failure}
-    reason: {description: The API's reason of a failure, e.g. C(Conflict)., type: str, returned: failure}
-    message: {description: The API's message of a failure., type: str, returned: failure}
+    changed:
+      description: Whether this object changed (or would, in check mode).
+      type: bool
+    status:
+      description: HTTP status of a failure; null when the server gave no answer.
+      type: int
+      returned: failure
+    reason:
+      description: The API's reason of a failure, for example C(Conflict).
+      type: str
+      returned: failure
+    message:
+      description: The API's message of a failure.
+      type: str
+      returned: failure
 summary:
   description: Number of objects per action.
   returned: always
