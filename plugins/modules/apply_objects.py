@@ -174,7 +174,8 @@ ARG_SPEC = {
 
 
 def run(module, applier: Applier, group: plan.Group, objects: list, namespace: str | None) -> dict:
-    missing = module.check_mode and bool(namespace) and bool(plan.namespaced(objects) or group.prunes) and not applier.namespace_exists(namespace)
+    # One read in check mode only: a dry run needs the namespace, a real apply creates it first (namespace_rbac).
+    missing = bool(module.check_mode and namespace) and not applier.namespace_exists(namespace)
     results = []
     for obj in objects:
         if missing and obj["kind"] not in plan.CLUSTER_SCOPED:
@@ -184,8 +185,8 @@ def run(module, applier: Applier, group: plan.Group, objects: list, namespace: s
     if module.params["prune"] and group.prunes and namespace and not missing:
         results += applier.prune(group, namespace, objects)
     outcome = {"changed": any(item["changed"] for item in results), "per_object": results, "summary": plan.summary(results), "namespace_missing": missing}
-    if missing and plan.namespaced(objects):
-        outcome["msg"] = f"Would create in the new namespace {namespace}: " + ", ".join(plan.ref(o) for o in plan.namespaced(objects))
+    if missing:
+        outcome["msg"] = f"Would create in the new namespace {namespace}: " + (", ".join(plan.ref(o) for o in plan.namespaced(objects)) or "nothing else")
     if module._diff:
         outcome["diff"] = applier.diffs
     return outcome
