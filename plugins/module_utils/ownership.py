@@ -64,19 +64,6 @@ def owned_objects(live: Iterable[Mapping], exclude: Iterable[Mapping] = (),
     return result
 
 
-def misplaced_objects(objects: Iterable[Mapping], namespace: str, kinds: Iterable[str]) -> list[str]:
-    """Names of the objects a role was handed that are not of its kinds or not in its namespace, each once."""
-    allowed = set(kinds)
-    names: list[str] = []
-    for obj in objects:
-        meta = obj.get("metadata") or {}
-        if obj.get("kind") not in allowed or meta.get("namespace") != namespace:
-            name = str(meta.get("name"))
-            if name not in names:
-                names.append(name)
-    return names
-
-
 def namespace_conflict(namespace: str, project_id: str, holders: Iterable[str], *, made_by_us: bool = True) -> str | None:
     """Why project_id may not use namespace, or None: the one rule render (directory) and apply (cluster) share.
 

@@ -28,7 +28,7 @@ description:
   - Check mode applies with a server dry-run, stops nothing and does not wait. When the namespace does not exist
     yet, it reports the VMs that would be migrated without asking the server more.
   - Connection options are those of kubernetes.core (C(kubeconfig), C(context), C(K8S_AUTH_*) environment).
-    In module_defaults, the group C(group/ostokubevirt.migrate.kube) sets them.
+    In module_defaults, the group C(group/ostokubevirt.migrate.k8s) sets them.
 author: ostokubevirt contributors (@ostokubevirt)
 extends_documentation_fragment: [ostokubevirt.migrate._attributes, kubernetes.core.k8s_auth_options]
 attributes:

@@ -18,13 +18,14 @@ e2e = tenant_apply.e2e
 SERVER_FILLED = ('"uid": "', '"creationTimestamp": "')
 
 
-def diff_of(output: str, item_label: str) -> list[str]:
-    """The diff lines Ansible prints for one loop item (they come just before the item's result line)."""
+def diff_of(output: str, object_label: str) -> list[str]:
+    """The diff lines Ansible prints for one object: ostokubevirt.migrate.apply_objects heads each object's diff
+    with its '<apiVersion> <kind>/<name>'; the diff runs until the next diff, task result or task."""
     lines = output.splitlines()
-    end = next(i for i, line in enumerate(lines) if f"(item={item_label})" in line)
-    start = end
-    while start > 0 and not re.match(r"^(ok|changed|skipping|failed|fatal): |^TASK \[", lines[start - 1]):
-        start -= 1
+    start = next(i for i, line in enumerate(lines) if line.startswith("--- before: ") and line.endswith(object_label))
+    end = start + 1
+    while end < len(lines) and not re.match(r"^(--- before: |ok|changed|skipping|failed|fatal)|^TASK \[", lines[end]):
+        end += 1
     return lines[start:end]
 
 
@@ -43,7 +44,7 @@ def test_a_new_tenant_is_dry_run_and_nothing_is_created(kube_admin, tenants, wor
         assert rc == 0, out[-3000:]
         assert e2e.recap(out)["changed"] > 0
         assert "Would create in the new namespace" in out
-        namespace_diff = diff_of(out, f"Namespace/{tenant.namespace}")
+        namespace_diff = diff_of(out, f"v1 Namespace/{tenant.namespace}")
         assert all(added(namespace_diff, field) for field in SERVER_FILLED), "\n".join(namespace_diff)
         assert kube_admin.get("v1", "Namespace", tenant.namespace) is None
     finally:
@@ -72,7 +73,7 @@ def test_a_migrated_tenant_shows_the_servers_dry_run_and_nothing_changes(kube_ad
 
     policy_diff = diff_of(out, f"networking.k8s.io/v1 NetworkPolicy/{drifted['metadata']['name']}")
     assert all(added(policy_diff, field) for field in SERVER_FILLED), "\n".join(policy_diff)
-    service_diff = diff_of(out, f"Service/{service['metadata']['name']}")
+    service_diff = diff_of(out, f"v1 Service/{service['metadata']['name']}")
     assert added(service_diff, "kube-vip.io/loadbalancerIPs"), "\n".join(service_diff)
     # Server-side apply drops a field its manager no longer sends; the dry run shows that too.
     assert removed(service_diff, "metallb.io/loadBalancerIPs"), "\n".join(service_diff)

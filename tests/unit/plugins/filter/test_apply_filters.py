@@ -10,7 +10,6 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.ostokubevirt.migrate.plugins.filter.migration_progress import migration_progress
-from ansible_collections.ostokubevirt.migrate.plugins.filter.misplaced_objects import misplaced_objects
 
 RECORD = {"vm.web-01": json.dumps({"phase": "done", "hash": "h1", "server_id": "s1"})}
 
@@ -29,9 +28,3 @@ def test_progress_bad_input():
         migration_progress("vm.web-01")
 
 
-def test_misplaced_objects_filter_checks_its_input():
-    assert misplaced_objects([{"kind": "Service", "metadata": {"name": "x", "namespace": "u"}}], "t", ["Service"]) == ["x"]
-    with pytest.raises(AnsibleFilterError, match="input must be a list of objects"):
-        misplaced_objects("x", "t", ["Service"])
-    with pytest.raises(AnsibleFilterError, match="kinds must be a list"):
-        misplaced_objects([], "t", "Service")

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.ownership import is_ours, misplaced_objects, owned_objects
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.ownership import is_ours, owned_objects
 
 OURS = {"app.kubernetes.io/managed-by": "ostokubevirt"}
 
@@ -37,15 +37,3 @@ def test_prune_selects_only_our_stale_objects_of_the_given_source_types():
 
 def test_exclude_without_namespace_matches_any_namespace():
     assert owned_objects([sg("n")], [{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "n"}}]) == []
-
-
-def test_misplaced_objects_by_kind_or_namespace_each_once():
-    objects = [
-        {"kind": "Service", "metadata": {"name": "ok", "namespace": "t"}},
-        {"kind": "Secret", "metadata": {"name": "wrong-kind", "namespace": "t"}},
-        {"kind": "Service", "metadata": {"name": "other-ns", "namespace": "u"}},
-        {"kind": "Service", "metadata": {"name": "no-ns"}},
-        {"kind": "ConfigMap", "metadata": {"name": "wrong-kind"}},
-    ]
-    assert misplaced_objects(objects, "t", ["Service"]) == ["wrong-kind", "other-ns", "no-ns"]
-    assert misplaced_objects(objects[:1], "t", ["Service"]) == []
