@@ -43,7 +43,7 @@ MAX_WRITE_RATIO_TO_FLOOR = 4.0
 def _import_collection():
     """Make ansible_collections.ostokubevirt.migrate importable from a plain checkout."""
     try:
-        from ansible_collections.ostokubevirt.migrate.plugins.module_utils import tenant  # noqa: F401
+        from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import tenant  # noqa: F401
         return
     except ImportError:
         pass
@@ -58,9 +58,9 @@ _import_collection()
 import yaml
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils._yaml import load_data
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.manifest_writer import render_texts, sync_tree
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.manifest_writer import render_texts, sync_tree
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.layout import tenant_files
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 
 NAMESPACE_UUID = uuid.UUID("6f1c7f64-0c1e-4c55-9b7c-2b9d2f6f0a11")
 

@@ -4,7 +4,7 @@
 
 """Private doc fragment: the no_log cloud_config option of the modules that talk to OpenStack.
 
-Matches AUTH_ARG_SPEC in plugins/module_utils/openstack_connection.py. Not public API (leading underscore).
+Matches AUTH_ARG_SPEC in plugins/module_utils/openstack/connection.py. Not public API (leading underscore).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 
 """Private doc fragment: the snapshot, tenant and translation options of the modules that translate a tenant.
 
-Matches TENANT_SOURCE_ARGS in plugins/module_utils/render_job.py. Not public API (leading underscore).
+Matches TENANT_SOURCE_ARGS in plugins/module_utils/render/job.py. Not public API (leading underscore).
 """
 
 from __future__ import annotations

@@ -87,8 +87,8 @@ from collections.abc import Mapping, Sequence
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import floating_ip as _floating_ip
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import OptionsError, TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import floating_ip as _floating_ip
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import OptionsError, TranslationOptions
 
 _NAME = "ostokubevirt.migrate.floating_ip_to_service"
 

@@ -52,7 +52,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.progress import read_progress
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.progress import read_progress
 
 
 def migration_progress(data):

@@ -53,7 +53,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.ownership import owned_objects as _owned_objects
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.ownership import owned_objects as _owned_objects
 
 
 def owned_objects(live, exclude=None, source_types=None, invert=False):

@@ -40,7 +40,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import namespace_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.naming import namespace_name
 
 
 def project_to_namespace(project, domain):

@@ -80,8 +80,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import secgroup as _secgroup
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import secgroup as _secgroup
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
 
 _NAME = "ostokubevirt.migrate.secgroups_to_networkpolicies"
 

@@ -109,10 +109,10 @@ tenants:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.credential_masking import narrow_masking
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.credential_masking import narrow_masking
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ApiError, ExportError
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import AUTH_ARG_SPEC, ConnectError, connect, import_sdk
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_tenants import list_tenants
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.connection import AUTH_ARG_SPEC, ConnectError, connect, import_sdk
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.tenants import list_tenants
 
 
 def main() -> None:

@@ -130,8 +130,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _yaml
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.apply_input import ApplyInputError, apply_input
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.plan import blocked_servers, summary_lines
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render_job import TENANT_SOURCE_ARGS, RenderError, translate_snapshot
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.plan import blocked_servers, summary_lines
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.job import TENANT_SOURCE_ARGS, RenderError, translate_snapshot
 
 
 def main() -> None:

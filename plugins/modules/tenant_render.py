@@ -102,7 +102,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _yaml
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render_job import TENANT_SOURCE_ARGS, RenderError, render_tenant
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.job import TENANT_SOURCE_ARGS, RenderError, render_tenant
 
 
 def main() -> None:

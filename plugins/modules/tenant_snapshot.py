@@ -202,12 +202,12 @@ from datetime import datetime, timezone
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _yaml
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import openstack_snapshot_file as sfile
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.credential_masking import narrow_masking
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack import snapshot_file as sfile
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.credential_masking import narrow_masking
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ApiError, ExportError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.export import TenantExporter
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.paging import MAX_PAGES
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import AUTH_ARG_SPEC, ConnectError, connect, import_sdk
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.connection import AUTH_ARG_SPEC, ConnectError, connect, import_sdk
 
 
 def export(module: AnsibleModule) -> dict:

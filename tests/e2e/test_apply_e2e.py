@@ -193,7 +193,7 @@ def secret_values() -> list[str]:
             str(BIN / "python"),
             "-c",
             "import json,sys,yaml\n"
-            "from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant\n"
+            "from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant\n"
             f"t = translate_tenant(yaml.safe_load(open({str(SNAPSHOT)!r})), tenant='web-shop')\n"
             "print(json.dumps([o for o in t.objects if o['kind'] == 'Secret']))",
         ],

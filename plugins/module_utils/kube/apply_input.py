@@ -14,8 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.server import ServerResult
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import TenantTranslation
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.server import ServerResult
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import TenantTranslation
 
 
 class ApplyInputError(ValueError):

@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 import time
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import k8s_meta
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import k8s_meta
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube import vm_window as window
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.api_failure import ApiFailure
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.progress import VM_PREFIX
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.vm_wait import WAITING_DISKS
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.progress import VM_PREFIX
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.vm_wait import WAITING_DISKS
 
 PROGRESS_SOURCE_TYPE = "ostokubevirt.progress"
 DATAVOLUME = ("cdi.kubevirt.io/v1beta1", "DataVolume")

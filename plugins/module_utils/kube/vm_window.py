@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import json
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.progress import DONE, STOPPED_PREFIX, VM_PREFIX, read_progress
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.vm_wait import (
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.progress import DONE, STOPPED_PREFIX, VM_PREFIX, read_progress
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.vm_wait import (
     FAILED,
     WAITING_DISKS,
     WAITING_VM,

@@ -21,7 +21,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.rea
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.read_network import read_network
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.read_policy import Reads
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.read_volume import read_volumes
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SNAPSHOT_FORMAT
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot import SNAPSHOT_FORMAT
 
 
 class TenantExporter:

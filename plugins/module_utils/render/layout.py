@@ -10,8 +10,8 @@ after the Secrets and DataVolumes it mounts. Secrets live under their own direct
 
 from __future__ import annotations
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import SOURCE_ID_ANNOTATION
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import TenantTranslation
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import SOURCE_ID_ANNOTATION
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import TenantTranslation
 
 MANIFESTS_DIR = "manifests"
 SECRETS_DIR = "secrets"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import FindingCollector
 
 _INTEGER_TEXT = re.compile(r"\s*[+-]?\d+\s*")
 _REQUIRED = object()

@@ -61,7 +61,7 @@ def _tenant(directory: Path, project: str, snapshot: Path, options: dict, disk_s
     if e2e.COLLECTIONS_PATH not in sys.path:
         sys.path.insert(0, e2e.COLLECTIONS_PATH)
     from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.apply_input import apply_input
-    from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render_job import translate_snapshot
+    from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.job import translate_snapshot
 
     translation = translate_snapshot(str(snapshot), tenant=project, raw_options={**options, "disk_sources": disk_sources})
     return Tenant(project, snapshot, vars_file, apply_input(translation))

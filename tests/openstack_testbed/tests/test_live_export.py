@@ -21,7 +21,7 @@ from conftest import CLOUDS, DOMAIN, PROJECT, REPO
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.assemble import canonical, comparable
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.export import TenantExporter
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import connect as sdk_connect
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.connection import connect as sdk_connect
 
 CLOUDS_DIR = os.path.dirname(CLOUDS or '.')
 VALIDATOR = pathlib.Path(os.environ.get('OSTK_VALIDATE_MANIFESTS', REPO.parent / 'shared/tools/validate_manifests.py'))

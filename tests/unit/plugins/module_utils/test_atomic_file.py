@@ -12,8 +12,8 @@ import stat
 import pytest
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _atomic_file
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import openstack_snapshot_file as sfile
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.manifest_writer import sync_tree
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack import snapshot_file as sfile
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.manifest_writer import sync_tree
 
 
 @pytest.fixture

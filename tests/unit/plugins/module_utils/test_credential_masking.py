@@ -8,7 +8,7 @@ import types
 
 import pytest
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.credential_masking import (
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.credential_masking import (
     leaves,
     narrow_masking,
     secret_values,

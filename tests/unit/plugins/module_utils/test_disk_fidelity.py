@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import base64
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import disks
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import disks
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 
 
 def vm_of(translation, name):

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import extra_specs as es
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import extra_specs as es
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import FindingCollector
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
 
 
 def classify(specs, node_selector_map=None):

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import flavor as fl
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector, TranslationError
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import flavor as fl
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import FindingCollector, TranslationError
 
 
 def subject() -> FindingCollector:

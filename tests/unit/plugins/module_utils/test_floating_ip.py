@@ -8,17 +8,17 @@ import itertools
 
 import pytest
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import BLOCKER, WARNING
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.floating_ip import floating_ip_to_service
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import (
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import BLOCKER, WARNING
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.floating_ip import floating_ip_to_service
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import (
     MANAGED_BY_LABEL,
     PROJECT_ID_LABEL,
     SERVER_ID_LABEL,
     SOURCE_ID_ANNOTATION,
     SOURCE_TYPE_ANNOTATION,
 )
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 
 NS = "acme-web"
 FIP_ID = "f1f1f1f1-0000-4000-8000-000000000001"

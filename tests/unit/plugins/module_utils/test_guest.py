@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import guest
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector, TranslationError
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import guest
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import FindingCollector, TranslationError
 
 
 def collector():

@@ -8,7 +8,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.http_retry import RetryPolicy, next_wait, retry_after_seconds
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.http_retry import RetryPolicy, next_wait, retry_after_seconds
 
 NOW = 1_800_000_000.0
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import image_props as ip
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector, TranslationError
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import image_props as ip
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import FindingCollector, TranslationError
 
 
 def translate(props, specs=None):

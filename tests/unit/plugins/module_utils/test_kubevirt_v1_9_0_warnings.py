@@ -10,12 +10,12 @@ the test says which statement to revisit.
 
 from __future__ import annotations
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import flavor as fl
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import image_props as ip
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.network import server_networking
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import flavor as fl
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import image_props as ip
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import FindingCollector
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.network import server_networking
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 
 
 def image(props, specs=None):

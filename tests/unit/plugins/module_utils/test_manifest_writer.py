@@ -10,8 +10,8 @@ import stat
 
 import pytest
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import manifest_writer
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.manifest_writer import WriteRefused, sync_tree
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render import manifest_writer
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.manifest_writer import WriteRefused, sync_tree
 
 OURS = ("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  labels:\n"
         "    app.kubernetes.io/managed-by: ostokubevirt\n  annotations:\n    ostokubevirt.io/source-id: '{name}'\n")

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import naming
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import naming
 
 LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 

@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.network import server_networking
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import FindingCollector
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.network import server_networking
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
 
 NETS = {"n1": {"id": "n1", "name": "private"}, "n2": {"id": "n2", "name": "Provider_VLAN"}}
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import OptionsError, TranslationOptions
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.plan import summary_lines
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render_job import RenderError, render_tenant
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SnapshotError
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import OptionsError, TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.plan import summary_lines
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.job import RenderError, render_tenant
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot import SnapshotError
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 
 SG_403 = {"resource": "security_groups", "reason": "GET http://neutron/v2.0/security-groups: HTTP 403"}
 PORTS_401 = {"resource": "ports", "reason": "GET http://neutron/v2.0/ports: HTTP 401"}

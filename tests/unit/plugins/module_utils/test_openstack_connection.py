@@ -11,7 +11,7 @@ import types
 import pytest
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ApiError
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import ConnectError, SdkApi
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.connection import ConnectError, SdkApi
 
 
 class Response:

@@ -11,14 +11,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import openstack_snapshot_file as sfile
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack import snapshot_file as sfile
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ApiError, ExportError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.assemble import canonical, comparable
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.export import TenantExporter
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.paging import choose_microversion, next_link, path_part
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import ConnectError, connect_kwargs, describe_failure
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_tenants import list_tenants
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import TenantSnapshot
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.connection import ConnectError, connect_kwargs, describe_failure
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.tenants import list_tenants
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot import TenantSnapshot
 from ansible_collections.ostokubevirt.migrate.tests.unit.plugins.module_utils.openstack_fake import (
     DOMAIN_ID,
     EXT_NET,

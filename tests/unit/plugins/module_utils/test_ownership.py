@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.ownership import is_ours, owned_objects
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.ownership import is_ours, owned_objects
 
 OURS = {"app.kubernetes.io/managed-by": "ostokubevirt"}
 

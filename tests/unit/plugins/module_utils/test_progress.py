@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.progress import read_progress
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.progress import read_progress
 
 
 def test_records_are_split_by_kind():

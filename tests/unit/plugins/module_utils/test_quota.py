@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.quota import VM_COUNT_RESOURCE, quotas_to_resourcequota
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.quota import VM_COUNT_RESOURCE, quotas_to_resourcequota
 
 QUOTAS = {
     "compute": {"cores": 40, "ram": 102400, "instances": 20, "key_pairs": 100},

@@ -19,7 +19,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render_job import RenderError, render_tenant
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.job import RenderError, render_tenant
 
 HERE = os.path.dirname(__file__)
 

@@ -10,8 +10,8 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import manifest_writer
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render_job import RenderError, render_tenant
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render import manifest_writer
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.job import RenderError, render_tenant
 
 
 def _write(tmp_path, name, snapshot):

@@ -12,17 +12,17 @@ import re
 
 import pytest
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import BLOCKER, WARNING
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import (
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import BLOCKER, WARNING
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import (
     MANAGED_BY_LABEL,
     MANAGED_BY_VALUE,
     PROJECT_ID_LABEL,
     SOURCE_ID_ANNOTATION,
     SOURCE_TYPE_ANNOTATION,
 )
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import is_qualified_key
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.secgroup import (
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.naming import is_qualified_key
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.secgroup import (
     DENY_ALL_POLICY_NAME,
     MEMBERSHIP_VALUE,
     NO_SECURITY_GROUPS_LABEL,

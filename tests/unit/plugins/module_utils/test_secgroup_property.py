@@ -12,9 +12,9 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import MANAGED_BY_LABEL, MANAGED_BY_VALUE
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.secgroup import (
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import MANAGED_BY_LABEL, MANAGED_BY_VALUE
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.secgroup import (
     MEMBERSHIP_VALUE,
     membership_label_key,
     port_isolation_labels,

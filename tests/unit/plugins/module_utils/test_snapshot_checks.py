@@ -12,13 +12,13 @@ import copy
 import pytest
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils._yaml import load_data
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import BLOCKER, WARNING
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SnapshotError
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot_checks import (
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import BLOCKER, WARNING
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot import SnapshotError
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot_checks import (
     ANNOTATIONS_MAX_BYTES,
     USER_DATA_MAX_BYTES,
 )
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 
 PYTHON_WORDS = ("Error", "unhashable", "object has no attribute", "Traceback", "NoneType")
 

@@ -12,12 +12,12 @@ import sys
 
 import pytest
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import BLOCKER
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import MANAGED_BY_LABEL, SOURCE_ID_ANNOTATION, SOURCE_TYPE_ANNOTATION
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.manifest_writer import render_texts, sync_tree
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SnapshotError
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import BLOCKER
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import MANAGED_BY_LABEL, SOURCE_ID_ANNOTATION, SOURCE_TYPE_ANNOTATION
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.manifest_writer import render_texts, sync_tree
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot import SnapshotError
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 
 
 def by_kind(translation, kind):

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import vm_domain as dm
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector, TranslationError
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import vm_domain as dm
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import FindingCollector, TranslationError
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(FIXTURES.glob("domain_*.yml"))
@@ -129,14 +129,14 @@ BFV_ROOT = "d3695281-143a-58a0-9dbe-6e0c9b83c3c8"
 
 
 def _vm_of(translation, server_id):
-    from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import SOURCE_ID_ANNOTATION
+    from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import SOURCE_ID_ANNOTATION
     (vm,) = [o for o in translation.objects if o["kind"] == "VirtualMachine"
              and o["metadata"]["annotations"][SOURCE_ID_ANNOTATION] == server_id]
     return vm
 
 
 def test_boot_from_volume_uses_root_volume_image_metadata(demo_snapshot):
-    from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
+    from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
     root = next(v for v in demo_snapshot["volumes"] if v["id"] == BFV_ROOT)
     root["volume_image_metadata"].update({"hw_firmware_type": "uefi", "hw_disk_bus": "sata", "hw_vif_model": "e1000e"})
     image_id = root["volume_image_metadata"]["image_id"]

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube import vm_window
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.vm_wait import last_condition
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.vm_wait import last_condition
 
 WEB = {"name": "web", "server_id": "s1", "hash": "h1", "run_strategy": "Always", "datavolume_names": ["web-root", "web-data"]}
 HALTED = {"name": "old", "server_id": "s2", "hash": "h2", "run_strategy": "Halted", "datavolume_names": ["old-root"]}

@@ -11,7 +11,7 @@ import types
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import ConnectError
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.connection import ConnectError
 from ansible_collections.ostokubevirt.migrate.plugins.modules import tenant_info, tenant_snapshot
 from ansible_collections.ostokubevirt.migrate.tests.unit.plugins.module_utils.openstack_fake import FakeCloud, member_token
 
@@ -115,6 +115,6 @@ def test_a_cloud_config_dict_never_reaches_the_output(tmp_path, capsys, monkeypa
 
 
 def test_cloud_and_cloud_config_are_exclusive():
-    from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack_connection import connect_kwargs
+    from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.connection import connect_kwargs
     with pytest.raises(ConnectError, match="mutually exclusive"):
         connect_kwargs({"cloud": "prod", "cloud_config": {"auth": {}}})

@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.layout import plan_report, tenant_files
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 
 
 def _paths(files):

@@ -14,11 +14,11 @@ import base64
 import dataclasses
 import json
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import addressing as _addressing
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import disks as _disks
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import guest as _guest
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import migratability as _migratability
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import (
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import addressing as _addressing
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import disks as _disks
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import guest as _guest
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import migratability as _migratability
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import (
     BLOCKER,
     WARNING,
     Finding,
@@ -26,19 +26,19 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings impo
     TranslationError,
     describe,
 )
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import (
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import (
     SERVER_ID_LABEL,
     SOURCE_NAME_ANNOTATION,
     k8s_object,
     object_meta,
 )
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.network import server_networking
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.prerequisites import vm_prerequisites
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.secgroup import port_isolation_labels
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import TenantSnapshot
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot_checks import annotations_over_limit, fill_flavor_disk
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.vm_domain import build_domain
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.network import server_networking
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.prerequisites import vm_prerequisites
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.secgroup import port_isolation_labels
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot import TenantSnapshot
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot_checks import annotations_over_limit, fill_flavor_disk
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.vm_domain import build_domain
 
 READY, WARN, BLOCKED = "ready", "warning", "blocked"
 # The server field each free-form annotation is copied from, for findings that name the field.

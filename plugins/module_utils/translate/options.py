@@ -13,9 +13,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import type_name
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.migratability import EVICTION_CHOICES
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import is_dns_label
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import type_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.migratability import EVICTION_CHOICES
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.naming import is_dns_label
 
 DEFAULT_ROLE_MAP = {
     "admin": "admin",

@@ -21,22 +21,22 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import Finding, FindingCollector, describe, type_name
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import (
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import Finding, FindingCollector, describe, type_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import (
     MANAGED_BY_LABEL,
     MANAGED_BY_VALUE,
     PROJECT_ID_LABEL,
     k8s_object,
     object_meta,
 )
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import (
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.naming import (
     NameAllocator,
     dns_label,
     is_label_value,
     is_qualified_key,
     with_hash_suffix,
 )
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.integers import NotAnInteger, parse_int
 
 MEMBERSHIP_LABEL_PREFIX = "sg.ostokubevirt.io/"

@@ -14,11 +14,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import extra_specs as _extra_specs
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import flavor as _flavor
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import image_props as _image_props
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import Finding, FindingCollector, type_name
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import extra_specs as _extra_specs
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import flavor as _flavor
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import image_props as _image_props
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import Finding, FindingCollector, type_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
 
 
 @dataclasses.dataclass

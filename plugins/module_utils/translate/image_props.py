@@ -14,9 +14,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import flavor as _flavor
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector, type_name
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.prerequisites import BACKEND_STORAGE_CLASS_ORDER
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import flavor as _flavor
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import FindingCollector, type_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.prerequisites import BACKEND_STORAGE_CLASS_ORDER
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.integers import int_field
 
 IMG = "image"

@@ -16,16 +16,16 @@ from __future__ import annotations
 import ipaddress
 from collections import Counter
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding, FindingCollector, describe
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import (
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import WARNING, Finding, FindingCollector, describe
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import (
     PROJECT_ID_LABEL,
     SERVER_ID_LABEL,
     k8s_object,
     object_meta,
 )
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import dns_label
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import ADDRESS_POD
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.secgroup import K8S_PROTOCOLS, PROTO_ICMP, PROTO_ICMPV6, parse_rule
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.naming import dns_label
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import ADDRESS_POD
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.secgroup import K8S_PROTOCOLS, PROTO_ICMP, PROTO_ICMPV6, parse_rule
 
 POD = ADDRESS_POD
 HOSTNAMES_SERVICE = "vms"

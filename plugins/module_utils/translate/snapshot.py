@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding, type_name
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot_checks import (
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import WARNING, Finding, type_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot_checks import (
     SnapshotShapeError,
     check_server_ids,
     clean_server,

@@ -19,9 +19,9 @@ import copy
 import hashlib
 import json
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import k8s_object, object_meta
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import dns_label
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import INSTANCETYPE_SCOPES
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import k8s_object, object_meta
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.naming import dns_label
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import INSTANCETYPE_SCOPES
 
 API_VERSION = "instancetype.kubevirt.io/v1beta1"
 CLUSTER, NAMESPACED = INSTANCETYPE_SCOPES

@@ -13,28 +13,28 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import plan as _plan
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.addressing import tenant_address_services
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.disks import storage_class_for
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding, describe
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.floating_ip import floating_ip_to_service
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.guest import keypair_secret
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.identity import role_assignments_to_rolebindings
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.instancetypes import InstancetypeCatalog
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import (
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import plan as _plan
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.addressing import tenant_address_services
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.disks import storage_class_for
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import WARNING, Finding, describe
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.floating_ip import floating_ip_to_service
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.guest import keypair_secret
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.identity import role_assignments_to_rolebindings
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.instancetypes import InstancetypeCatalog
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import (
     PROJECT_ID_LABEL,
     SERVER_ID_LABEL,
     k8s_object,
     object_meta,
 )
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import NameAllocator, dns_label, namespace_name
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.not_read import not_read_findings
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.quota import quotas_to_resourcequota
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.secgroup import secgroups_to_policies
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.server import BLOCKED, ServerResult, translate_server
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SnapshotError, TenantSnapshot
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot_checks import annotations_over_limit
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.naming import NameAllocator, dns_label, namespace_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.not_read import not_read_findings
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.quota import quotas_to_resourcequota
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.secgroup import secgroups_to_policies
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.server import BLOCKED, ServerResult, translate_server
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot import SnapshotError, TenantSnapshot
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot_checks import annotations_over_limit
 
 
 @dataclasses.dataclass

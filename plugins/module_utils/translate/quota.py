@@ -12,8 +12,8 @@ after migration, and the plan says by how much.
 
 from __future__ import annotations
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import k8s_object, object_meta
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import WARNING, Finding
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import k8s_object, object_meta
 
 VM_COUNT_RESOURCE = "count/virtualmachines.kubevirt.io"
 

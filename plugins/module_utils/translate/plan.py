@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import BLOCKER, Finding
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import BLOCKER, Finding
 
 PLAN_FORMAT = "ostokubevirt.io/plan/v1"
 STATUSES = ("ready", "warning", "blocked")

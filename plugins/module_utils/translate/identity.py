@@ -10,10 +10,10 @@ so no wildcard rule can be introduced by a migration.
 
 from __future__ import annotations
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import k8s_object, object_meta
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import dns_label
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import WARNING, Finding
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import k8s_object, object_meta
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.naming import dns_label
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
 
 RBAC_API = "rbac.authorization.k8s.io"
 _SUBJECT_KINDS = (("user", "User"), ("group", "Group"))

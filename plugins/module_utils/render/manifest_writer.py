@@ -21,16 +21,16 @@ import tempfile
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils._atomic_file import fsync_dir, fsync_dirs, write_new
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils._yaml import dump_documents, load_data
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import PROJECT_ID_LABEL
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.ownership import is_ours
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.plan import PLAN_FORMAT
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import PROJECT_ID_LABEL
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.ownership import is_ours
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.plan import PLAN_FORMAT
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.layout import (
     MANIFESTS_DIR,
     SECRETS_DIR,
     plan_report,
     tenant_files,
 )
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import TenantTranslation
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import TenantTranslation
 
 PLAN_FILE = "plan.json"
 OWNED_DIRS = (MANIFESTS_DIR, SECRETS_DIR)

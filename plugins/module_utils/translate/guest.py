@@ -19,9 +19,9 @@ import binascii
 import gzip
 import json
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import k8s_object, object_meta
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import dns_label, is_label_value, is_qualified_key
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import FindingCollector
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import k8s_object, object_meta
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.naming import dns_label, is_label_value, is_qualified_key
 
 USER_DATA_KEY = "OS-EXT-SRV-ATTR:user_data"
 METADATA_LABEL_PREFIX = "metadata.ostokubevirt.io/"

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import addressing as _addressing
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import dns_label
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import ADDRESS_STATIC, POD_NETWORK, TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import addressing as _addressing
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import FindingCollector
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.naming import dns_label
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import ADDRESS_STATIC, POD_NETWORK, TranslationOptions
 
 POD_INTERFACE_NAME = "default"
 SRIOV_VNIC_TYPES = ("direct", "direct-physical", "macvtap")

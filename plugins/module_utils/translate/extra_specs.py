@@ -14,10 +14,10 @@ import dataclasses
 import re
 from collections.abc import Mapping
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import flavor as _flavor
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import naming
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector, type_name
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import flavor as _flavor
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import naming
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import FindingCollector, type_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
 
 ES = "flavor.extra_specs"
 AGGREGATE_PREFIX = "aggregate_instance_extra_specs:"

@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import FindingCollector, type_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import FindingCollector, type_name
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.integers import int_field
 
 ES = "flavor.extra_specs"

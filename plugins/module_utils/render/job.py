@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils._yaml import load_data
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.manifest_writer import (
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.manifest_writer import (
     PLAN_FILE,
     TreeScan,
     WriteRefused,
@@ -20,11 +20,11 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.manifest_writ
     scan_tree,
     sync_tree,
 )
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import OptionsError, TranslationOptions
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.ownership import namespace_conflict
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.plan import blocked_servers, summary_lines
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SnapshotError
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.tenant import translate_tenant
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import OptionsError, TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.ownership import namespace_conflict
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.plan import blocked_servers, summary_lines
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot import SnapshotError
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 
 # The arguments of every module that translates a tenant (documented by the _tenant_source doc fragment).
 TENANT_SOURCE_ARGS = {

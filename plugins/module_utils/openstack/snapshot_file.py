@@ -12,7 +12,7 @@ import re
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _yaml
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils._atomic_file import write_atomic
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.assemble import comparable
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SNAPSHOT_FORMAT
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot import SNAPSHOT_FORMAT
 
 
 class SnapshotFileError(ValueError):

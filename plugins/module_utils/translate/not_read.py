@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import WARNING, Finding
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.plan import NOT_READ_FIELD
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.snapshot import SnapshotError
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import WARNING, Finding
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.plan import NOT_READ_FIELD
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot import SnapshotError
 
 # Without them no NetworkPolicy can be derived: security groups hold the rules, ports say which VM has which group.
 POLICY_SOURCES = ("security_groups", "ports")

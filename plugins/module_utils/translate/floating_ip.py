@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.findings import Finding, FindingCollector, describe, type_name
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import PROJECT_ID_LABEL, k8s_object, object_meta
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import is_label_value
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.options import LB_IP_ANNOTATION_STYLES, TranslationOptions
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.secgroup import (
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import Finding, FindingCollector, describe, type_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import PROJECT_ID_LABEL, k8s_object, object_meta
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.naming import is_label_value
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import LB_IP_ANNOTATION_STYLES, TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.secgroup import (
     K8S_PROTOCOLS,
     PROTO_ICMP,
     PROTO_ICMPV6,

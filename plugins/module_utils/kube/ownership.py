@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.k8s_meta import (
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import (
     MANAGED_BY_LABEL,
     MANAGED_BY_VALUE,
     SOURCE_ID_ANNOTATION,
     SOURCE_TYPE_ANNOTATION,
 )
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.naming import dns_label
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.naming import dns_label
 
 
 def identity(obj: Mapping) -> tuple[str, str, str, str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.http_retry import RetryPolicy, next_wait
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.http_retry import RetryPolicy, next_wait
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ApiError, TokenInfo
 
 # the option names and meaning of openstack.cloud's doc fragment, so module_defaults carry over
