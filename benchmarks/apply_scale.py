@@ -63,8 +63,12 @@ PLAYBOOK = """\
 
 
 def _meta(name: str, namespace: str, source: str) -> dict:
-    return {"name": name, "namespace": namespace, "labels": dict(LABELS),
-            "annotations": {"ostokubevirt.io/source-id": source, "ostokubevirt.io/source-type": "nova.server"}}
+    return {
+        "name": name,
+        "namespace": namespace,
+        "labels": dict(LABELS),
+        "annotations": {"ostokubevirt.io/source-id": source, "ostokubevirt.io/source-type": "nova.server"},
+    }
 
 
 def generate(namespace: str, count: int) -> tuple[list[dict], dict]:
@@ -72,22 +76,54 @@ def generate(namespace: str, count: int) -> tuple[list[dict], dict]:
     vms, secrets = [], {}
     for index in range(count):
         name, server_id = f"vm-{index:05d}", f"server-{index:05d}"
-        secret = {"apiVersion": "v1", "kind": "Secret", "metadata": _meta(f"{name}-cloud-init", namespace, server_id),
-                  "type": "Opaque", "stringData": {"userdata": f"#cloud-config\nhostname: {name}\n"}}
-        dv = {"apiVersion": "cdi.kubevirt.io/v1beta1", "kind": "DataVolume", "metadata": _meta(f"{name}-root", namespace, server_id),
-              "spec": {"source": {"http": {"url": f"http://127.0.0.1:8/exports/{name}-root.qcow2"}},
-                       "storage": {"resources": {"requests": {"storage": "1Gi"}}}}}
-        vm = {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine", "metadata": _meta(name, namespace, server_id),
-              "spec": {"runStrategy": "Always", "template": {"metadata": {"labels": dict(LABELS)}, "spec": {
-                  "domain": {"devices": {"disks": [{"name": "root", "disk": {"bus": "virtio"}},
-                                                   {"name": "cloudinit", "disk": {"bus": "virtio"}}]},
-                             "resources": {"requests": {"memory": "64Mi"}}},
-                  "volumes": [{"name": "root", "dataVolume": {"name": f"{name}-root"}},
-                              {"name": "cloudinit", "cloudInitNoCloud": {"secretRef": {"name": f"{name}-cloud-init"}}}]}}}}
+        secret = {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": _meta(f"{name}-cloud-init", namespace, server_id),
+            "type": "Opaque",
+            "stringData": {"userdata": f"#cloud-config\nhostname: {name}\n"},
+        }
+        dv = {
+            "apiVersion": "cdi.kubevirt.io/v1beta1",
+            "kind": "DataVolume",
+            "metadata": _meta(f"{name}-root", namespace, server_id),
+            "spec": {"source": {"http": {"url": f"http://127.0.0.1:8/exports/{name}-root.qcow2"}}, "storage": {"resources": {"requests": {"storage": "1Gi"}}}},
+        }
+        vm = {
+            "apiVersion": "kubevirt.io/v1",
+            "kind": "VirtualMachine",
+            "metadata": _meta(name, namespace, server_id),
+            "spec": {
+                "runStrategy": "Always",
+                "template": {
+                    "metadata": {"labels": dict(LABELS)},
+                    "spec": {
+                        "domain": {
+                            "devices": {"disks": [{"name": "root", "disk": {"bus": "virtio"}}, {"name": "cloudinit", "disk": {"bus": "virtio"}}]},
+                            "resources": {"requests": {"memory": "64Mi"}},
+                        },
+                        "volumes": [
+                            {"name": "root", "dataVolume": {"name": f"{name}-root"}},
+                            {"name": "cloudinit", "cloudInitNoCloud": {"secretRef": {"name": f"{name}-cloud-init"}}},
+                        ],
+                    },
+                },
+            },
+        }
         digest = hashlib.sha256(json.dumps([secret, dv, vm], sort_keys=True).encode()).hexdigest()[:16]
-        vms.append({"name": name, "server_id": server_id, "hash": digest, "virtualmachine": vm, "datavolumes": [dv],
-                    "datavolume_names": [dv["metadata"]["name"]], "secret_names": [secret["metadata"]["name"]],
-                    "run_strategy": "Always", "source_status": "ACTIVE"})
+        vms.append(
+            {
+                "name": name,
+                "server_id": server_id,
+                "hash": digest,
+                "virtualmachine": vm,
+                "datavolumes": [dv],
+                "datavolume_names": [dv["metadata"]["name"]],
+                "secret_names": [secret["metadata"]["name"]],
+                "run_strategy": "Always",
+                "source_status": "ACTIVE",
+            }
+        )
         secrets[secret["metadata"]["name"]] = secret
     return vms, secrets
 
@@ -102,18 +138,27 @@ class Bench:
 
     def fresh_namespace(self, namespace: str) -> None:
         self.plane.delete_namespace(namespace)
-        self.plane.request("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
-                                                          "metadata": {"name": namespace}}, direct=True)
+        self.plane.request("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}, direct=True)
 
     def apply(self, namespace: str, vms: list[dict], secrets: dict) -> float:
         extra = self.workdir / f"{namespace}.json"
-        extra.write_text(json.dumps({"namespace": namespace, "vms": vms, "secrets": secrets,
-                                     "kubeconfig": str(self.plane.kubeconfig)}), encoding="utf-8")
-        env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": self.collections_path, "ANSIBLE_NOCOLOR": "1",
-               "ANSIBLE_LOCALHOST_WARNING": "0", "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0"}
+        extra.write_text(json.dumps({"namespace": namespace, "vms": vms, "secrets": secrets, "kubeconfig": str(self.plane.kubeconfig)}), encoding="utf-8")
+        env = {
+            **os.environ,
+            "ANSIBLE_COLLECTIONS_PATH": self.collections_path,
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_LOCALHOST_WARNING": "0",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+        }
         start = time.monotonic()
-        done = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), str(self.playbook), "-e", f"@{extra}"],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "ansible-playbook"), str(self.playbook), "-e", f"@{extra}"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            check=False,
+        )
         elapsed = time.monotonic() - start
         if done.returncode != 0 or "failed=0" not in done.stdout:
             raise SystemExit(f"apply of {len(vms)} VMs failed:\n{done.stdout[-4000:]}")
@@ -121,13 +166,22 @@ class Bench:
 
     def seed_done(self, namespace: str, vms: list[dict]) -> None:
         """Record every VM done, as a finished first apply leaves the progress ConfigMap."""
-        data = {f"vm.{vm['name']}": json.dumps({"hash": vm["hash"], "phase": "done", "server_id": vm["server_id"]},
-                                               sort_keys=True) for vm in vms}
-        self.plane.request("POST", f"/api/v1/namespaces/{namespace}/configmaps", {
-            "apiVersion": "v1", "kind": "ConfigMap", "data": data,
-            "metadata": {"name": "ostokubevirt-progress", "labels": dict(LABELS),
-                         "annotations": {"ostokubevirt.io/source-id": namespace,
-                                         "ostokubevirt.io/source-type": "ostokubevirt.progress"}}}, direct=True)
+        data = {f"vm.{vm['name']}": json.dumps({"hash": vm["hash"], "phase": "done", "server_id": vm["server_id"]}, sort_keys=True) for vm in vms}
+        self.plane.request(
+            "POST",
+            f"/api/v1/namespaces/{namespace}/configmaps",
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "data": data,
+                "metadata": {
+                    "name": "ostokubevirt-progress",
+                    "labels": dict(LABELS),
+                    "annotations": {"ostokubevirt.io/source-id": namespace, "ostokubevirt.io/source-type": "ostokubevirt.progress"},
+                },
+            },
+            direct=True,
+        )
 
 
 def _collections_path() -> str:
@@ -178,14 +232,17 @@ def main() -> int:
     span = rows[1]["vms"] - rows[0]["vms"]
     first_per_vm = (rows[1]["cost"] - rows[0]["cost"]) / span
     noop_per_vm = (rows[1]["rerun"] - rows[0]["rerun"]) / span
-    print(f"first apply, {IN_FLIGHT} in flight, {import_s:.0f} s imports: controller cost {first_per_vm:.3f} s per VM "
-          f"(marginal {rows[0]['vms']}->{rows[1]['vms']}); target {FIRST_APPLY_TARGET_S:.2f} s -> ratio "
-          f"{first_per_vm / FIRST_APPLY_TARGET_S:.2f}")
-    print(f"no-op re-run: {noop_per_vm:.4f} s per VM (marginal); target {NOOP_TARGET_S:.2f} s -> ratio "
-          f"{noop_per_vm / NOOP_TARGET_S:.2f}")
-    print(f"no-op re-run of {thousand} VMs (recorded done in the progress ConfigMap; the objects were not applied first, "
-          f"a re-run never reads them): {thousand_noop:.1f} s; target {THOUSAND_NOOP_TARGET_S:.0f} s -> ratio "
-          f"{thousand_noop / THOUSAND_NOOP_TARGET_S:.2f}")
+    print(
+        f"first apply, {IN_FLIGHT} in flight, {import_s:.0f} s imports: controller cost {first_per_vm:.3f} s per VM "
+        f"(marginal {rows[0]['vms']}->{rows[1]['vms']}); target {FIRST_APPLY_TARGET_S:.2f} s -> ratio "
+        f"{first_per_vm / FIRST_APPLY_TARGET_S:.2f}"
+    )
+    print(f"no-op re-run: {noop_per_vm:.4f} s per VM (marginal); target {NOOP_TARGET_S:.2f} s -> ratio {noop_per_vm / NOOP_TARGET_S:.2f}")
+    print(
+        f"no-op re-run of {thousand} VMs (recorded done in the progress ConfigMap; the objects were not applied first, "
+        f"a re-run never reads them): {thousand_noop:.1f} s; target {THOUSAND_NOOP_TARGET_S:.0f} s -> ratio "
+        f"{thousand_noop / THOUSAND_NOOP_TARGET_S:.2f}"
+    )
     print("(timings depend on the machine's load; ratios are printed for the record, never asserted)")
     return 0
 

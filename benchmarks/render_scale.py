@@ -44,6 +44,7 @@ def _import_collection():
     """Make ansible_collections.ostokubevirt.migrate importable from a plain checkout."""
     try:
         from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import tenant  # noqa: F401
+
         return
     except ImportError:
         pass
@@ -58,8 +59,8 @@ _import_collection()
 import yaml
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils._yaml import load_data
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.manifest_writer import render_texts, sync_tree
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.layout import tenant_files
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.manifest_writer import render_texts, sync_tree
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 
 NAMESPACE_UUID = uuid.UUID("6f1c7f64-0c1e-4c55-9b7c-2b9d2f6f0a11")
@@ -101,8 +102,8 @@ def synthetic_snapshot(demo: dict, servers: int) -> dict:
             new_port = copy.deepcopy(port)
             new_port["id"] = _new_id("port", index, n)
             new_port["device_id"] = server["id"]
-            mac = f"fa:16:3e:{(index >> 16) & 0xff:02x}:{(index >> 8) & 0xff:02x}:{index & 0xff:02x}"
-            macs[port["mac_address"]] = mac if n == 0 else mac[:-2] + f"{(index + 128) & 0xff:02x}"
+            mac = f"fa:16:3e:{(index >> 16) & 0xFF:02x}:{(index >> 8) & 0xFF:02x}:{index & 0xFF:02x}"
+            macs[port["mac_address"]] = mac if n == 0 else mac[:-2] + f"{(index + 128) & 0xFF:02x}"
             new_port["mac_address"] = macs[port["mac_address"]]
             snap["ports"].append(new_port)
         for addresses in (server.get("addresses") or {}).values():
@@ -148,10 +149,17 @@ def measure(demo: dict, servers: int, workdir: str) -> dict:
     sync_tree(os.path.join(workdir, f"n{servers}"), texts)
     written = time.perf_counter()
     vms = translation.plan["summary"]["objects"].get("VirtualMachine", 0)
-    return {"servers": servers, "vms": vms, "objects": len(translation.objects), "translate_s": translated - start,
-            "emit_s": emitted - translated, "write_s": written - emitted, "total_s": written - start,
-            "floor_s": _floor_s(translation),
-            "write_floor_s": _write_floor_s(texts, workdir)}
+    return {
+        "servers": servers,
+        "vms": vms,
+        "objects": len(translation.objects),
+        "translate_s": translated - start,
+        "emit_s": emitted - translated,
+        "write_s": written - emitted,
+        "total_s": written - start,
+        "floor_s": _floor_s(translation),
+        "write_floor_s": _write_floor_s(texts, workdir),
+    }
 
 
 def peak_mib(demo: dict, servers: int) -> float:
@@ -162,7 +170,7 @@ def peak_mib(demo: dict, servers: int) -> float:
     render_texts(translate_tenant(snap))
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return peak / 2 ** 20
+    return peak / 2**20
 
 
 def main() -> int:
@@ -178,11 +186,12 @@ def main() -> int:
         results = [measure(demo, n, workdir) for n in (small, large)]
     for result in results:
         result["peak_mib"] = peak_mib(demo, result["servers"])
-    print(f"{'servers':>8} {'VMs':>6} {'objects':>8} {'translate':>10} {'emit':>8} {'write':>8} {'total':>8} {'floor':>8} "
-          f"{'peak MiB':>9}")
+    print(f"{'servers':>8} {'VMs':>6} {'objects':>8} {'translate':>10} {'emit':>8} {'write':>8} {'total':>8} {'floor':>8} {'peak MiB':>9}")
     for r in results:
-        print(f"{r['servers']:>8} {r['vms']:>6} {r['objects']:>8} {r['translate_s']:>9.2f}s {r['emit_s']:>7.2f}s "
-              f"{r['write_s']:>7.2f}s {r['total_s']:>7.2f}s {r['floor_s']:>7.2f}s {r['peak_mib']:>9.1f}")
+        print(
+            f"{r['servers']:>8} {r['vms']:>6} {r['objects']:>8} {r['translate_s']:>9.2f}s {r['emit_s']:>7.2f}s "
+            f"{r['write_s']:>7.2f}s {r['total_s']:>7.2f}s {r['floor_s']:>7.2f}s {r['peak_mib']:>9.1f}"
+        )
     small_r, large_r = results
     per_vm = (large_r["vms"] - small_r["vms"]) / 1000
 
@@ -194,13 +203,16 @@ def main() -> int:
     ratio = compute_ms / floor_ms if floor_ms > 0 else float("inf")
     write_ms, write_floor_ms = marginal("write_s"), marginal("write_floor_s")
     write_ratio = write_ms / write_floor_ms if write_floor_ms > 0 else float("inf")
-    print(f"marginal cost per VM: {marginal_ms:.2f} ms total ({marginal('translate_s'):.2f} ms translation, "
-          f"{marginal('write_s'):.2f} ms writing); target {TARGET_MS_PER_VM:.1f} ms -> ratio {marginal_ms / TARGET_MS_PER_VM:.2f} "
-          "of target (for the record: depends on the machine's load)")
-    print(f"floor (YAML library alone): {floor_ms:.2f} ms per VM -> translate+emit/floor ratio {ratio:.2f} "
-          f"(gate: at most {MAX_RATIO_TO_FLOOR:.1f})")
-    print(f"write floor (write + fsync per file): {write_floor_ms:.2f} ms per VM -> write/floor ratio {write_ratio:.2f} "
-          f"(gate: at most {MAX_WRITE_RATIO_TO_FLOOR:.1f})")
+    print(
+        f"marginal cost per VM: {marginal_ms:.2f} ms total ({marginal('translate_s'):.2f} ms translation, "
+        f"{marginal('write_s'):.2f} ms writing); target {TARGET_MS_PER_VM:.1f} ms -> ratio {marginal_ms / TARGET_MS_PER_VM:.2f} "
+        "of target (for the record: depends on the machine's load)"
+    )
+    print(f"floor (YAML library alone): {floor_ms:.2f} ms per VM -> translate+emit/floor ratio {ratio:.2f} (gate: at most {MAX_RATIO_TO_FLOOR:.1f})")
+    print(
+        f"write floor (write + fsync per file): {write_floor_ms:.2f} ms per VM -> write/floor ratio {write_ratio:.2f} "
+        f"(gate: at most {MAX_WRITE_RATIO_TO_FLOOR:.1f})"
+    )
     print(f"peak traced memory per VM at {large_r['vms']} VMs: {large_r['peak_mib'] * 1024 / max(large_r['vms'], 1):.1f} KiB")
     return 0 if ratio <= MAX_RATIO_TO_FLOOR and write_ratio <= MAX_WRITE_RATIO_TO_FLOOR else 1
 

@@ -85,8 +85,7 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         args = dict(self._task.args)
         try:
-            for key, default in (("poll_interval", 10), ("datavolume_timeout", 3600), ("ready_timeout", 600),
-                                 ("stop_timeout", 600)):
+            for key, default in (("poll_interval", 10), ("datavolume_timeout", 3600), ("ready_timeout", 600), ("stop_timeout", 600)):
                 args[key] = int(args.get(key, default))
         except (TypeError, ValueError) as exc:
             raise AnsibleActionFail(f"{MODULE}: {key} must be an integer: {exc}") from None
@@ -111,8 +110,13 @@ class ActionModule(ActionBase):
             needed = set(result.get("needed", [vm["name"] for vm in all_vms]))
             vms = [vm for vm in all_vms if vm["name"] in needed]
             names = {secret for vm in vms for secret in vm.get("secret_names") or []}
-            round_args = {**module_args, "vms": vms, **split_secrets({k: v for k, v in secrets.items() if k in names}),
-                          "round_state": state, "stop_results": stop_results}
+            round_args = {
+                **module_args,
+                "vms": vms,
+                **split_secrets({k: v for k, v in secrets.items() if k in names}),
+                "round_state": state,
+                "stop_results": stop_results,
+            }
             result = self._round(round_args, task_vars)
             changed = changed or bool(result.get("changed"))
             state = result.get("state") or {}
@@ -121,8 +125,7 @@ class ActionModule(ActionBase):
                 display.display(prefix + line)
             if result.get("finished"):
                 break
-            stop_results = [self._stop(request, {**args, "cloud": cloud}, task_vars)
-                            for request in result.get("stop_requests") or []]
+            stop_results = [self._stop(request, {**args, "cloud": cloud}, task_vars) for request in result.get("stop_requests") or []]
             if not stop_results:
                 time.sleep(poll)
         else:

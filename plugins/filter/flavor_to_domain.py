@@ -99,8 +99,7 @@ def flavor_to_domain(flavor, image_props=None, options=None, subject="server"):
     if not isinstance(flavor, Mapping):
         raise AnsibleFilterError(f"ostokubevirt.migrate.flavor_to_domain: expected a dict, got {type(flavor).__name__}")
     if image_props is not None and not isinstance(image_props, Mapping):
-        raise AnsibleFilterError("ostokubevirt.migrate.flavor_to_domain: image_props must be a dict, "
-                                 f"got {type(image_props).__name__}")
+        raise AnsibleFilterError(f"ostokubevirt.migrate.flavor_to_domain: image_props must be a dict, got {type(image_props).__name__}")
     try:
         opts = TranslationOptions.from_dict(options)
         result = _vm_domain.build_domain(flavor, image_props, collector=FindingCollector("server", str(subject)), options=opts)

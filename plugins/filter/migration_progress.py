@@ -62,8 +62,7 @@ def migration_progress(data):
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        raise AnsibleFilterError(
-            f"ostokubevirt.migrate.migration_progress: expected the ConfigMap data (a dict), got {type(data).__name__}")
+        raise AnsibleFilterError(f"ostokubevirt.migrate.migration_progress: expected the ConfigMap data (a dict), got {type(data).__name__}")
     return read_progress(data)
 
 

@@ -45,8 +45,8 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import PROJECT_ID_LABEL
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.ownership import namespace_conflict as _conflict
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import PROJECT_ID_LABEL
 
 
 def _project_label(namespace: Mapping) -> str:

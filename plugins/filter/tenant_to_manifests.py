@@ -63,8 +63,8 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import OptionsError, TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.layout import plan_report, tenant_files
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import OptionsError, TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot import SnapshotError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 

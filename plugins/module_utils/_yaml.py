@@ -10,6 +10,7 @@ import json
 
 try:
     import yaml
+
     HAS_YAML = True
     _DUMPER = getattr(yaml, "CSafeDumper", None) or yaml.SafeDumper
     _LOADER = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
@@ -23,6 +24,7 @@ class AliasError(ValueError):
 
 
 if HAS_YAML:
+
     class _NoAliasLoader(_LOADER):  # type: ignore[misc,valid-type]
         """The safe loader, refusing aliases: 0.1 MB of nested aliases expand to gigabytes (a "billion laughs").
 
@@ -32,14 +34,14 @@ if HAS_YAML:
         def construct_object(self, node, deep=False):
             if node in self.constructed_objects or node in self.recursive_objects:
                 mark = node.start_mark
-                raise AliasError(f"the node anchored at line {mark.line + 1} is repeated through a YAML alias; aliases "
-                                 "are not accepted in a snapshot (write the value out)")
+                raise AliasError(
+                    f"the node anchored at line {mark.line + 1} is repeated through a YAML alias; aliases are not accepted in a snapshot (write the value out)"
+                )
             return super().construct_object(node, deep=deep)
 
 
 def dump_documents(documents: list[dict]) -> str:
-    return yaml.dump_all(documents, Dumper=_DUMPER, sort_keys=False, default_flow_style=False, explicit_start=True,
-                         width=120, allow_unicode=True)
+    return yaml.dump_all(documents, Dumper=_DUMPER, sort_keys=False, default_flow_style=False, explicit_start=True, width=120, allow_unicode=True)
 
 
 def load_data(text: str, *, source: str, multi: bool = False):

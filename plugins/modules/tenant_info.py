@@ -109,9 +109,9 @@ tenants:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.credential_masking import narrow_masking
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ApiError, ExportError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.connection import AUTH_ARG_SPEC, ConnectError, connect, import_sdk
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.credential_masking import narrow_masking
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.tenants import list_tenants
 
 
@@ -131,8 +131,7 @@ def main() -> None:
         module.fail_json(msg=missing_required_lib("openstacksdk"))
     params = module.params
     try:
-        tenants = list_tenants(connect(params), params["domain_pattern"], params["project_pattern"],
-                               params["exclude"], params["include_disabled"])
+        tenants = list_tenants(connect(params), params["domain_pattern"], params["project_pattern"], params["exclude"], params["include_disabled"])
     except (ConnectError, ExportError, ApiError) as exc:
         module.fail_json(msg=f"tenant_info: {exc}")
     module.exit_json(changed=False, tenants=tenants)

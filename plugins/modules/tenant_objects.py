@@ -130,8 +130,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _yaml
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.apply_input import ApplyInputError, apply_input
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.plan import blocked_servers, summary_lines
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.job import TENANT_SOURCE_ARGS, RenderError, translate_snapshot
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.plan import blocked_servers, summary_lines
 
 
 def main() -> None:
@@ -149,8 +149,7 @@ def main() -> None:
         module.fail_json(msg=str(exc))
     except ApplyInputError as exc:
         module.fail_json(msg=f"{params['snapshot']}: {exc}")
-    module.exit_json(changed=False, summary_lines=summary_lines(translation.plan, output_dir=None),
-                     blocked=blocked_servers(translation.plan), **groups)
+    module.exit_json(changed=False, summary_lines=summary_lines(translation.plan, output_dir=None), blocked=blocked_servers(translation.plan), **groups)
 
 
 if __name__ == "__main__":

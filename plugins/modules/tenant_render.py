@@ -118,8 +118,14 @@ def main() -> None:
         module.fail_json(msg=missing_required_lib("PyYAML"))
     params = module.params
     try:
-        outcome = render_tenant(params["snapshot"], tenant=params["tenant"], output_dir=params["output_dir"],
-                                raw_options=params["options"], prune=params["prune"], check_mode=module.check_mode)
+        outcome = render_tenant(
+            params["snapshot"],
+            tenant=params["tenant"],
+            output_dir=params["output_dir"],
+            raw_options=params["options"],
+            prune=params["prune"],
+            check_mode=module.check_mode,
+        )
     except RenderError as exc:
         module.fail_json(msg=str(exc))
     files = outcome["files"]

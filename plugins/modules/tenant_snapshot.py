@@ -203,26 +203,33 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _yaml
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack import snapshot_file as sfile
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.credential_masking import narrow_masking
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ApiError, ExportError
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.connection import AUTH_ARG_SPEC, ConnectError, connect, import_sdk
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.credential_masking import narrow_masking
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.export import TenantExporter
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.paging import MAX_PAGES
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.connection import AUTH_ARG_SPEC, ConnectError, connect, import_sdk
 
 
 def export(module: AnsibleModule) -> dict:
     params = module.params
     api = connect(params)
     taken_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    exporter = TenantExporter(api, params["tenant"], domain=params["domain"], page_size=params["page_size"],
-                              taken_at=taken_at, max_pages=params["max_pages"],
-                              source={"cloud": api.cloud or api.auth_url, "auth_url": api.auth_url,
-                                      "region": api.conn.config.get_region_name() or "",
-                                      "endpoints": {s: api.endpoint(s) for s in
-                                                    ("identity", "compute", "image", "volume", "network")}})
+    exporter = TenantExporter(
+        api,
+        params["tenant"],
+        domain=params["domain"],
+        page_size=params["page_size"],
+        taken_at=taken_at,
+        max_pages=params["max_pages"],
+        source={
+            "cloud": api.cloud or api.auth_url,
+            "auth_url": api.auth_url,
+            "region": api.conn.config.get_region_name() or "",
+            "endpoints": {s: api.endpoint(s) for s in ("identity", "compute", "image", "volume", "network")},
+        },
+    )
     snapshot = exporter.run()
-    path, path_note = sfile.choose_path(params["export_dir"], snapshot["domain"]["name"], snapshot["project"]["name"],
-                                        snapshot["project"]["id"])
+    path, path_note = sfile.choose_path(params["export_dir"], snapshot["domain"]["name"], snapshot["project"]["name"], snapshot["project"]["id"])
     existing = sfile.read_existing(path)
     changed = not sfile.unchanged(existing, snapshot)
     lost = sfile.newly_not_read(existing, snapshot)
@@ -231,23 +238,31 @@ def export(module: AnsibleModule) -> dict:
             f"{path} was exported with {', '.join(lost)} read, this export could not read them "
             f"({'; '.join(u['reason'] for u in exporter.unreadable if u['resource'].split(' (')[0] in lost)}); "
             "the more complete snapshot is kept. Export with a credential that may read them, or set "
-            "allow_less_complete=true to replace it anyway")
+            "allow_less_complete=true to replace it anyway"
+        )
     for line in [path_note, *getattr(api, "retries", [])]:
         if line:
             module.warn(line)
     if changed and not module.check_mode:
         sfile.write(path, snapshot)
     result = {
-        "changed": changed, "path": path, "counts": sfile.counts(snapshot), "unreadable": exporter.unreadable,
-        "api_requests": exporter.requests, "retries": list(getattr(api, "retries", [])),
+        "changed": changed,
+        "path": path,
+        "counts": sfile.counts(snapshot),
+        "unreadable": exporter.unreadable,
+        "api_requests": exporter.requests,
+        "retries": list(getattr(api, "retries", [])),
         "location": sfile.location_in_words(path, snapshot),
         "taken_at": taken_at if changed else (existing.get("source") or {}).get("taken_at", taken_at),
-        "project": {"id": snapshot["project"]["id"], "name": snapshot["project"]["name"],
-                    "domain_id": snapshot["project"].get("domain_id"), "domain_name": snapshot["domain"]["name"]},
+        "project": {
+            "id": snapshot["project"]["id"],
+            "name": snapshot["project"]["name"],
+            "domain_id": snapshot["project"].get("domain_id"),
+            "domain_name": snapshot["domain"]["name"],
+        },
     }
     if module._diff:
-        result["diff"] = {"before_header": path, "after_header": path,
-                          "before": _summary(sfile.counts(existing)), "after": _summary(result["counts"])}
+        result["diff"] = {"before_header": path, "after_header": path, "before": _summary(sfile.counts(existing)), "after": _summary(result["counts"])}
     return result
 
 

@@ -214,14 +214,12 @@ def argument_spec() -> dict:
 def main():
     if not HAS_KUBERNETES_CORE:
         module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-        module.fail_json(msg="ostokubevirt.migrate.vm_migrate needs the kubernetes.core collection",
-                         exception=KUBERNETES_CORE_ERROR)
+        module.fail_json(msg="ostokubevirt.migrate.vm_migrate needs the kubernetes.core collection", exception=KUBERNETES_CORE_ERROR)
     module = AnsibleK8SModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
     if params["max_parallel"] < 1:
         module.fail_json(msg=f"max_parallel must be at least 1, got {params['max_parallel']}")
-    params["secrets"] = {name: {**(params["secret_objects"] or {}).get(name, {}), **data}
-                         for name, data in (params["secrets"] or {}).items()}
+    params["secrets"] = {name: {**(params["secret_objects"] or {}).get(name, {}), **data} for name, data in (params["secrets"] or {}).items()}
     problem = check_vms(params["vms"], params["secrets"])
     if problem:
         module.fail_json(msg=problem)

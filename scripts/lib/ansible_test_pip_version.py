@@ -17,7 +17,7 @@ def main():
     spec = importlib.util.find_spec("ansible_test")
     if spec is None or not spec.submodule_search_locations:
         sys.exit("ansible_test is not installed in this Python (install ansible-core)")
-    source = pathlib.Path(list(spec.submodule_search_locations)[0], "_internal", "python_requirements.py").read_text()
+    source = pathlib.Path(next(iter(spec.submodule_search_locations)), "_internal", "python_requirements.py").read_text()
     body = source.split("def get_venv_packages", 1)[-1]
     match = re.search(r"""\bpip\s*=\s*['"]([0-9][0-9A-Za-z.]*)['"]""", body)
     if not match:

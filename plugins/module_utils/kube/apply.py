@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import addressing, floating_ip, instancetypes, secgroup
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import MANAGED_BY_LABEL, MANAGED_BY_VALUE
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.ownership import identity, owned_objects
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import MANAGED_BY_LABEL, MANAGED_BY_VALUE
 
 MANAGED_BY_SELECTOR = f"{MANAGED_BY_LABEL}={MANAGED_BY_VALUE}"
 # The default-deny policy of a tenant is made per port set, not per security group.

@@ -38,8 +38,7 @@ def is_ours(obj: Mapping, source_types: Iterable[str] | None = None) -> bool:
     return True
 
 
-def owned_objects(live: Iterable[Mapping], exclude: Iterable[Mapping] = (),
-                  source_types: Iterable[str] | None = None, invert: bool = False) -> list[dict]:
+def owned_objects(live: Iterable[Mapping], exclude: Iterable[Mapping] = (), source_types: Iterable[str] | None = None, invert: bool = False) -> list[dict]:
     """Live objects that are ours (optionally of the given source types) and not among exclude.
 
     invert returns the complement instead: the live objects that are not ours (exclude and source_types
@@ -80,5 +79,7 @@ def namespace_conflict(namespace: str, project_id: str, holders: Iterable[str], 
         reason = "was not created by ostokubevirt"
     else:
         return None
-    return (f"namespace {namespace} already exists and {reason}, so it is not project {project_id}'s; choose another "
-            "name for this project with the translation option namespace")
+    return (
+        f"namespace {namespace} already exists and {reason}, so it is not project {project_id}'s; choose another "
+        "name for this project with the translation option namespace"
+    )

@@ -40,9 +40,9 @@ def read_progress(data: Mapping | None) -> dict:
         if key.startswith(VM_PREFIX):
             record = _record(key, text, unreadable)
             if record is not None:
-                vms[key[len(VM_PREFIX):]] = record
+                vms[key[len(VM_PREFIX) :]] = record
         elif key.startswith(STOPPED_PREFIX):
             # Even an unreadable stop record names a server we may have stopped: keep it for rollback.
-            stopped[key[len(STOPPED_PREFIX):]] = _record(key, text, unreadable) or {}
+            stopped[key[len(STOPPED_PREFIX) :]] = _record(key, text, unreadable) or {}
     done_hashes = sorted({str(r.get("hash")) for r in vms.values() if r.get("phase") == DONE and r.get("hash")})
     return {"vms": vms, "done_hashes": done_hashes, "stopped": stopped, "unreadable": unreadable}

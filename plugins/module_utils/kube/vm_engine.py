@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 import time
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import k8s_meta
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube import vm_window as window
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.api_failure import ApiFailure
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.progress import VM_PREFIX
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.vm_wait import WAITING_DISKS
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import k8s_meta
 
 PROGRESS_SOURCE_TYPE = "ostokubevirt.progress"
 DATAVOLUME = ("cdi.kubevirt.io/v1beta1", "DataVolume")
@@ -49,8 +49,7 @@ class VmEngine:
         self.client = service.client
         self.namespace = params["namespace"]
         self.configmap = params["progress_configmap"]
-        self.apply_params = {"server_side": True, "field_manager": params["field_manager"],
-                             "force_conflicts": params["force_conflicts"]}
+        self.apply_params = {"server_side": True, "field_manager": params["field_manager"], "force_conflicts": params["force_conflicts"]}
         self.check_mode = check_mode
         self.changed = False
         self._resources: dict = {}
@@ -91,10 +90,10 @@ class VmEngine:
                 raise
             found = None
         wanted = progress_configmap(self.configmap, self.namespace)
-        if found is None or any((found["metadata"].get(key) or {}).get(k) != v for key in ("labels", "annotations")
-                                for k, v in wanted["metadata"][key].items()):
-            self.client.apply(self._resource(*CONFIGMAP), wanted, namespace=self.namespace, serialize=False,
-                              **self.apply_params)
+        if found is None or any(
+            (found["metadata"].get(key) or {}).get(k) != v for key in ("labels", "annotations") for k, v in wanted["metadata"][key].items()
+        ):
+            self.client.apply(self._resource(*CONFIGMAP), wanted, namespace=self.namespace, serialize=False, **self.apply_params)
             self.changed = True
         # A dry-run creates nothing: check mode then has no ConfigMap to patch.
         self._configmap_missing = found is None and self.check_mode
@@ -112,8 +111,14 @@ class VmEngine:
             return None
         for attempt in range(attempts):
             try:
-                self.client.patch(self._resource(*CONFIGMAP), {"data": changes}, name=self.configmap,
-                                  namespace=self.namespace, content_type="application/merge-patch+json", serialize=False)
+                self.client.patch(
+                    self._resource(*CONFIGMAP),
+                    {"data": changes},
+                    name=self.configmap,
+                    namespace=self.namespace,
+                    content_type="application/merge-patch+json",
+                    serialize=False,
+                )
                 break
             except Exception as exc:  # a VM's outcome is kept in the state; only its record is late
                 error = f"cannot record progress in ConfigMap {self.configmap}: {_failure(exc)}"
@@ -143,8 +148,7 @@ class VmEngine:
     def _apply(self, obj: dict) -> None:
         kind, name = obj["kind"], obj["metadata"]["name"]
         before = self._known_versions().get((kind, name))
-        response = self.client.apply(self._resource(obj["apiVersion"], kind), obj, namespace=self.namespace,
-                                     serialize=False, **self.apply_params)
+        response = self.client.apply(self._resource(obj["apiVersion"], kind), obj, namespace=self.namespace, serialize=False, **self.apply_params)
         after = json.loads(response.data.decode("utf-8")).get("metadata", {}).get("resourceVersion")
         if before is None or before != after:
             self.changed = True
@@ -171,13 +175,13 @@ class VmEngine:
             error = None
             self._versions = None
             self._listed = set()
-            self.note_versions("DataVolume", [dv for dv in dvs if (dv["metadata"].get("labels") or {}).get(
-                k8s_meta.MANAGED_BY_LABEL) == k8s_meta.MANAGED_BY_VALUE])
+            self.note_versions(
+                "DataVolume", [dv for dv in dvs if (dv["metadata"].get("labels") or {}).get(k8s_meta.MANAGED_BY_LABEL) == k8s_meta.MANAGED_BY_VALUE]
+            )
             self.note_versions("VirtualMachine", live)
         except Exception as exc:
             dvs, live, error = [], [], str(_failure(exc))
-        window.poll(state, vms, dvs, live, now=now, datavolume_timeout=params["datavolume_timeout"],
-                    ready_timeout=params["ready_timeout"], read_error=error)
+        window.poll(state, vms, dvs, live, now=now, datavolume_timeout=params["datavolume_timeout"], ready_timeout=params["ready_timeout"], read_error=error)
 
 
 def run_round(engine: VmEngine, state: dict | None, params: dict, now=time.time) -> dict:
@@ -191,9 +195,17 @@ def run_round(engine: VmEngine, state: dict | None, params: dict, now=time.time)
     if not state:
         if engine.check_mode and not engine.namespace_exists():
             # A server dry-run in a namespace that does not exist fails (404), as on a real cluster.
-            return {"finished": True, "changed": bool(vms), "state": {}, "stop_requests": [], "done": [], "applied": [],
-                    "failed_vms": [], "skipped": [],
-                    "lines": [f"Would migrate into the new namespace {engine.namespace}: {', '.join(vms)}"]}
+            return {
+                "finished": True,
+                "changed": bool(vms),
+                "state": {},
+                "stop_requests": [],
+                "done": [],
+                "applied": [],
+                "failed_vms": [],
+                "skipped": [],
+                "lines": [f"Would migrate into the new namespace {engine.namespace}: {', '.join(vms)}"],
+            }
         state = window.begin(params["vms"], engine.read_progress())
         lines += window.summary_lines(state, params["max_parallel"])
     final_before = {name for name, record in state["vms"].items() if record["state"] in window.FINAL}
@@ -205,14 +217,19 @@ def run_round(engine: VmEngine, state: dict | None, params: dict, now=time.time)
     record_error = engine.record(state, changes)
     if record_error:
         lines.append(record_error)
-    shown = window.in_flight(state) + [name for name, record in state["vms"].items()
-                                       if record["state"] in window.FINAL and name not in final_before]
+    shown = window.in_flight(state) + [name for name, record in state["vms"].items() if record["state"] in window.FINAL and name not in final_before]
     lines += window.lines(state, shown)
     # Entries not recorded keep the run going one more round, which sends them again.
-    unrecorded = [key[len(VM_PREFIX):] for key in changes if key.startswith(VM_PREFIX)] if record_error else []
-    return {"finished": not window.pending(state) and not record_error, "changed": engine.changed, "state": state,
-            "needed": window.pending(state) + unrecorded,
-            "stop_requests": stop_requests, "lines": lines, **window.outcome(state)}
+    unrecorded = [key[len(VM_PREFIX) :] for key in changes if key.startswith(VM_PREFIX)] if record_error else []
+    return {
+        "finished": not window.pending(state) and not record_error,
+        "changed": engine.changed,
+        "state": state,
+        "needed": window.pending(state) + unrecorded,
+        "stop_requests": stop_requests,
+        "lines": lines,
+        **window.outcome(state),
+    }
 
 
 def _fill_window(engine: VmEngine, state: dict, vms: dict, params: dict, changes: dict, now) -> list[dict]:
@@ -224,8 +241,7 @@ def _fill_window(engine: VmEngine, state: dict, vms: dict, params: dict, changes
     starting += window.next_to_start(state, params["max_parallel"])
     for name in starting:
         vm = vms[name]
-        if state["vms"][name]["state"] == window.QUEUED and not engine.check_mode \
-                and window.needs_stop(vm, state, params["stop_source"]):
+        if state["vms"][name]["state"] == window.QUEUED and not engine.check_mode and window.needs_stop(vm, state, params["stop_source"]):
             window.set_state(state, name, window.STOPPING, now())
             key, value = window.stop_record(vm, "requested")
             if key not in state["recorded"]:

@@ -73,19 +73,19 @@ def step(vm: dict, record: dict | None, dvs: dict, vms: dict, now: float, dv_tim
         names = vm.get("datavolume_names") or []
         failed = [n for n in names if ((dvs.get(n) or {}).get("status") or {}).get("phase") == "Failed"]
         if failed:
-            return {**record, "state": FAILED, "message": f"{_dv_text(failed[0], dvs[failed[0]])}; last condition "
-                                                          f"{last_condition(dvs[failed[0]])}"}
+            return {**record, "state": FAILED, "message": f"{_dv_text(failed[0], dvs[failed[0]])}; last condition {last_condition(dvs[failed[0]])}"}
         pending = [n for n in names if ((dvs.get(n) or {}).get("status") or {}).get("phase") not in settled_phases]
         if pending:
             stuck = pending[0]
             if now - record["since"] > dv_timeout:
                 cond = last_condition(dvs[stuck]) if stuck in dvs else "none"
-                return {**record, "state": FAILED,
-                        "message": f"timed out after {int(dv_timeout)}s waiting for the disks: {_dv_text(stuck, dvs.get(stuck))}; "
-                                   f"last condition {cond}"}
+                return {
+                    **record,
+                    "state": FAILED,
+                    "message": f"timed out after {int(dv_timeout)}s waiting for the disks: {_dv_text(stuck, dvs.get(stuck))}; last condition {cond}",
+                }
             ready = len(names) - len(pending)
-            return {**record, "line": f"{name}: disks {ready}/{len(names)} ready; "
-                                      + "; ".join(_dv_text(n, dvs.get(n)) for n in pending)}
+            return {**record, "line": f"{name}: disks {ready}/{len(names)} ready; " + "; ".join(_dv_text(n, dvs.get(n)) for n in pending)}
         record = {**record, "state": WAITING_VM, "since": now}
     live = vms.get(name)
     target = "Stopped" if _wants_halted(vm) else "Ready"
@@ -94,8 +94,7 @@ def step(vm: dict, record: dict | None, dvs: dict, vms: dict, now: float, dv_tim
     printable = ((live or {}).get("status") or {}).get("printableStatus") or "unknown"
     if now - record["since"] > ready_timeout:
         detail = f"printableStatus {printable}, last condition {last_condition(live)}" if live else "it does not exist"
-        return {**record, "state": FAILED,
-                "message": f"timed out after {int(ready_timeout)}s waiting for VirtualMachine {name} to be {target}: {detail}"}
+        return {**record, "state": FAILED, "message": f"timed out after {int(ready_timeout)}s waiting for VirtualMachine {name} to be {target}: {detail}"}
     return {**record, "line": f"{name}: disks ready, VirtualMachine {printable}, waiting for {target}"}
 
 

@@ -34,8 +34,7 @@ STOPPED = "stopped"  # its source is stopped: apply it next
 APPLIED = "applied"  # objects applied and not waited for
 FINAL = (DONE, FAILED, APPLIED)
 WAITING = (WAITING_DISKS, WAITING_VM)
-REQUIRED = ("name", "server_id", "hash", "virtualmachine", "datavolumes", "datavolume_names", "secret_names",
-            "run_strategy", "source_status")
+REQUIRED = ("name", "server_id", "hash", "virtualmachine", "datavolumes", "datavolume_names", "secret_names", "run_strategy", "source_status")
 
 
 def check_vms(vms: list, secrets: dict) -> str | None:
@@ -130,9 +129,18 @@ def record_stop_results(state: dict, vms: dict[str, dict], results: list[dict], 
     return changes
 
 
-def poll(state: dict, vms: dict[str, dict], datavolumes: list[dict] | None, virtualmachines: list[dict] | None, *,
-         now: float, datavolume_timeout: float, ready_timeout: float, read_error: str | None = None,
-         read_error_limit: int = 5) -> None:
+def poll(
+    state: dict,
+    vms: dict[str, dict],
+    datavolumes: list[dict] | None,
+    virtualmachines: list[dict] | None,
+    *,
+    now: float,
+    datavolume_timeout: float,
+    ready_timeout: float,
+    read_error: str | None = None,
+    read_error_limit: int = 5,
+) -> None:
     """Advance every waiting VM by one listing of the namespace's DataVolumes and VirtualMachines.
 
     read_error says the lists could not be read this round: the VMs keep waiting, and after read_error_limit
@@ -145,8 +153,7 @@ def poll(state: dict, vms: dict[str, dict], datavolumes: list[dict] | None, virt
         for name in waiting:
             record = state["vms"][name]
             if state["read_errors"] >= read_error_limit:
-                fail(state, name, f"cannot read its objects from the cluster {state['read_errors']} times in a row: "
-                                  f"{read_error}", now)
+                fail(state, name, f"cannot read its objects from the cluster {state['read_errors']} times in a row: {read_error}", now)
             else:
                 record["line"] = f"{name}: cannot read the cluster ({state['read_errors']}/{read_error_limit}): {read_error}"
         return
@@ -184,8 +191,7 @@ def outcome(state: dict) -> dict:
     return {
         "done": by_state.get(DONE, []),
         "applied": by_state.get(APPLIED, []),
-        "failed_vms": [{"name": name, "server_id": state["server_ids"][name], "message": state["vms"][name]["message"]}
-                   for name in by_state.get(FAILED, [])],
+        "failed_vms": [{"name": name, "server_id": state["server_ids"][name], "message": state["vms"][name]["message"]} for name in by_state.get(FAILED, [])],
         "skipped": list(state["skipped"]),
     }
 

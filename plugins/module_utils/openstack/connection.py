@@ -17,8 +17,8 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.http_retry import RetryPolicy, next_wait
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ApiError, TokenInfo
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.http_retry import RetryPolicy, next_wait
 
 # the option names and meaning of openstack.cloud's doc fragment, so module_defaults carry over
 AUTH_ARG_SPEC = {
@@ -34,16 +34,13 @@ AUTH_ARG_SPEC = {
     "client_cert": {"type": "str", "aliases": ["cert"]},
     "client_key": {"type": "str", "no_log": True, "aliases": ["key"]},
     "api_timeout": {"type": "int", "default": 60},
-    "interface": {"type": "str", "default": "public", "choices": ["public", "internal", "admin"],
-                  "aliases": ["endpoint_type"]},
+    "interface": {"type": "str", "default": "public", "choices": ["public", "internal", "admin"], "aliases": ["endpoint_type"]},
 }
-SERVICE_PROXIES = {"identity": "identity", "compute": "compute", "image": "image", "volume": "block_storage",
-                   "network": "network"}
+SERVICE_PROXIES = {"identity": "identity", "compute": "compute", "image": "image", "volume": "block_storage", "network": "network"}
 # keystoneauth/openstacksdk errors that mean "no such endpoint": a configuration fault, never retried
 NO_ENDPOINT_ERRORS = ("EndpointNotFound", "ServiceDiscoveryException", "EmptyCatalog", "DiscoveryFailure")
 # service type in the catalog, as an operator looks it up
-CATALOG_TYPES = {"identity": "identity", "compute": "compute", "image": "image", "volume": "block-storage",
-                 "network": "network"}
+CATALOG_TYPES = {"identity": "identity", "compute": "compute", "image": "image", "volume": "block-storage", "network": "network"}
 
 
 class ConnectError(Exception):
@@ -70,10 +67,16 @@ def connect_kwargs(params: dict) -> dict:
                 raise ConnectError(f"cloud is a cloud config dict, so {name} must not be set as well")
         return {**cloud, "api_timeout": params.get("api_timeout")}
     kwargs = {
-        "cloud": cloud, "auth_type": params.get("auth_type"), "auth": params.get("auth"),
-        "region_name": params.get("region_name"), "verify": params.get("validate_certs"),
-        "cacert": params.get("ca_cert"), "cert": params.get("client_cert"), "key": params.get("client_key"),
-        "api_timeout": params.get("api_timeout"), "interface": params.get("interface"),
+        "cloud": cloud,
+        "auth_type": params.get("auth_type"),
+        "auth": params.get("auth"),
+        "region_name": params.get("region_name"),
+        "verify": params.get("validate_certs"),
+        "cacert": params.get("ca_cert"),
+        "cert": params.get("client_cert"),
+        "key": params.get("client_key"),
+        "api_timeout": params.get("api_timeout"),
+        "interface": params.get("interface"),
     }
     return {k: v for k, v in kwargs.items() if v is not None}
 
@@ -100,8 +103,7 @@ def describe_failure(exc: Exception, auth_url: str, cloud: str | None) -> str:
     text = str(exc).splitlines()[0] if str(exc) else name
     where = f" (cloud {cloud!r})" if cloud else ""
     endpoint = _endpoint_words(auth_url)
-    if name in ("ConnectFailure", "ConnectTimeout", "SSLError", "DiscoveryFailure", "EndpointNotFound",
-                "UnknownConnectionError") or "connect" in text.lower():
+    if name in ("ConnectFailure", "ConnectTimeout", "SSLError", "DiscoveryFailure", "EndpointNotFound", "UnknownConnectionError") or "connect" in text.lower():
         return f"cannot reach the identity endpoint {endpoint}{where}: {name}: {text}"
     if name == "Unauthorized" or "401" in text:
         return f"the identity endpoint {endpoint}{where} rejected the credential (HTTP 401): {text}"
@@ -115,8 +117,11 @@ def _token_info(access) -> TokenInfo:
         methods = ((getattr(access, "_data", None) or {}).get("token") or {}).get("methods") or ["password"]
         method = methods[0]
     return TokenInfo(
-        user_id=access.user_id, project_id=access.project_id, project_name=access.project_name,
-        project_domain_id=access.project_domain_id, project_domain_name=access.project_domain_name,
+        user_id=access.user_id,
+        project_id=access.project_id,
+        project_name=access.project_name,
+        project_domain_id=access.project_domain_id,
+        project_domain_name=access.project_domain_name,
         roles=list(access.role_names or []),
         auth_method=method,
     )
@@ -152,10 +157,12 @@ class SdkApi:
         interface = _config_value(config, "get_interface", service_type) or "public"
         region = _config_value(config, "get_region_name", service_type) or "(none)"
         where = f" of cloud {self.cloud!r}" if self.cloud else ""
-        return (f"no usable {service_type} endpoint in the service catalog{where} for interface {interface!r} in "
-                f"region {region!r} ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); check "
-                f"'openstack endpoint list --service {service_type} --interface {interface}', and the region_name and "
-                f"interface options (or {SERVICE_PROXIES[service]}_endpoint_override in the cloud config)")
+        return (
+            f"no usable {service_type} endpoint in the service catalog{where} for interface {interface!r} in "
+            f"region {region!r} ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); check "
+            f"'openstack endpoint list --service {service_type} --interface {interface}', and the region_name and "
+            f"interface options (or {SERVICE_PROXIES[service]}_endpoint_override in the cloud config)"
+        )
 
     def endpoint(self, service: str) -> str:
         try:
@@ -191,8 +198,9 @@ class SdkApi:
             detail = failure.detail if failure is not None else _error_text(response)
             if wait is None:
                 raise ApiError(status, "GET", url, f"{detail}; {why}" if attempt > 1 else detail)
-            self.retries.append(f"GET {url}: {'HTTP ' + str(status) if status else detail}; "
-                                f"attempt {attempt + 1} of {self.retry_policy.retries + 1} after {why}")
+            self.retries.append(
+                f"GET {url}: {'HTTP ' + str(status) if status else detail}; attempt {attempt + 1} of {self.retry_policy.retries + 1} after {why}"
+            )
             self.sleep(wait)
         url = _response_url(response, self._url(service, path))
         try:
@@ -260,6 +268,8 @@ def connect(params: dict):
     try:
         conn = sdk.connect(**kwargs)
     except Exception as exc:  # pylint: disable=broad-except  # config errors: unknown cloud, missing auth
-        raise ConnectError(f"cannot configure the OpenStack connection{' for cloud ' + repr(cloud) if cloud else ''}: "
-                           f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+        raise ConnectError(
+            f"cannot configure the OpenStack connection{' for cloud ' + repr(cloud) if cloud else ''}: "
+            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from exc
     return SdkApi(conn)

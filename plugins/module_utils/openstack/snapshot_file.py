@@ -34,7 +34,7 @@ def snapshot_path(export_dir: str, domain_name: str, project_name: str) -> str:
 
 def project_id_suffixed(path: str, project_id: str) -> str:
     """``<name>-<first 8 of the project id>.yaml``: where a project goes whose plain file name another one took."""
-    stem = path[:-len(".yaml")] if path.endswith(".yaml") else path
+    stem = path[: -len(".yaml")] if path.endswith(".yaml") else path
     return f"{stem}-{safe_component(str(project_id))[:8]}.yaml"
 
 
@@ -59,12 +59,16 @@ def choose_path(export_dir: str, domain_name: str, project_name: str, project_id
     for candidate in (plain, project_id_suffixed(plain, project_id)):
         exists, owner = owner_of(candidate)
         if exists and owner is None:
-            raise SnapshotFileError(f"{candidate} exists and is not a tenant snapshot; it is left alone. Move it away "
-                                    "or choose another export_dir")
+            raise SnapshotFileError(f"{candidate} exists and is not a tenant snapshot; it is left alone. Move it away or choose another export_dir")
         if not exists or owner == str(project_id):
-            note = None if candidate == plain else (
-                f"{plain} holds the snapshot of another project whose name gives the same file name; "
-                f"project {project_id} is written to {os.path.basename(candidate)}")
+            note = (
+                None
+                if candidate == plain
+                else (
+                    f"{plain} holds the snapshot of another project whose name gives the same file name; "
+                    f"project {project_id} is written to {os.path.basename(candidate)}"
+                )
+            )
             return candidate, note
     raise SnapshotFileError(f"{plain} and {candidate} both hold snapshots of other projects; choose another export_dir")
 
@@ -88,8 +92,7 @@ def newly_not_read(existing: dict | None, new: dict) -> list[str]:
 
 
 def dump(snapshot: dict) -> str:
-    return _yaml.yaml.dump(snapshot, Dumper=_yaml._DUMPER, sort_keys=False, default_flow_style=False,
-                           allow_unicode=True, width=120)
+    return _yaml.yaml.dump(snapshot, Dumper=_yaml._DUMPER, sort_keys=False, default_flow_style=False, allow_unicode=True, width=120)
 
 
 def read_existing(path: str) -> dict | None:
@@ -122,5 +125,7 @@ def location_in_words(path: str, snapshot: dict) -> str:
     """Where ``path`` is, named by ids: Ansible masks no_log values (often the project and domain names) in paths."""
     project, domain = snapshot["project"], snapshot["domain"]
     suffixed = os.path.basename(path) != safe_component(project["name"]) + ".yaml"
-    return (f"export_dir, directory named after domain {domain.get('id')}, file named after project {project['id']}"
-            f"{' with its id appended (another project has its name)' if suffixed else ''}")
+    return (
+        f"export_dir, directory named after domain {domain.get('id')}, file named after project {project['id']}"
+        f"{' with its id appended (another project has its name)' if suffixed else ''}"
+    )

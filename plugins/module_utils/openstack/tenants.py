@@ -18,8 +18,9 @@ def compile_pattern(option: str, pattern: str | None):
         raise ExportError(f"{option}: not a valid regular expression ({exc}): {pattern!r}") from exc
 
 
-def list_tenants(api, domain_pattern: str | None = None, project_pattern: str | None = None,
-                 exclude: list[str] | None = None, include_disabled: bool = False) -> list[dict]:
+def list_tenants(
+    api, domain_pattern: str | None = None, project_pattern: str | None = None, exclude: list[str] | None = None, include_disabled: bool = False
+) -> list[dict]:
     """``[{id, name, domain_id, domain_name, enabled}]`` sorted by domain and project name.
 
     Patterns are regular expressions searched in the name (anchor them with ``^...$``).
@@ -33,8 +34,7 @@ def list_tenants(api, domain_pattern: str | None = None, project_pattern: str | 
         projects = api.get("identity", "/projects", params={"is_domain": "false"})["projects"]
     except ApiError as exc:
         if exc.status == 403:
-            raise ExportError(f"listing every domain and project needs an admin or reader role on the cloud: {exc}") \
-                from exc
+            raise ExportError(f"listing every domain and project needs an admin or reader role on the cloud: {exc}") from exc
         raise
     names = {d["id"]: d.get("name") for d in domains}
     tenants = []
@@ -47,6 +47,7 @@ def list_tenants(api, domain_pattern: str | None = None, project_pattern: str | 
             continue
         if not project.get("enabled", True) and not include_disabled:
             continue
-        tenants.append({"id": project["id"], "name": name, "domain_id": project.get("domain_id"),
-                        "domain_name": domain_name, "enabled": project.get("enabled", True)})
+        tenants.append(
+            {"id": project["id"], "name": name, "domain_id": project.get("domain_id"), "domain_name": domain_name, "enabled": project.get("enabled", True)}
+        )
     return sorted(tenants, key=lambda t: (str(t["domain_name"]), str(t["name"])))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils._yaml import load_data
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.ownership import namespace_conflict
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.manifest_writer import (
     PLAN_FILE,
     TreeScan,
@@ -21,7 +22,6 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.manife
     sync_tree,
 )
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import OptionsError, TranslationOptions
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.ownership import namespace_conflict
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.plan import blocked_servers, summary_lines
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot import SnapshotError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
@@ -46,9 +46,11 @@ def _translate(raw, snapshot_path: str, tenant: str | None, options: Translation
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, RecursionError) as exc:
         # Servers contain their own bad data (they are blocked); this is tenant-level data of a shape the
         # OpenStack API never returns. Python's text would name no field the user knows.
-        raise RenderError(f"{snapshot_path}: a tenant-level list (security groups, ports, floating IPs, networks, "
-                          "subnets, volumes, role assignments or quotas) holds a value of a type the OpenStack API "
-                          "never returns; compare the snapshot with docs/snapshot-format.md") from exc
+        raise RenderError(
+            f"{snapshot_path}: a tenant-level list (security groups, ports, floating IPs, networks, "
+            "subnets, volumes, role assignments or quotas) holds a value of a type the OpenStack API "
+            "never returns; compare the snapshot with docs/snapshot-format.md"
+        ) from exc
 
 
 def load_snapshot(path: str):
@@ -83,8 +85,7 @@ def _previous_owners(scan: TreeScan) -> list[str]:
     return recorded + sorted(scan.project_labels)
 
 
-def render_tenant(snapshot_path: str, *, tenant: str | None, output_dir: str, raw_options: dict | None,
-                  prune: bool = True, check_mode: bool = False) -> dict:
+def render_tenant(snapshot_path: str, *, tenant: str | None, output_dir: str, raw_options: dict | None, prune: bool = True, check_mode: bool = False) -> dict:
     if not output_dir or not str(output_dir).strip():
         # os.path.join("", ns) is relative: the tree would land wherever the run happens to start.
         raise RenderError("output_dir is empty; give the directory the tenant's files go to")
@@ -94,16 +95,14 @@ def render_tenant(snapshot_path: str, *, tenant: str | None, output_dir: str, ra
     texts = render_texts(translation)
     try:
         scan = scan_tree(tenant_dir, texts)
-        conflict = namespace_conflict(translation.namespace, str(translation.plan["tenant"]["project_id"]),
-                                      _previous_owners(scan))
+        conflict = namespace_conflict(translation.namespace, str(translation.plan["tenant"]["project_id"]), _previous_owners(scan))
         if conflict:
             raise RenderError(f"{conflict} (its files are in {tenant_dir})")
         files = sync_tree(tenant_dir, texts, prune=prune, check_mode=check_mode, scan=scan)
     except WriteRefused as exc:
         raise RenderError(f"refusing to write the tenant's files: {exc}") from exc
     except OSError as exc:
-        raise RenderError(f"cannot write to {tenant_dir}: {exc.strerror or exc}"
-                          f"{f' ({exc.filename})' if exc.filename else ''}") from exc
+        raise RenderError(f"cannot write to {tenant_dir}: {exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}") from exc
     plan = translation.plan
     return {
         "namespace": translation.namespace,

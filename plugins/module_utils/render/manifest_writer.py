@@ -21,15 +21,15 @@ import tempfile
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils._atomic_file import fsync_dir, fsync_dirs, write_new
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils._yaml import dump_documents, load_data
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import PROJECT_ID_LABEL
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.ownership import is_ours
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.plan import PLAN_FORMAT
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.layout import (
     MANIFESTS_DIR,
     SECRETS_DIR,
     plan_report,
     tenant_files,
 )
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import PROJECT_ID_LABEL
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.plan import PLAN_FORMAT
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import TenantTranslation
 
 PLAN_FILE = "plan.json"
@@ -115,21 +115,22 @@ def _project_labels(content: bytes) -> set[str]:
         documents = load_data(content.decode("utf-8"), source="", multi=True)
     except (ValueError, UnicodeDecodeError):
         return set()
-    return {str(doc["metadata"]["labels"][PROJECT_ID_LABEL]) for doc in documents
-            if isinstance(doc, dict) and is_ours(doc) and PROJECT_ID_LABEL in ((doc.get("metadata") or {}).get("labels") or {})}
+    return {
+        str(doc["metadata"]["labels"][PROJECT_ID_LABEL])
+        for doc in documents
+        if isinstance(doc, dict) and is_ours(doc) and PROJECT_ID_LABEL in ((doc.get("metadata") or {}).get("labels") or {})
+    }
 
 
 def _load_plan(path: str, content: bytes) -> dict:
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
-        raise WriteRefused(f"{path} is not a plan written by ostokubevirt (not UTF-8 text); move it away and render "
-                           "again") from None
+        raise WriteRefused(f"{path} is not a plan written by ostokubevirt (not UTF-8 text); move it away and render again") from None
     try:
         plan = json.loads(text)
     except ValueError:
-        raise WriteRefused(f"{path} is not a plan written by ostokubevirt (not JSON); move it away and render "
-                           "again") from None
+        raise WriteRefused(f"{path} is not a plan written by ostokubevirt (not JSON); move it away and render again") from None
     if not isinstance(plan, dict) or plan.get("format") != PLAN_FORMAT:
         raise WriteRefused(f"{path} is not a plan written by ostokubevirt (no format {PLAN_FORMAT!r}); move it away")
     return plan
@@ -153,8 +154,10 @@ def _walk(scan: TreeScan, relpath: str, wanted: set[str], wanted_dirs: set[str],
         child = f"{relpath}/{entry.name}"
         if entry.is_symlink():
             if child in wanted:
-                raise WriteRefused(f"{entry.path} is a symbolic link (to {os.readlink(entry.path)}); render writes "
-                                   "there and never writes or deletes through a link: replace it with a directory")
+                raise WriteRefused(
+                    f"{entry.path} is a symbolic link (to {os.readlink(entry.path)}); render writes "
+                    "there and never writes or deletes through a link: replace it with a directory"
+                )
             scan.foreign.append(child)
         elif entry.is_dir(follow_symlinks=False):
             scan.modes[child] = stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode)
@@ -165,8 +168,7 @@ def _walk(scan: TreeScan, relpath: str, wanted: set[str], wanted_dirs: set[str],
             scan.modes[child] = stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode)
             candidates[child] = _read_regular(entry.path)
         elif child in wanted:
-            raise WriteRefused(f"{entry.path} is not a regular file (a FIFO, socket or device); render writes only "
-                               "regular files: remove it")
+            raise WriteRefused(f"{entry.path} is not a regular file (a FIFO, socket or device); render writes only regular files: remove it")
         else:
             scan.foreign.append(child)
 
@@ -177,8 +179,9 @@ def scan_tree(root: str, texts: dict[str, str]) -> TreeScan:
     if not os.path.lexists(root):
         return scan
     if os.path.islink(root):
-        raise WriteRefused(f"{root} is a symbolic link (to {os.readlink(root)}); the tenant directory must be a real "
-                           "directory, render never writes through a link")
+        raise WriteRefused(
+            f"{root} is a symbolic link (to {os.readlink(root)}); the tenant directory must be a real directory, render never writes through a link"
+        )
     if not os.path.isdir(root):
         raise WriteRefused(f"{root} exists and is not a directory")
     scan.exists = True
@@ -193,9 +196,11 @@ def scan_tree(root: str, texts: dict[str, str]) -> TreeScan:
         if name not in OWNED_DIRS and name != PLAN_FILE:
             scan.others.append(name)
         elif entry.is_symlink():
-            raise WriteRefused(f"{entry.path} is a symbolic link (to {os.readlink(entry.path)}); render never writes "
-                               "or deletes through a link: replace it with a real "
-                               f"{'file' if name == PLAN_FILE else 'directory'}")
+            raise WriteRefused(
+                f"{entry.path} is a symbolic link (to {os.readlink(entry.path)}); render never writes "
+                "or deletes through a link: replace it with a real "
+                f"{'file' if name == PLAN_FILE else 'directory'}"
+            )
         elif name == PLAN_FILE:
             if not entry.is_file(follow_symlinks=False):
                 raise WriteRefused(f"{entry.path} is not a regular file; remove it")
@@ -216,8 +221,10 @@ def scan_tree(root: str, texts: dict[str, str]) -> TreeScan:
             if relpath.startswith(f"{MANIFESTS_DIR}/"):
                 scan.project_labels |= _project_labels(content)
         elif relpath in texts:
-            raise WriteRefused(f"{os.path.join(root, relpath)} was not written by ostokubevirt (no record in plan.json, "
-                               "no ostokubevirt label); render would replace it: move it away")
+            raise WriteRefused(
+                f"{os.path.join(root, relpath)} was not written by ostokubevirt (no record in plan.json, "
+                "no ostokubevirt label); render would replace it: move it away"
+            )
         else:
             scan.foreign.append(relpath)
     scan.foreign.sort()
@@ -225,8 +232,7 @@ def scan_tree(root: str, texts: dict[str, str]) -> TreeScan:
 
 
 def _report(scan: TreeScan, texts: dict[str, str], prune: bool) -> dict[str, list[str]]:
-    report: dict[str, list[str]] = {"created": [], "updated": [], "removed": [], "unchanged": [], "repaired": [],
-                                    "kept": list(scan.foreign)}
+    report: dict[str, list[str]] = {"created": [], "updated": [], "removed": [], "unchanged": [], "repaired": [], "kept": list(scan.foreign)}
     for relpath in sorted(texts):
         current = scan.ours.get(relpath)
         if current is None:
@@ -237,8 +243,7 @@ def _report(scan: TreeScan, texts: dict[str, str], prune: bool) -> dict[str, lis
             report["unchanged"].append(relpath)
             if _is_private(relpath) and scan.modes.get(relpath) != PRIVATE_FILE_MODE:
                 report["repaired"].append(relpath)
-    if scan.exists and SECRETS_DIR in scan.modes and scan.modes[SECRETS_DIR] != PRIVATE_DIR_MODE \
-            and any(_is_private(relpath) for relpath in texts):
+    if scan.exists and SECRETS_DIR in scan.modes and scan.modes[SECRETS_DIR] != PRIVATE_DIR_MODE and any(_is_private(relpath) for relpath in texts):
         report["repaired"].insert(0, f"{SECRETS_DIR}/")
     stale = sorted(set(scan.ours) - set(texts))
     report["removed" if prune else "kept"].extend(stale)
@@ -262,9 +267,11 @@ def _write_new(stage: str, path: str, text: str, mode: int) -> None:
 
 def _remove_tree(path: str) -> None:
     """Remove a retired tree of ours; rmtree never follows links. A directory left read-only is made writable first."""
+
     def retry(function, failed, _exc_info):
         os.chmod(os.path.dirname(failed), PRIVATE_DIR_MODE)
         function(failed)
+
     shutil.rmtree(path, onerror=retry)
 
 
@@ -313,8 +320,7 @@ def _swap_in(scan: TreeScan, texts: dict[str, str], carried: list[str]) -> None:
         raise
 
 
-def sync_tree(root: str, texts: dict[str, str], *, prune: bool = True, check_mode: bool = False,
-              scan: TreeScan | None = None) -> dict[str, list[str]]:
+def sync_tree(root: str, texts: dict[str, str], *, prune: bool = True, check_mode: bool = False, scan: TreeScan | None = None) -> dict[str, list[str]]:
     """Make root hold exactly texts plus the files that are not ours; report what changed.
 
     The report lists created, updated, removed (our files no longer produced), unchanged, repaired (secrets whose

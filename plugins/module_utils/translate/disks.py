@@ -16,9 +16,9 @@ import math
 import re
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import FindingCollector
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.integers import int_field
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import k8s_object, object_meta
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.integers import int_field
 
 GIB = 1024**3
 DISK_SOURCE_ANNOTATION = "ostokubevirt.io/disk-source"

@@ -67,8 +67,11 @@ def _service_ports(groups: list[dict], family: int, limit: int, collector: Findi
                 continue  # admits only group members, never traffic arriving from outside
             field = f"security_groups[{label}].security_group_rules[{rule.rule_id}]"
             if rule.protocol is None:
-                collector.warn(field, "group allows every protocol from outside; a Service forwards only the listed "
-                                      "TCP/UDP/SCTP ports, other traffic to the floating IP is not carried")
+                collector.warn(
+                    field,
+                    "group allows every protocol from outside; a Service forwards only the listed "
+                    "TCP/UDP/SCTP ports, other traffic to the floating IP is not carried",
+                )
                 continue
             if rule.protocol in (PROTO_ICMP, PROTO_ICMPV6):
                 collector.warn(field, "ICMP to the floating IP cannot be carried by a Service")
@@ -78,15 +81,19 @@ def _service_ports(groups: list[dict], family: int, limit: int, collector: Findi
                 continue
             low, high = rule.ports if rule.ports is not None else (1, 65535)
             if high - low + 1 > limit:
-                collector.warn(field, f"port range {low}-{high} has more than service_port_range_limit={limit} ports; "
-                                      "not forwarded (add the ports you need to the Service by hand)")
+                collector.warn(
+                    field,
+                    f"port range {low}-{high} has more than service_port_range_limit={limit} ports; "
+                    "not forwarded (add the ports you need to the Service by hand)",
+                )
                 continue
             wanted.update((rule.protocol, port) for port in range(low, high + 1))
     return wanted
 
 
-def floating_ip_to_service(fip: dict, port: dict | None, vm_selector: dict | None, groups: list[dict], *, namespace: str,
-                           options: TranslationOptions) -> tuple[dict | None, list[Finding]]:
+def floating_ip_to_service(
+    fip: dict, port: dict | None, vm_selector: dict | None, groups: list[dict], *, namespace: str, options: TranslationOptions
+) -> tuple[dict | None, list[Finding]]:
     """A LoadBalancer Service that keeps the floating IP's address, or None with the reason in the findings."""
     collector = FindingCollector(SUBJECT_KIND, _subject(fip))
     if not isinstance(fip, dict):
@@ -110,20 +117,25 @@ def floating_ip_to_service(fip: dict, port: dict | None, vm_selector: dict | Non
         collector.warn("port_id", f"port {fip.get('port_id')} is not the pod-network port of a migrated VM; no Service")
         return None, collector.findings
     if port.get("port_security_enabled", True) is False:
-        collector.warn("port_id", f"port {fip.get('port_id')} has port security disabled, so every protocol and port "
-                                  "reached it; a Service needs an explicit port list; no Service (create one by hand)")
+        collector.warn(
+            "port_id",
+            f"port {fip.get('port_id')} has port security disabled, so every protocol and port "
+            "reached it; a Service needs an explicit port list; no Service (create one by hand)",
+        )
         return None, collector.findings
 
     wanted_ids = [g for g in port.get("security_groups") or [] if isinstance(g, str)]
     by_id = {sg.get("id"): sg for sg in groups or [] if isinstance(sg, dict)}
     for missing in (g for g in wanted_ids if g not in by_id):
-        collector.warn("port_id", f"security group {missing} of port {fip.get('port_id')} is not in the snapshot; "
-                                  "its ports are not forwarded")
+        collector.warn("port_id", f"security group {missing} of port {fip.get('port_id')} is not in the snapshot; its ports are not forwarded")
     port_groups = [by_id[g] for g in wanted_ids if g in by_id]
     wanted = _service_ports(port_groups, address.version, options.service_port_range_limit, collector)
     if not wanted:
-        collector.warn("port_id", "no TCP/UDP/SCTP port is open to outside addresses in the port's security groups, so "
-                                  "nothing could reach the VM through this floating IP; no Service (address not reserved)")
+        collector.warn(
+            "port_id",
+            "no TCP/UDP/SCTP port is open to outside addresses in the port's security groups, so "
+            "nothing could reach the VM through this floating IP; no Service (address not reserved)",
+        )
         return None, collector.findings
 
     annotation_key, in_spec = LB_IP_ANNOTATION_STYLES[options.lb_ip_annotation_style]
@@ -138,14 +150,24 @@ def floating_ip_to_service(fip: dict, port: dict | None, vm_selector: dict | Non
         "externalTrafficPolicy": "Local",
         "ipFamilyPolicy": "SingleStack",
         "ipFamilies": ["IPv4" if address.version == 4 else "IPv6"],
-        "ports": [{"name": _port_name(proto, number), "protocol": K8S_PROTOCOLS[proto], "port": number,
-                   "targetPort": number} for proto, number in sorted(wanted)],
+        "ports": [
+            {"name": _port_name(proto, number), "protocol": K8S_PROTOCOLS[proto], "port": number, "targetPort": number} for proto, number in sorted(wanted)
+        ],
     }
     if in_spec:
         spec["loadBalancerIP"] = str(address)
-    service = k8s_object("v1", "Service",
-                         object_meta(service_name(address), namespace, source_type=SOURCE_TYPE,
-                                     source_id=str(fip.get("id") or address), source_name=str(address),
-                                     labels=labels, annotations=annotations),
-                         spec=spec)
+    service = k8s_object(
+        "v1",
+        "Service",
+        object_meta(
+            service_name(address),
+            namespace,
+            source_type=SOURCE_TYPE,
+            source_id=str(fip.get("id") or address),
+            source_name=str(address),
+            labels=labels,
+            annotations=annotations,
+        ),
+        spec=spec,
+    )
     return service, collector.findings

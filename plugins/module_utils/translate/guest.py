@@ -38,11 +38,23 @@ RUN_STRATEGIES = {
     "PAUSED": ("Halted", "server is PAUSED; its memory state is not migrated, the VM is created stopped"),
     "SUSPENDED": ("Halted", "server is SUSPENDED; its memory state is not migrated, the VM is created stopped"),
     "SHELVED": ("Halted", "server is SHELVED; the VM is created stopped"),
-    "SHELVED_OFFLOADED": ("Halted", "server is SHELVED_OFFLOADED; its root disk is the shelve snapshot image, "
-                                    "the VM is created stopped"),
+    "SHELVED_OFFLOADED": ("Halted", "server is SHELVED_OFFLOADED; its root disk is the shelve snapshot image, the VM is created stopped"),
 }
-TRANSIENT_STATUSES = ("BUILD", "REBUILD", "REBOOT", "HARD_REBOOT", "RESIZE", "VERIFY_RESIZE", "REVERT_RESIZE",
-                      "MIGRATING", "PASSWORD", "RESCUE", "UNKNOWN", "DELETED", "SOFT_DELETED")
+TRANSIENT_STATUSES = (
+    "BUILD",
+    "REBUILD",
+    "REBOOT",
+    "HARD_REBOOT",
+    "RESIZE",
+    "VERIFY_RESIZE",
+    "REVERT_RESIZE",
+    "MIGRATING",
+    "PASSWORD",
+    "RESCUE",
+    "UNKNOWN",
+    "DELETED",
+    "SOFT_DELETED",
+)
 
 
 def run_strategy(server: dict, collector: FindingCollector) -> str:
@@ -55,8 +67,7 @@ def run_strategy(server: dict, collector: FindingCollector) -> str:
     if status == "ERROR":
         raise collector.fail("status", "server is in ERROR state; repair or reset it on OpenStack first")
     if status in TRANSIENT_STATUSES:
-        raise collector.fail("status", f"server is in transitional state {status}; migrate it once it has settled "
-                             "(e.g. confirm or revert a resize)")
+        raise collector.fail("status", f"server is in transitional state {status}; migrate it once it has settled (e.g. confirm or revert a resize)")
     raise collector.fail("status", f"unknown server status {status!r}")
 
 
@@ -110,8 +121,9 @@ def readable_user_data(server: dict) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def cloud_init(server: dict, *, vm_name: str, namespace: str, keypair: dict | None, windows: bool,
-               collector: FindingCollector) -> tuple[dict, list[dict], dict | None, str]:
+def cloud_init(
+    server: dict, *, vm_name: str, namespace: str, keypair: dict | None, windows: bool, collector: FindingCollector
+) -> tuple[dict, list[dict], dict | None, str]:
     """The cloud-init volume, Secrets to create, accessCredentials entry (or None) and the data source used.
 
     A data source is always attached: without one cloud-init falls back to DataSourceNone, whose
@@ -124,24 +136,26 @@ def cloud_init(server: dict, *, vm_name: str, namespace: str, keypair: dict | No
     if user_data is None:
         user_data = base64.b64encode(EMPTY_CLOUD_CONFIG.encode()).decode()
     secret_name = dns_label(f"{vm_name}-cloud-init")
-    secrets.append(k8s_object(
-        "v1", "Secret",
-        object_meta(secret_name, namespace, source_type="nova.server.user_data", source_id=str(server.get("id")),
-                    source_name=server.get("name")),
-        type="Opaque", data={"userdata": user_data},
-    ))
+    secrets.append(
+        k8s_object(
+            "v1",
+            "Secret",
+            object_meta(secret_name, namespace, source_type="nova.server.user_data", source_id=str(server.get("id")), source_name=server.get("name")),
+            type="Opaque",
+            data={"userdata": user_data},
+        )
+    )
     volume_source = {"secretRef": {"name": secret_name}}
-    volume = {"name": CLOUD_INIT_VOLUME,
-              ("cloudInitConfigDrive" if use_config_drive else "cloudInitNoCloud"): volume_source}
+    volume = {"name": CLOUD_INIT_VOLUME, ("cloudInitConfigDrive" if use_config_drive else "cloudInitNoCloud"): volume_source}
     access = None
     key_name = server.get("key_name")
     if key_name:
         if keypair is None or not keypair.get("public_key"):
-            collector.warn("key_name", f"key pair {key_name!r} is not in the snapshot; its public key is already in the "
-                           "guest's authorized_keys but is not re-injected")
+            collector.warn(
+                "key_name", f"key pair {key_name!r} is not in the snapshot; its public key is already in the guest's authorized_keys but is not re-injected"
+            )
         else:
-            access = {"sshPublicKey": {"source": {"secret": {"secretName": keypair_secret_name(key_name)}},
-                                       "propagationMethod": {source_kind: {}}}}
+            access = {"sshPublicKey": {"source": {"secret": {"secretName": keypair_secret_name(key_name)}}, "propagationMethod": {source_kind: {}}}}
     return volume, secrets, access, source_kind
 
 
@@ -150,7 +164,12 @@ def keypair_secret_name(key_name: str) -> str:
 
 
 def keypair_secret(keypair: dict, *, namespace: str) -> dict:
-    meta = object_meta(keypair_secret_name(keypair["name"]), namespace, source_type="nova.keypair",
-                       source_id=keypair.get("fingerprint") or keypair["name"], source_name=keypair["name"])
+    meta = object_meta(
+        keypair_secret_name(keypair["name"]),
+        namespace,
+        source_type="nova.keypair",
+        source_id=keypair.get("fingerprint") or keypair["name"],
+        source_name=keypair["name"],
+    )
     public_key = str(keypair.get("public_key", "")).strip().encode()
     return k8s_object("v1", "Secret", meta, type="Opaque", data={"key": base64.b64encode(public_key).decode()})

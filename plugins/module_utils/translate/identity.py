@@ -37,8 +37,9 @@ def _subject(assignment: dict, options: TranslationOptions) -> dict | None:
     return None
 
 
-def role_assignments_to_rolebindings(assignments: list[dict], *, project_id: str, namespace: str,
-                                     options: TranslationOptions) -> tuple[list[dict], list[Finding]]:
+def role_assignments_to_rolebindings(
+    assignments: list[dict], *, project_id: str, namespace: str, options: TranslationOptions
+) -> tuple[list[dict], list[Finding]]:
     """One RoleBinding per target ClusterRole, listing every subject that holds a mapped Keystone role."""
     findings: list[Finding] = []
     subjects_by_cluster_role: dict[str, dict[tuple, dict]] = {}
@@ -48,24 +49,38 @@ def role_assignments_to_rolebindings(assignments: list[dict], *, project_id: str
         scope_project = ((assignment.get("scope") or {}).get("project") or {}).get("id")
         if scope_project != project_id:
             continue  # domain/system scope or another project: not this namespace's business
-        if ((assignment.get("scope") or {}).get("OS-INHERIT:inherited_to")):
+        if (assignment.get("scope") or {}).get("OS-INHERIT:inherited_to"):
             continue
         role = assignment.get("role") or {}
         role_name = role.get("name")
         if not role_name:
-            findings.append(Finding(WARNING, "role_assignment", label, f"role_assignments[{index}].role.name",
-                                    "role name missing (export role assignments with include_names); not bound"))
+            findings.append(
+                Finding(
+                    WARNING,
+                    "role_assignment",
+                    label,
+                    f"role_assignments[{index}].role.name",
+                    "role name missing (export role assignments with include_names); not bound",
+                )
+            )
             continue
         cluster_role = options.role_map.get(role_name)
         if not cluster_role:
-            findings.append(Finding(WARNING, "role_assignment", label, "role.name",
-                                    f"Keystone role {role_name!r} has no entry in role_map; not bound "
-                                    f"(map it to a ClusterRole to grant access)"))
+            findings.append(
+                Finding(
+                    WARNING,
+                    "role_assignment",
+                    label,
+                    "role.name",
+                    f"Keystone role {role_name!r} has no entry in role_map; not bound (map it to a ClusterRole to grant access)",
+                )
+            )
             continue
         subject = _subject(assignment, options)
         if subject is None:
-            findings.append(Finding(WARNING, "role_assignment", label, f"role_assignments[{index}]",
-                                    "assignment has neither a user nor a group with a name; not bound"))
+            findings.append(
+                Finding(WARNING, "role_assignment", label, f"role_assignments[{index}]", "assignment has neither a user nor a group with a name; not bound")
+            )
             continue
         subjects_by_cluster_role.setdefault(cluster_role, {})[(subject["kind"], subject["name"])] = subject
         roles_by_cluster_role.setdefault(cluster_role, set()).add(role_name)
@@ -74,10 +89,13 @@ def role_assignments_to_rolebindings(assignments: list[dict], *, project_id: str
     for cluster_role in sorted(subjects_by_cluster_role):
         subjects = [subjects_by_cluster_role[cluster_role][key] for key in sorted(subjects_by_cluster_role[cluster_role])]
         meta = object_meta(
-            dns_label(f"ostokubevirt-{cluster_role}"), namespace, source_type="keystone.role_assignment",
-            source_id=project_id, annotations={"ostokubevirt.io/keystone-roles": ",".join(sorted(roles_by_cluster_role[cluster_role]))},
+            dns_label(f"ostokubevirt-{cluster_role}"),
+            namespace,
+            source_type="keystone.role_assignment",
+            source_id=project_id,
+            annotations={"ostokubevirt.io/keystone-roles": ",".join(sorted(roles_by_cluster_role[cluster_role]))},
         )
-        bindings.append(k8s_object(f"{RBAC_API}/v1", "RoleBinding", meta,
-                                   roleRef={"apiGroup": RBAC_API, "kind": "ClusterRole", "name": cluster_role},
-                                   subjects=subjects))
+        bindings.append(
+            k8s_object(f"{RBAC_API}/v1", "RoleBinding", meta, roleRef={"apiGroup": RBAC_API, "kind": "ClusterRole", "name": cluster_role}, subjects=subjects)
+        )
     return bindings, findings

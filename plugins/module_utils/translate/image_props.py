@@ -16,8 +16,8 @@ from collections.abc import Mapping
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import flavor as _flavor
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import FindingCollector, type_name
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.prerequisites import BACKEND_STORAGE_CLASS_ORDER
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.integers import int_field
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.prerequisites import BACKEND_STORAGE_CLASS_ORDER
 
 IMG = "image"
 ES = "flavor.extra_specs"

@@ -15,8 +15,16 @@ PROJECT_ID_LABEL = "ostokubevirt.io/project-id"
 SERVER_ID_LABEL = "ostokubevirt.io/server-id"
 
 
-def object_meta(name: str, namespace: str | None, *, source_type: str, source_id: str, source_name: str | None = None,
-                labels: dict | None = None, annotations: dict | None = None) -> dict:
+def object_meta(
+    name: str,
+    namespace: str | None,
+    *,
+    source_type: str,
+    source_id: str,
+    source_name: str | None = None,
+    labels: dict | None = None,
+    annotations: dict | None = None,
+) -> dict:
     """metadata for a generated object; namespace None for cluster-scoped kinds.
 
     source_type names the OpenStack resource ("nova.server", "neutron.security_group", ...).

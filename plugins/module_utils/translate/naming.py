@@ -33,8 +33,7 @@ def _slug(value: str) -> str:
     return _DASH_RUNS.sub("-", slug).strip("-")
 
 
-def dns_label(value: str, *, max_length: int = DNS_LABEL_MAX, prefix: str = "", must_start_alpha: bool = False,
-              identity: str | None = None) -> str:
+def dns_label(value: str, *, max_length: int = DNS_LABEL_MAX, prefix: str = "", must_start_alpha: bool = False, identity: str | None = None) -> str:
     """Turn any string into a valid RFC 1123 label (RFC 1035 with must_start_alpha).
 
     Lowercases, maps "_" and every other invalid character to "-", collapses dashes.
@@ -75,8 +74,7 @@ class NameAllocator:
         self._claims: dict[str, list[str]] = {}
 
     def claim(self, name: str, identity: str) -> None:
-        base = dns_label(name or identity, max_length=self.max_length, must_start_alpha=self.must_start_alpha,
-                         identity=identity)
+        base = dns_label(name or identity, max_length=self.max_length, must_start_alpha=self.must_start_alpha, identity=identity)
         self._claims.setdefault(base, []).append(identity)
 
     def assign(self) -> dict[str, str]:

@@ -88,9 +88,14 @@ class TranslationOptions:
             value = getattr(self, name)
             if not isinstance(value, Mapping):
                 raise OptionsError(f"option {name} must be a mapping, got {type_name(value)}")
-        choices = {"lb_ip_annotation_style": sorted(LB_IP_ANNOTATION_STYLES), "disk_access_mode": list(ACCESS_MODES),
-                   "disk_volume_mode": list(VOLUME_MODES), "eviction_strategy": list(EVICTION_CHOICES),
-                   "address_mode": list(ADDRESS_MODES), "instancetype_scope": list(INSTANCETYPE_SCOPES)}
+        choices = {
+            "lb_ip_annotation_style": sorted(LB_IP_ANNOTATION_STYLES),
+            "disk_access_mode": list(ACCESS_MODES),
+            "disk_volume_mode": list(VOLUME_MODES),
+            "eviction_strategy": list(EVICTION_CHOICES),
+            "address_mode": list(ADDRESS_MODES),
+            "instancetype_scope": list(INSTANCETYPE_SCOPES),
+        }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise OptionsError(f"option {name} must be one of {allowed}, got {getattr(self, name)!r}")
@@ -103,16 +108,19 @@ class TranslationOptions:
                 raise OptionsError(f"option {name} must be true or false")
         if self.namespace is not None and not is_dns_label(self.namespace):
             # The namespace is also the tenant's directory name in render mode: "/x" or "../x" would leave it.
-            raise OptionsError(f"option namespace must be an RFC 1123 label (lowercase letters, digits and '-', "
-                               f"starting and ending with a letter or digit, at most 63 characters), got {self.namespace!r}")
+            raise OptionsError(
+                f"option namespace must be an RFC 1123 label (lowercase letters, digits and '-', "
+                f"starting and ending with a letter or digit, at most 63 characters), got {self.namespace!r}"
+            )
         for role, cluster_role in self.role_map.items():
             if cluster_role in FORBIDDEN_CLUSTER_ROLES:
-                raise OptionsError(f"option role_map maps {role!r} to {cluster_role!r}, which grants every verb on every "
-                                   "resource; map it to admin, edit, view or a narrower ClusterRole")
+                raise OptionsError(
+                    f"option role_map maps {role!r} to {cluster_role!r}, which grants every verb on every "
+                    "resource; map it to admin, edit, view or a narrower ClusterRole"
+                )
         for key, source in self.disk_sources.items():
             if not isinstance(source, Mapping) or len(source) != 1:
-                raise OptionsError(f"option disk_sources[{key!r}] must be one CDI DataVolume source such as "
-                                   "{'http': {'url': ...}}")
+                raise OptionsError(f"option disk_sources[{key!r}] must be one CDI DataVolume source such as {{'http': {{'url': ...}}}}")
 
     @classmethod
     def from_dict(cls, raw: Mapping | None) -> TranslationOptions:

@@ -49,8 +49,7 @@ def build_plan(*, snapshot, namespace: str, results: list, tenant_findings: list
         "summary": {
             "servers": len(rows),
             **{status: counts.get(status, 0) for status in STATUSES},
-            "warnings": sum(1 for row in rows for f in row["findings"] if f["severity"] != BLOCKER)
-            + sum(1 for f in tenant_findings if f.severity != BLOCKER),
+            "warnings": sum(1 for row in rows for f in row["findings"] if f["severity"] != BLOCKER) + sum(1 for f in tenant_findings if f.severity != BLOCKER),
             "to_migrate": _totals([row for row in rows if row["status"] != "blocked"]),
             "blocked_totals": _totals([row for row in rows if row["status"] == "blocked"]),
             "objects": dict(sorted(kinds.items())),
@@ -63,9 +62,11 @@ def build_plan(*, snapshot, namespace: str, results: list, tenant_findings: list
 
 def blocked_servers(plan: dict) -> list[dict]:
     """Every blocked server with its blocker reasons, as 'field: message'."""
-    return [{"name": row["name"], "id": row["id"],
-             "reasons": [f"{f['field']}: {f['message']}" for f in row["findings"] if f["severity"] == BLOCKER]}
-            for row in plan["servers"] if row["status"] == "blocked"]
+    return [
+        {"name": row["name"], "id": row["id"], "reasons": [f"{f['field']}: {f['message']}" for f in row["findings"] if f["severity"] == BLOCKER]}
+        for row in plan["servers"]
+        if row["status"] == "blocked"
+    ]
 
 
 def summary_lines(plan: dict, *, output_dir: str | None = None) -> list[str]:
@@ -75,8 +76,7 @@ def summary_lines(plan: dict, *, output_dir: str | None = None) -> list[str]:
     lines = [
         f"Tenant {tenant['domain']}/{tenant['project']} -> namespace {tenant['namespace']}",
         f"Servers: {summary['servers']} (ready {summary['ready']}, warning {summary['warning']}, blocked {summary['blocked']})",
-        f"To migrate: {totals['vms']} VMs, {totals['vcpus']} vCPUs, {totals['ram_mib'] / 1024:g} GiB RAM, "
-        f"{totals['disk_gib']} GiB disk, {totals['ips']} IPs",
+        f"To migrate: {totals['vms']} VMs, {totals['vcpus']} vCPUs, {totals['ram_mib'] / 1024:g} GiB RAM, {totals['disk_gib']} GiB disk, {totals['ips']} IPs",
         "Objects: " + ", ".join(f"{count} {kind}" for kind, count in summary["objects"].items()),
     ]
     for finding in plan["tenant_findings"]:

@@ -30,8 +30,16 @@ def _limit(quota_set: dict, key: str) -> int | None:
     return None if number < 0 else number
 
 
-def quotas_to_resourcequota(quotas: dict, *, project_id: str, namespace: str, extra_pvcs: int = 0, extra_storage_gib: int = 0,
-                            vm_memory_overhead_mib: int = 0, storage_class_for_type=None) -> tuple[dict | None, list[Finding]]:
+def quotas_to_resourcequota(
+    quotas: dict,
+    *,
+    project_id: str,
+    namespace: str,
+    extra_pvcs: int = 0,
+    extra_storage_gib: int = 0,
+    vm_memory_overhead_mib: int = 0,
+    storage_class_for_type=None,
+) -> tuple[dict | None, list[Finding]]:
     """Build the ResourceQuota; None when every relevant OpenStack quota is unlimited.
 
     extra_pvcs / extra_storage_gib: root disks of image-booted servers that become PVCs.
@@ -53,9 +61,15 @@ def quotas_to_resourcequota(quotas: dict, *, project_id: str, namespace: str, ex
         overhead = vm_memory_overhead_mib * (instances or 0)
         hard["requests.memory"] = f"{ram + overhead}Mi"
         if overhead:
-            findings.append(Finding(WARNING, "quota", project_id, "quotas.compute.ram",
-                                    f"memory quota raised from {ram}Mi to {ram + overhead}Mi to allow "
-                                    f"{vm_memory_overhead_mib}Mi virt-launcher overhead per instance"))
+            findings.append(
+                Finding(
+                    WARNING,
+                    "quota",
+                    project_id,
+                    "quotas.compute.ram",
+                    f"memory quota raised from {ram}Mi to {ram + overhead}Mi to allow {vm_memory_overhead_mib}Mi virt-launcher overhead per instance",
+                )
+            )
     gigabytes = _limit(volume, "gigabytes")
     if gigabytes is not None:
         hard["requests.storage"] = f"{gigabytes + extra_storage_gib}Gi"
@@ -63,21 +77,27 @@ def quotas_to_resourcequota(quotas: dict, *, project_id: str, namespace: str, ex
     if volumes is not None:
         hard["persistentvolumeclaims"] = str(volumes + extra_pvcs)
     if (extra_pvcs or extra_storage_gib) and (gigabytes is not None or volumes is not None):
-        findings.append(Finding(WARNING, "quota", project_id, "quotas.volume",
-                                f"storage quota widened by {extra_storage_gib}Gi and {extra_pvcs} PVCs for image-booted "
-                                "root disks, which OpenStack counted against Nova, not Cinder"))
+        findings.append(
+            Finding(
+                WARNING,
+                "quota",
+                project_id,
+                "quotas.volume",
+                f"storage quota widened by {extra_storage_gib}Gi and {extra_pvcs} PVCs for image-booted "
+                "root disks, which OpenStack counted against Nova, not Cinder",
+            )
+        )
     if storage_class_for_type is not None:
         for key in sorted(volume):
             if not key.startswith("gigabytes_"):
                 continue
             limit = _limit(volume, key)
-            storage_class = storage_class_for_type(key[len("gigabytes_"):])
+            storage_class = storage_class_for_type(key[len("gigabytes_") :])
             if limit is not None and storage_class:
                 hard[f"{storage_class}.storageclass.storage.k8s.io/requests.storage"] = f"{limit}Gi"
     for key in ("key_pairs", "server_groups", "server_group_members", "metadata_items", "injected_files"):
         if _limit(compute, key) is not None:
-            findings.append(Finding(WARNING, "quota", project_id, f"quotas.compute.{key}",
-                                    "no Kubernetes equivalent; not enforced after migration"))
+            findings.append(Finding(WARNING, "quota", project_id, f"quotas.compute.{key}", "no Kubernetes equivalent; not enforced after migration"))
     if not hard:
         return None, findings
     meta = object_meta("openstack-quota", namespace, source_type="openstack.quota_set", source_id=project_id)

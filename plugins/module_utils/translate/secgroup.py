@@ -22,6 +22,7 @@ import dataclasses
 import ipaddress
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import Finding, FindingCollector, describe, type_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.integers import NotAnInteger, parse_int
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import (
     MANAGED_BY_LABEL,
     MANAGED_BY_VALUE,
@@ -37,7 +38,6 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.nam
     with_hash_suffix,
 )
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.integers import NotAnInteger, parse_int
 
 MEMBERSHIP_LABEL_PREFIX = "sg.ostokubevirt.io/"
 MEMBERSHIP_VALUE = "member"

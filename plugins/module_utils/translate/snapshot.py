@@ -23,8 +23,19 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.sna
 
 SNAPSHOT_FORMAT = "ostokubevirt.io/tenant-snapshot/v1"
 RESOURCE_LISTS = (
-    "users", "groups", "role_assignments", "flavors", "images", "servers", "volumes", "networks", "subnets",
-    "ports", "security_groups", "floating_ips", "keypairs",
+    "users",
+    "groups",
+    "role_assignments",
+    "flavors",
+    "images",
+    "servers",
+    "volumes",
+    "networks",
+    "subnets",
+    "ports",
+    "security_groups",
+    "floating_ips",
+    "keypairs",
 )
 
 
@@ -89,8 +100,7 @@ class TenantSnapshot:
             if port.get("device_id"):
                 self.ports_by_device.setdefault(str(port["device_id"]), []).append(port)
         self.tenant_security_groups = [
-            sg for sg in self.lists["security_groups"]
-            if sg.get("project_id", sg.get("tenant_id", self.project["id"])) == self.project["id"]
+            sg for sg in self.lists["security_groups"] if sg.get("project_id", sg.get("tenant_id", self.project["id"])) == self.project["id"]
         ]
 
     @property

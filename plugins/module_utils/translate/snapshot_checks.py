@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import WARNING, Finding, FindingCollector, TranslationError, describe, type_name
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import (
+    WARNING,
+    Finding,
+    FindingCollector,
+    TranslationError,
+    describe,
+    type_name,
+)
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import annotations_size
 
 # Nova's API reference for "create server": "The provided user data must be base64 encoded and is

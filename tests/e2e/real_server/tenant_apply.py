@@ -49,8 +49,9 @@ class Tenant:
 
     def one(self, api_version: str, kind: str, *, spec_type: str | None = None) -> dict:
         """The first object of that kind we send (with that spec.type, e.g. a LoadBalancer Service)."""
-        return next(o for o in self.sent() if (o["apiVersion"], o["kind"]) == (api_version, kind)
-                    and (spec_type is None or o.get("spec", {}).get("type") == spec_type))
+        return next(
+            o for o in self.sent() if (o["apiVersion"], o["kind"]) == (api_version, kind) and (spec_type is None or o.get("spec", {}).get("type") == spec_type)
+        )
 
 
 def _tenant(directory: Path, project: str, snapshot: Path, options: dict, disk_sources: dict) -> Tenant:

@@ -30,6 +30,7 @@ SERVICES = [
 def connect(clouds, cloud, deadline=120):
     os.environ['OS_CLIENT_CONFIG_FILE'] = clouds
     import openstack
+
     end = time.monotonic() + deadline
     while True:
         try:
@@ -39,7 +40,7 @@ def connect(clouds, cloud, deadline=120):
         except Exception as exc:  # keystone's worker may still be loading
             if time.monotonic() > end:
                 raise
-            print('waiting for keystone: %s' % exc, file=sys.stderr)
+            print(f'waiting for keystone: {exc}', file=sys.stderr)
             time.sleep(2)
 
 
@@ -58,17 +59,14 @@ def main():
     conn = connect(args.clouds, args.cloud)
     ident = conn.identity
     domain = ident.find_domain('default')
-    project = (ident.find_project('service', domain_id=domain.id)
-               or ident.create_project(name='service', domain_id=domain.id,
-                                       description='OpenStack services'))
+    project = ident.find_project('service', domain_id=domain.id) or ident.create_project(name='service', domain_id=domain.id, description='OpenStack services')
     admin = ensure_role(conn, 'admin')
     service_role = ensure_role(conn, 'service')
 
     for user_name, svc_name, svc_type, url in SERVICES:
         user = ident.find_user(user_name, domain_id=domain.id)
         if user is None:
-            user = ident.create_user(name=user_name, domain_id=domain.id,
-                                     password=args.service_password)
+            user = ident.create_user(name=user_name, domain_id=domain.id, password=args.service_password)
         else:  # keep it in step with secrets.env
             ident.update_user(user, password=args.service_password)
         for role in (admin, service_role):
@@ -80,9 +78,8 @@ def main():
         have = {e.interface for e in ident.endpoints(service_id=service.id)}
         for interface in ('public', 'internal', 'admin'):
             if interface not in have:
-                ident.create_endpoint(service_id=service.id, interface=interface,
-                                      url=url, region_id=REGION)
-        print('%-9s %-9s %s' % (svc_type, user_name, url))
+                ident.create_endpoint(service_id=service.id, interface=interface, url=url, region_id=REGION)
+        print(f'{svc_type:<9} {user_name:<9} {url}')
 
 
 if __name__ == '__main__':

@@ -26,13 +26,11 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--name', required=True, help='process/log name')
     parser.add_argument('--port', required=True, type=int)
-    parser.add_argument('--app', required=True,
-                        help='module:attr, or module:factory() to call it')
+    parser.add_argument('--app', required=True, help='module:attr, or module:factory() to call it')
     parser.add_argument('--host', default='127.0.0.1')
     parser.add_argument('--workers', type=int, default=1)
     parser.add_argument('--threads', type=int, default=8)
-    parser.add_argument('app_args', nargs='*',
-                        help='arguments the application sees in sys.argv')
+    parser.add_argument('app_args', nargs='*', help='arguments the application sees in sys.argv')
     return parser.parse_args(argv)
 
 
@@ -51,7 +49,7 @@ class WSGIServer(BaseApplication):
 
     def load_config(self):
         settings = {
-            'bind': '%s:%d' % (self.args.host, self.args.port),
+            'bind': f'{self.args.host}:{self.args.port:d}',
             'workers': self.args.workers,
             'threads': self.args.threads,
             'timeout': 300,
@@ -70,7 +68,7 @@ class WSGIServer(BaseApplication):
 
 def main():
     args = parse_args(sys.argv[1:])
-    sys.argv = [args.name] + args.app_args
+    sys.argv = [args.name, *args.app_args]
     WSGIServer(args).run()
 
 

@@ -34,8 +34,7 @@ def main():
     conn = openstack.connect(cloud=args.cloud, api_timeout=30)
 
     def compute_ok():
-        up = {s.binary for s in conn.compute.services()
-              if s.state == 'up' and s.status == 'enabled'}
+        up = {s.binary for s in conn.compute.services() if s.state == 'up' and s.status == 'enabled'}
         need = {'nova-conductor', 'nova-scheduler', 'nova-compute'}
         return need <= up and any(True for _hv in conn.compute.hypervisors())
 
@@ -65,12 +64,11 @@ def main():
             except Exception as exc:  # service still starting
                 last = exc
             if time.monotonic() > deadline:
-                sys.exit('%s not ready after %ss: %s' % (name, args.timeout, last))
+                sys.exit(f'{name} not ready after {args.timeout}s: {last}')
             time.sleep(2)
-        print('%s ready' % name, file=sys.stderr)
+        print(f'{name} ready', file=sys.stderr)
     # map the fake compute host into cell1 now, not at the next periodic run
-    subprocess.run(shlex.split(args.nova_manage) + ['cell_v2', 'discover_hosts'],
-                   check=True, stdout=sys.stderr)
+    subprocess.run([*shlex.split(args.nova_manage), 'cell_v2', 'discover_hosts'], check=True, stdout=sys.stderr)
     print('ready')
 
 

@@ -21,8 +21,7 @@ import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 CLOUDS = os.environ.get('OSTK_OPENSTACK_CLOUDS')
-SUMMARY = os.environ.get('OSTK_TESTBED_SUMMARY') or (
-    str(pathlib.Path(CLOUDS).with_name('seed-summary.json')) if CLOUDS else None)
+SUMMARY = os.environ.get('OSTK_TESTBED_SUMMARY') or (str(pathlib.Path(CLOUDS).with_name('seed-summary.json')) if CLOUDS else None)
 DOMAIN, PROJECT = 'acme', 'acme-prod'
 
 
@@ -51,6 +50,7 @@ def connect():
     os.environ['OS_CLIENT_CONFIG_FILE'] = CLOUDS
     warnings.filterwarnings('ignore')
     import openstack
+
     made = {}
 
     def _connect(cloud='admin', **kwargs):
@@ -59,6 +59,7 @@ def connect():
         if cloud not in made:
             made[cloud] = openstack.connect(cloud=cloud, api_timeout=60)
         return made[cloud]
+
     return _connect
 
 
@@ -67,21 +68,33 @@ class Ansible:
 
     def __init__(self, tmp):
         self.tmp = tmp
-        self.env = dict(os.environ, OS_CLIENT_CONFIG_FILE=CLOUDS, ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='0',
-                        ANSIBLE_INVENTORY_UNPARSED_WARNING='0', PYTHONWARNINGS='ignore')
+        self.env = dict(
+            os.environ,
+            OS_CLIENT_CONFIG_FILE=CLOUDS,
+            ANSIBLE_NOCOLOR='1',
+            ANSIBLE_LOCALHOST_WARNING='0',
+            ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
+            PYTHONWARNINGS='ignore',
+        )
         self.bin = pathlib.Path(sys.executable).parent
 
     def module(self, name, check=False, diff=False, **args):
         """Result dict of one module run, plus the raw output in result['_output']."""
         out = self.tmp / f'result-{name.rsplit(".", 1)[-1]}.json'
-        play = [{'hosts': 'localhost', 'connection': 'local', 'gather_facts': False,
-                 'tasks': [{'name': 'run', name: args, 'register': 'r', 'ignore_errors': True},
-                           {'name': 'save', 'check_mode': False,
-                            'ansible.builtin.copy': {'content': '{{ r | to_json }}', 'dest': str(out)}}]}]
+        play = [
+            {
+                'hosts': 'localhost',
+                'connection': 'local',
+                'gather_facts': False,
+                'tasks': [
+                    {'name': 'run', name: args, 'register': 'r', 'ignore_errors': True},
+                    {'name': 'save', 'check_mode': False, 'ansible.builtin.copy': {'content': '{{ r | to_json }}', 'dest': str(out)}},
+                ],
+            }
+        ]
         path = self.tmp / f'play-{name.rsplit(".", 1)[-1]}.yml'
         path.write_text(yaml.safe_dump(play))
-        argv = [str(self.bin / 'ansible-playbook'), '-i', 'localhost,', str(path),
-                '-e', f'ansible_python_interpreter={sys.executable}']
+        argv = [str(self.bin / 'ansible-playbook'), '-i', 'localhost,', str(path), '-e', f'ansible_python_interpreter={sys.executable}']
         argv += ['--check'] if check else []
         argv += ['--diff'] if diff else []
         proc = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=600, check=False)
@@ -95,8 +108,7 @@ class Ansible:
         return result
 
     def playbook(self, playbook, *extra, env=None):
-        argv = [str(self.bin / 'ansible-playbook'), '-i', 'localhost,', str(playbook),
-                '-e', f'ansible_python_interpreter={sys.executable}', *extra]
+        argv = [str(self.bin / 'ansible-playbook'), '-i', 'localhost,', str(playbook), '-e', f'ansible_python_interpreter={sys.executable}', *extra]
         return subprocess.run(argv, env=dict(self.env, **(env or {})), capture_output=True, text=True, timeout=900, cwd=self.tmp, check=False)
 
 
@@ -109,8 +121,7 @@ def ansible(tmp_path):
 def admin_export(tmp_path_factory):
     """The admin export of acme/acme-prod, made once through the module (tests read it)."""
     tmp = tmp_path_factory.mktemp('admin-export')
-    result = Ansible(tmp).module('ostokubevirt.migrate.tenant_snapshot', cloud='admin', tenant=PROJECT,
-                                 domain=DOMAIN, export_dir=str(tmp / 'snapshots'))
+    result = Ansible(tmp).module('ostokubevirt.migrate.tenant_snapshot', cloud='admin', tenant=PROJECT, domain=DOMAIN, export_dir=str(tmp / 'snapshots'))
     assert not result.get('failed'), result.get('msg')
     with open(result['path']) as handle:
         return result, yaml.safe_load(handle)

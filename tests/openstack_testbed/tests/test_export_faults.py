@@ -20,8 +20,8 @@ from fault_proxy import FaultProxy
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ExportError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.assemble import canonical
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.export import TenantExporter
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.connection import connect as sdk_connect
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.export import TenantExporter
 
 # catalog endpoints of the testbed (tests/openstack_testbed/bin/catalog.py)
 UPSTREAM = {'network': ('http://127.0.0.1:9696', ''), 'compute': ('http://127.0.0.1:8774', '/v2.1')}

@@ -20,8 +20,8 @@ import yaml
 from conftest import CLOUDS, DOMAIN, PROJECT, REPO
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.assemble import canonical, comparable
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.export import TenantExporter
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.connection import connect as sdk_connect
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.export import TenantExporter
 
 CLOUDS_DIR = os.path.dirname(CLOUDS or '.')
 VALIDATOR = pathlib.Path(os.environ.get('OSTK_VALIDATE_MANIFESTS', REPO.parent / 'shared/tools/validate_manifests.py'))
@@ -32,8 +32,7 @@ def by_name(items):
 
 
 def raw(conn, service, path, microversion=None):
-    proxy = {'identity': conn.identity, 'compute': conn.compute, 'image': conn.image,
-             'volume': conn.block_storage, 'network': conn.network}[service]
+    proxy = {'identity': conn.identity, 'compute': conn.compute, 'image': conn.image, 'volume': conn.block_storage, 'network': conn.network}[service]
     kwargs = {'microversion': microversion} if microversion else {}
     response = proxy.get(path, raise_exc=True, **kwargs)
     return response.json()
@@ -50,8 +49,7 @@ def assert_same(kind, exported, live):
     if kind == 'security_group':
         # Neutron's list call embeds rules with belongs_to_default_sg null, the show call with
         # false: a difference of the two API calls, not of the export.
-        for ours, theirs in zip(exported.get('security_group_rules', []), live.get('security_group_rules', []),
-                                strict=False):
+        for ours, theirs in zip(exported.get('security_group_rules', []), live.get('security_group_rules', []), strict=False):
             assert ours.pop('belongs_to_default_sg', None) in (None, theirs.pop('belongs_to_default_sg', None))
     name = exported.get('name') or exported.get('id')
     assert sorted(exported) == sorted(live), f'{kind} {name}: fields differ: {set(exported) ^ set(live)}'
@@ -83,9 +81,13 @@ def test_admin_export_is_complete_and_matches_the_api(admin_export, connect, see
         assert_same('image', image, raw(conn, 'image', f"/images/{image['id']}"))
     for volume in snap['volumes']:
         assert_same('volume', volume, raw(conn, 'volume', f"/volumes/{volume['id']}", '3.65')['volume'])
-    for kind, path, key in (('network', '/networks', 'network'), ('subnet', '/subnets', 'subnet'),
-                            ('port', '/ports', 'port'), ('security_group', '/security-groups', 'security_group'),
-                            ('floating_ip', '/floatingips', 'floatingip')):
+    for kind, path, key in (
+        ('network', '/networks', 'network'),
+        ('subnet', '/subnets', 'subnet'),
+        ('port', '/ports', 'port'),
+        ('security_group', '/security-groups', 'security_group'),
+        ('floating_ip', '/floatingips', 'floatingip'),
+    ):
         items = snap[kind + 's'] if kind != 'floating_ip' else snap['floating_ips']
         assert items, f'no {kind} exported'
         for item in items:
@@ -97,7 +99,7 @@ def test_admin_export_is_complete_and_matches_the_api(admin_export, connect, see
     for keypair in snap['keypairs']:
         owner = servers['web-1']['user_id']
         live = raw(conn, 'compute', f"/os-keypairs/{keypair['name']}?user_id={owner}", '2.79')['keypair']
-        for key, value in keypair.items():   # the list form is a subset of the show form
+        for key, value in keypair.items():  # the list form is a subset of the show form
             assert live[key] == value, f'keypair {keypair["name"]}: field {key!r}'
     assert snap['quotas']['compute'] == raw(conn, 'compute', f'/os-quota-sets/{pid}', '2.79')['quota_set']
     assert snap['quotas']['volume'] == raw(conn, 'volume', f'/os-quota-sets/{pid}', '3.65')['quota_set']
@@ -122,23 +124,26 @@ def test_admin_export_holds_the_seeded_tenant(admin_export, seed):
     assert 'private_key' not in by_name(snap['keypairs'])['alice-key']
 
     images = by_name(snap['images'])
-    assert images['windows-2022-uefi']['hw_firmware_type'] == 'uefi'   # via volume win-root
+    assert images['windows-2022-uefi']['hw_firmware_type'] == 'uefi'  # via volume win-root
     assert images['windows-2022-uefi']['hw_tpm_version'] == '2.0'
     assert images['ubuntu-24.04']['hw_disk_bus'] == 'virtio'
-    assert images['acme-golden']['hw_scsi_model'] == 'virtio-scsi'   # the project's own, via bfv-1-root
+    assert images['acme-golden']['hw_scsi_model'] == 'virtio-scsi'  # the project's own, via bfv-1-root
     assert by_name(snap['flavors'])['acme.private']['extra_specs']['quota:disk_read_iops_sec'] == '500'
 
     subnets = by_name(snap['subnets'])
     assert subnets['acme-app-v6']['ip_version'] == 6 and subnets['acme-app-v6']['ipv6_address_mode'] == 'slaac'
     assert subnets['acme-db-v4']['gateway_ip'] is None
-    assert 'public' in by_name(snap['networks'])   # external network of the floating IPs, owned by admin
-    rules = {(r['direction'], r['ethertype'], r['protocol']) for g in snap['security_groups']
-             for r in g['security_group_rules']}
-    assert {('ingress', 'IPv4', 'icmp'), ('ingress', 'IPv4', 'udp'), ('ingress', 'IPv6', 'tcp'),
-            ('ingress', 'IPv6', 'ipv6-icmp'), ('egress', 'IPv4', 'tcp')} <= rules
+    assert 'public' in by_name(snap['networks'])  # external network of the floating IPs, owned by admin
+    rules = {(r['direction'], r['ethertype'], r['protocol']) for g in snap['security_groups'] for r in g['security_group_rules']}
+    assert {
+        ('ingress', 'IPv4', 'icmp'),
+        ('ingress', 'IPv4', 'udp'),
+        ('ingress', 'IPv6', 'tcp'),
+        ('ingress', 'IPv6', 'ipv6-icmp'),
+        ('egress', 'IPv4', 'tcp'),
+    } <= rules
     db = by_name(snap['security_groups'])['db']
-    assert any(r['remote_group_id'] == by_name(snap['security_groups'])['web']['id']
-               for r in db['security_group_rules'])
+    assert any(r['remote_group_id'] == by_name(snap['security_groups'])['web']['id'] for r in db['security_group_rules'])
     fips = {f['description']: f for f in snap['floating_ips']}
     assert fips['fip-web']['port_id'] and fips['fip-spare']['port_id'] is None
     attached = {a['server_id'] for v in snap['volumes'] for a in v['attachments']}
@@ -150,7 +155,7 @@ def test_admin_export_holds_the_seeded_tenant(admin_export, seed):
     roles = {((a.get('user') or a.get('group'))['name'], a['role']['name']) for a in snap['role_assignments']}
     assert {('alice', 'member'), ('bob', 'reader'), ('acme-admins', 'admin')} <= roles
     users = by_name(snap['users'])
-    assert {'alice', 'bob', 'carol'} <= set(users)   # carol through acme-admins
+    assert {'alice', 'bob', 'carol'} <= set(users)  # carol through acme-admins
     assert all('password' not in u for u in snap['users'])
     group = by_name(snap['groups'])['acme-admins']
     assert snap['group_members'][group['id']] == [users['carol']['id']]
@@ -164,8 +169,15 @@ def test_deleted_flavor_server_exports_completely(admin_export, seed):
     legacy = by_name(snap['servers'])['legacy-1']
     deleted_id = seed['ids']['deleted_flavor']['m1.legacy']
     assert deleted_id not in {f['id'] for f in snap['flavors']}
-    assert legacy['flavor'] == {'original_name': 'm1.legacy', 'vcpus': 1, 'ram': 256, 'disk': 1, 'ephemeral': 1,
-                                'swap': 128, 'extra_specs': {'hw:boot_menu': 'true'}}
+    assert legacy['flavor'] == {
+        'original_name': 'm1.legacy',
+        'vcpus': 1,
+        'ram': 256,
+        'disk': 1,
+        'ephemeral': 1,
+        'swap': 128,
+        'extra_specs': {'hw:boot_menu': 'true'},
+    }
 
 
 # -- idempotence, check mode, atomic write ---------------------------------------------------------
@@ -185,10 +197,9 @@ def test_rerun_is_unchanged_and_check_mode_writes_nothing(ansible, tmp_path):
 
 def test_pagination_gives_the_same_snapshot(ansible, tmp_path, admin_export):
     full = admin_export[1]
-    paged = ansible.module('ostokubevirt.migrate.tenant_snapshot', cloud='admin', tenant=PROJECT,
-                           export_dir=str(tmp_path), page_size=1)
+    paged = ansible.module('ostokubevirt.migrate.tenant_snapshot', cloud='admin', tenant=PROJECT, export_dir=str(tmp_path), page_size=1)
     assert not paged.get('failed'), paged.get('msg')
-    assert paged['api_requests'] > admin_export[0]['api_requests']   # really paged
+    assert paged['api_requests'] > admin_export[0]['api_requests']  # really paged
     with open(paged['path']) as handle:
         assert comparable(yaml.safe_load(handle)) == comparable(full)
 
@@ -196,28 +207,25 @@ def test_pagination_gives_the_same_snapshot(ansible, tmp_path, admin_export):
 # -- render the export and validate the manifests ----------------------------------------------
 def test_export_renders_and_validates(ansible, admin_export, tmp_path):
     result = admin_export[0]
-    rendered = ansible.module('ostokubevirt.migrate.tenant_render', snapshot=result['path'], tenant=PROJECT,
-                              output_dir=str(tmp_path / 'rendered'))
+    rendered = ansible.module('ostokubevirt.migrate.tenant_render', snapshot=result['path'], tenant=PROJECT, output_dir=str(tmp_path / 'rendered'))
     assert not rendered.get('failed'), rendered.get('msg')
     assert rendered['blocked'] == [], rendered['summary_lines']
     plan = json.loads(pathlib.Path(rendered['plan_path']).read_text())
     assert len(plan['servers']) == 5
-    assert plan['source']['taken_at'] == admin_export[1]['source']['taken_at']   # provenance reaches the plan
+    assert plan['source']['taken_at'] == admin_export[1]['source']['taken_at']  # provenance reaches the plan
     manifests = pathlib.Path(rendered['tenant_dir']) / 'manifests'
     kinds = {d.get('kind') for p in manifests.rglob('*.yaml') for d in yaml.safe_load_all(p.read_text()) if d}
     assert {'VirtualMachine', 'DataVolume', 'NetworkPolicy', 'Namespace'} <= kinds
     if not VALIDATOR.exists():
         pytest.skip(f'{VALIDATOR} not present: manifests rendered but not schema-validated')
-    proc = subprocess.run([sys.executable, str(VALIDATOR), '--strict', str(manifests)], capture_output=True,
-                          text=True, timeout=600, check=False)
+    proc = subprocess.run([sys.executable, str(VALIDATOR), '--strict', str(manifests)], capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
 
 
 # -- non-admin credentials ----------------------------------------------------------------------
 @pytest.mark.parametrize('cloud', ['demo-appcred', 'demo-member'])
 def test_non_admin_export_says_what_is_missing(ansible, tmp_path, cloud, admin_export):
-    result = ansible.module('ostokubevirt.migrate.tenant_snapshot', cloud=cloud, tenant=PROJECT,
-                            export_dir=str(tmp_path))
+    result = ansible.module('ostokubevirt.migrate.tenant_snapshot', cloud=cloud, tenant=PROJECT, export_dir=str(tmp_path))
     assert not result.get('failed'), result.get('msg')
     assert 'Traceback' not in result['_output']
     missing = {u['resource']: u['reason'] for u in result['unreadable']}
@@ -235,14 +243,12 @@ def test_non_admin_export_says_what_is_missing(ansible, tmp_path, cloud, admin_e
     for key in ('servers', 'volumes', 'ports', 'security_groups', 'floating_ips', 'subnets', 'keypairs', 'images'):
         assert {i.get('id', i.get('name')) for i in snap[key]} == {i.get('id', i.get('name')) for i in full[key]}, key
     assert 'role_assignments' not in snap and 'users' not in snap
-    rendered = ansible.module('ostokubevirt.migrate.tenant_render', snapshot=result['path'], tenant=PROJECT,
-                              output_dir=str(tmp_path / 'rendered'))
+    rendered = ansible.module('ostokubevirt.migrate.tenant_render', snapshot=result['path'], tenant=PROJECT, output_dir=str(tmp_path / 'rendered'))
     assert not rendered.get('failed'), rendered.get('msg')
 
 
 def test_non_admin_cannot_export_another_project(ansible, tmp_path):
-    result = ansible.module('ostokubevirt.migrate.tenant_snapshot', cloud='demo-appcred', tenant='acme-dev',
-                            export_dir=str(tmp_path))
+    result = ansible.module('ostokubevirt.migrate.tenant_snapshot', cloud='demo-appcred', tenant='acme-dev', export_dir=str(tmp_path))
     assert result.get('failed') and "tenant 'acme-dev'" in result['msg'] and 'acme-prod' in result['msg']
     assert 'Traceback' not in result['_output']
 
@@ -250,8 +256,7 @@ def test_non_admin_cannot_export_another_project(ansible, tmp_path):
 # -- unreachable cloud, rejected credential, no secret in any output ---------------------------------
 def test_unreachable_cloud_names_the_endpoint(ansible, tmp_path, clouds):
     auth = dict(clouds['admin']['auth'], auth_url='http://127.0.0.1:5999/v3')
-    result = ansible.module('ostokubevirt.migrate.tenant_snapshot', auth=auth, tenant=PROJECT,
-                            export_dir=str(tmp_path), api_timeout=10)
+    result = ansible.module('ostokubevirt.migrate.tenant_snapshot', auth=auth, tenant=PROJECT, export_dir=str(tmp_path), api_timeout=10)
     assert result.get('failed')
     assert '127.0.0.1:5999' in result['msg'] and 'cannot reach' in result['msg'], result['msg']
     assert 'Traceback' not in result['_output']
@@ -260,8 +265,7 @@ def test_unreachable_cloud_names_the_endpoint(ansible, tmp_path, clouds):
 
 def test_rejected_credential_names_the_endpoint(ansible, tmp_path, clouds):
     auth = dict(clouds['admin']['auth'], password='wrong-' + clouds['admin']['auth']['password'][:6])
-    result = ansible.module('ostokubevirt.migrate.tenant_snapshot', auth=auth, tenant=PROJECT,
-                            export_dir=str(tmp_path))
+    result = ansible.module('ostokubevirt.migrate.tenant_snapshot', auth=auth, tenant=PROJECT, export_dir=str(tmp_path))
     assert result.get('failed')
     assert '127.0.0.1:5000' in result['msg'] and '401' in result['msg'], result['msg']
     assert 'Traceback' not in result['_output']
@@ -271,11 +275,15 @@ def test_rejected_credential_names_the_endpoint(ansible, tmp_path, clouds):
 
 def test_secrets_never_in_outputs_or_snapshots(ansible, tmp_path, clouds, admin_export):
     secret = clouds['demo-appcred']['auth']['application_credential_secret']
-    result = ansible.module('ostokubevirt.migrate.tenant_snapshot', tenant=PROJECT, export_dir=str(tmp_path),
-                            auth_type='v3applicationcredential', auth=clouds['demo-appcred']['auth'])
+    result = ansible.module(
+        'ostokubevirt.migrate.tenant_snapshot',
+        tenant=PROJECT,
+        export_dir=str(tmp_path),
+        auth_type='v3applicationcredential',
+        auth=clouds['demo-appcred']['auth'],
+    )
     assert not result.get('failed'), result.get('msg')
-    texts = [result['_output'], pathlib.Path(result['path']).read_text(),
-             pathlib.Path(admin_export[0]['path']).read_text()]
+    texts = [result['_output'], pathlib.Path(result['path']).read_text(), pathlib.Path(admin_export[0]['path']).read_text()]
     for text in texts:
         assert secret not in text
         assert clouds['admin']['auth']['password'] not in text
@@ -293,7 +301,8 @@ def scale_project(connect, seed):
     ident = admin.identity
     domain = ident.find_domain(DOMAIN, ignore_missing=False)
     project = ident.find_project(SCALE_PROJECT, domain_id=domain.id) or ident.create_project(
-        name=SCALE_PROJECT, domain_id=domain.id, description='request-count test')
+        name=SCALE_PROJECT, domain_id=domain.id, description='request-count test'
+    )
     admin_user = ident.find_user('admin', domain_id='default', ignore_missing=False)
     ident.assign_project_role_to_user(project, admin_user, ident.find_role('admin', ignore_missing=False))
     admin.set_compute_quotas(project.id, instances=40, cores=80, ram=65536)
@@ -308,9 +317,13 @@ def scale_project(connect, seed):
 def boot(conn, net, count, flavor_id, image_id):
     """Multi-create ``count`` servers in one request and wait until all are ACTIVE."""
     before = {s.id for s in conn.compute.servers()}
-    conn.compute.post('/servers', json={'server': {
-        'name': 'scale', 'flavorRef': flavor_id, 'imageRef': image_id, 'networks': [{'uuid': net.id}],
-        'min_count': count, 'max_count': count}}, raise_exc=True)
+    conn.compute.post(
+        '/servers',
+        json={
+            'server': {'name': 'scale', 'flavorRef': flavor_id, 'imageRef': image_id, 'networks': [{'uuid': net.id}], 'min_count': count, 'max_count': count}
+        },
+        raise_exc=True,
+    )
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         new = [s for s in conn.compute.servers() if s.id not in before]
@@ -325,8 +338,7 @@ def count_requests(cloud):
     """Export acme-scale in this process and count every HTTP request on the wire."""
     api = sdk_connect({'cloud': cloud, 'api_timeout': 60})
     seen = []
-    api.conn.session.session.hooks['response'].append(
-        lambda r, *a, **k: seen.append(f'{r.request.method} {r.request.url}'))
+    api.conn.session.session.hooks['response'].append(lambda r, *a, **k: seen.append(f'{r.request.method} {r.request.url}'))
     exporter = TenantExporter(api, SCALE_PROJECT, domain=DOMAIN, taken_at='t')
     snap = exporter.run()
     return snap, seen, exporter.requests
@@ -335,7 +347,7 @@ def count_requests(cloud):
 def test_request_count_does_not_grow_with_servers(scale_project, connect):
     conn, _project, net = scale_project
     admin = connect('admin')
-    for server in list(conn.compute.servers()):   # a warm testbed keeps them from the last run
+    for server in list(conn.compute.servers()):  # a warm testbed keeps them from the last run
         conn.compute.delete_server(server)
     for server in list(conn.compute.servers()):
         conn.compute.wait_for_delete(server, interval=1, wait=300)
@@ -351,26 +363,46 @@ def test_request_count_does_not_grow_with_servers(scale_project, connect):
     assert len([p for p in snap30['ports'] if p['device_owner'].startswith('compute:')]) == 30
     assert len(wire3) == len(wire30), '\n'.join(sorted(set(wire30) - set(wire3)))
     assert counted3 == counted30
-    assert counted3 <= len(wire3)   # the wire also carries auth and version discovery
+    assert counted3 <= len(wire3)  # the wire also carries auth and version discovery
     print(f'requests on the wire: 3 servers {len(wire3)}, 30 servers {len(wire30)}; API calls {counted3}')
 
 
 # -- playbooks: export_tenant, migrate_tenant without a snapshot, export_cloud ------------------------------
 def test_export_tenant_playbook(ansible, tmp_path, seed):
-    proc = ansible.playbook(REPO / 'playbooks/export_tenant.yml', '-e', f'tenant={PROJECT}', '-e', f'domain={DOMAIN}',
-                            '-e', 'migration_cloud=admin', '-e', f'export_dir={tmp_path}/snaps')
+    proc = ansible.playbook(
+        REPO / 'playbooks/export_tenant.yml',
+        '-e',
+        f'tenant={PROJECT}',
+        '-e',
+        f'domain={DOMAIN}',
+        '-e',
+        'migration_cloud=admin',
+        '-e',
+        f'export_dir={tmp_path}/snaps',
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert (tmp_path / 'snaps/acme/acme-prod.yaml').exists()
     # the same tenant by id, authenticated through OS_CLOUD instead of migration_cloud: unchanged
-    again = ansible.playbook(REPO / 'playbooks/export_tenant.yml', '-e', f'tenant={seed["project_id"]}',
-                             '-e', f'export_dir={tmp_path}/snaps', env={'OS_CLOUD': 'admin'})
+    again = ansible.playbook(
+        REPO / 'playbooks/export_tenant.yml', '-e', f'tenant={seed["project_id"]}', '-e', f'export_dir={tmp_path}/snaps', env={'OS_CLOUD': 'admin'}
+    )
     assert again.returncode == 0 and re.search(r'changed=0\b', again.stdout), again.stdout[-2000:]
 
 
 def test_migrate_tenant_playbook_exports_then_renders(ansible, tmp_path):
-    proc = ansible.playbook(REPO / 'playbooks/migrate_tenant.yml', '-e', f'tenant={PROJECT}', '-e', f'domain={DOMAIN}',
-                            '-e', 'migration_cloud=admin', '-e', f'export_dir={tmp_path}/snaps',
-                            '-e', f'migration_output_dir={tmp_path}/rendered')
+    proc = ansible.playbook(
+        REPO / 'playbooks/migrate_tenant.yml',
+        '-e',
+        f'tenant={PROJECT}',
+        '-e',
+        f'domain={DOMAIN}',
+        '-e',
+        'migration_cloud=admin',
+        '-e',
+        f'export_dir={tmp_path}/snaps',
+        '-e',
+        f'migration_output_dir={tmp_path}/rendered',
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert (tmp_path / 'snaps/acme/acme-prod.yaml').exists()
     assert (tmp_path / 'rendered/acme-acme-prod/plan.json').exists()
@@ -379,11 +411,25 @@ def test_migrate_tenant_playbook_exports_then_renders(ansible, tmp_path):
 def test_export_cloud_playbook_walks_domains_and_projects(ansible, tmp_path, clouds):
     # authenticated by OS_* environment variables alone (no clouds.yaml entry named)
     auth = clouds['admin']['auth']
-    env = {'OS_AUTH_URL': auth['auth_url'], 'OS_USERNAME': auth['username'], 'OS_PASSWORD': auth['password'],
-           'OS_PROJECT_NAME': auth['project_name'], 'OS_USER_DOMAIN_NAME': auth['user_domain_name'],
-           'OS_PROJECT_DOMAIN_NAME': auth['project_domain_name'], 'OS_REGION_NAME': 'RegionOne'}
-    proc = ansible.playbook(REPO / 'playbooks/export_cloud.yml', '-e', 'domain_pattern=^acme$',
-                            '-e', 'project_pattern=^acme-(prod|dev)$', '-e', f'export_dir={tmp_path}/all', env=env)
+    env = {
+        'OS_AUTH_URL': auth['auth_url'],
+        'OS_USERNAME': auth['username'],
+        'OS_PASSWORD': auth['password'],
+        'OS_PROJECT_NAME': auth['project_name'],
+        'OS_USER_DOMAIN_NAME': auth['user_domain_name'],
+        'OS_PROJECT_DOMAIN_NAME': auth['project_domain_name'],
+        'OS_REGION_NAME': 'RegionOne',
+    }
+    proc = ansible.playbook(
+        REPO / 'playbooks/export_cloud.yml',
+        '-e',
+        'domain_pattern=^acme$',
+        '-e',
+        'project_pattern=^acme-(prod|dev)$',
+        '-e',
+        f'export_dir={tmp_path}/all',
+        env=env,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert auth['password'] not in proc.stdout + proc.stderr
     files = sorted(str(p.relative_to(tmp_path / 'all')) for p in (tmp_path / 'all').rglob('*.yaml'))

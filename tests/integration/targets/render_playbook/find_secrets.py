@@ -7,6 +7,7 @@ Secrets: each server's user data (base64 as stored, and every decoded line of 16
 key pair's public key body. Public keys are not confidential, but they only belong in secrets/, so
 finding one elsewhere means that a secret could leak the same way.
 """
+
 from __future__ import annotations
 
 import base64

@@ -17,22 +17,17 @@ virt driver accepts it without touching it.
 import os
 import shutil
 
+from cinder.image import image_utils
+from cinder.volume import driver, volume_utils
 from oslo_config import cfg
 from oslo_log import log as logging
 
-from cinder.image import image_utils
-from cinder.volume import driver
-from cinder.volume import volume_utils
-
 LOG = logging.getLogger(__name__)
-GiB = 1024 ** 3
+GiB = 1024**3
 
 OPTS = [
-    cfg.StrOpt('sparse_file_volume_dir',
-               default='/var/lib/cinder/sparse-volumes',
-               help='Directory holding one sparse raw file per volume.'),
-    cfg.IntOpt('sparse_file_capacity_gb', default=1000,
-               help='Capacity reported to the scheduler.'),
+    cfg.StrOpt('sparse_file_volume_dir', default='/var/lib/cinder/sparse-volumes', help='Directory holding one sparse raw file per volume.'),
+    cfg.IntOpt('sparse_file_capacity_gb', default=1000, help='Capacity reported to the scheduler.'),
 ]
 cfg.CONF.register_opts(OPTS, group='backend_defaults')
 
@@ -64,10 +59,10 @@ class SparseFileVolumeDriver(driver.VolumeDriver):
         return self.configuration.sparse_file_volume_dir
 
     def local_path(self, volume):
-        return os.path.join(self._dir, 'volume-%s' % volume.id)
+        return os.path.join(self._dir, f'volume-{volume.id}')
 
     def _snapshot_path(self, snapshot):
-        return os.path.join(self._dir, 'snapshot-%s' % snapshot.id)
+        return os.path.join(self._dir, f'snapshot-{snapshot.id}')
 
     # setup and stats ---------------------------------------------------------
     def do_setup(self, context):
@@ -75,15 +70,13 @@ class SparseFileVolumeDriver(driver.VolumeDriver):
 
     def check_for_setup_error(self):
         if not os.access(self._dir, os.W_OK):
-            raise OSError('%s is not writable' % self._dir)
+            raise OSError(f'{self._dir} is not writable')
 
     def get_volume_stats(self, refresh=False):
         if refresh or not self._stats:
             capacity = self.configuration.sparse_file_capacity_gb
             self._stats = {
-                'volume_backend_name': (
-                    self.configuration.safe_get('volume_backend_name')
-                    or 'file'),
+                'volume_backend_name': (self.configuration.safe_get('volume_backend_name') or 'file'),
                 'vendor_name': 'ostokubevirt testbed',
                 'driver_version': self.VERSION,
                 'storage_protocol': 'local',
@@ -110,8 +103,7 @@ class SparseFileVolumeDriver(driver.VolumeDriver):
         _resize(self.local_path(volume), volume.size)
 
     def create_snapshot(self, snapshot):
-        shutil.copyfile(self.local_path(snapshot.volume),
-                        self._snapshot_path(snapshot))
+        shutil.copyfile(self.local_path(snapshot.volume), self._snapshot_path(snapshot))
 
     def delete_snapshot(self, snapshot):
         _unlink(self._snapshot_path(snapshot))
@@ -121,19 +113,14 @@ class SparseFileVolumeDriver(driver.VolumeDriver):
         _resize(self.local_path(volume), volume.size)
 
     # image transfer (real bytes) ---------------------------------------------
-    def copy_image_to_volume(self, context, volume, image_service, image_id,
-                             disable_sparse=False):
+    def copy_image_to_volume(self, context, volume, image_service, image_id, disable_sparse=False):
         path = self.local_path(volume)
-        image_utils.fetch_to_raw(context, image_service, image_id, path,
-                                 self.configuration.volume_dd_blocksize,
-                                 size=volume.size, run_as_root=False)
+        image_utils.fetch_to_raw(context, image_service, image_id, path, self.configuration.volume_dd_blocksize, size=volume.size, run_as_root=False)
         # qemu-img convert wrote the image's virtual size: grow to volume size
         _resize(path, volume.size)
 
     def copy_volume_to_image(self, context, volume, image_service, image_meta):
-        volume_utils.upload_volume(context, image_service, image_meta,
-                                   self.local_path(volume), volume,
-                                   run_as_root=False)
+        volume_utils.upload_volume(context, image_service, image_meta, self.local_path(volume), volume, run_as_root=False)
 
     # exports and attachments: nothing to export ------------------------------
     def create_export(self, context, volume, connector):
@@ -146,8 +133,7 @@ class SparseFileVolumeDriver(driver.VolumeDriver):
         return None
 
     def initialize_connection(self, volume, connector):
-        return {'driver_volume_type': 'local',
-                'data': {'device_path': self.local_path(volume)}}
+        return {'driver_volume_type': 'local', 'data': {'device_path': self.local_path(volume)}}
 
     def terminate_connection(self, volume, connector, **kwargs):
         return None

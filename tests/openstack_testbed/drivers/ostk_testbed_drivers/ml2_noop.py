@@ -32,7 +32,5 @@ class NoopBindingDriver(api.MechanismDriver):
     def bind_port(self, context):
         """Bind to the first candidate segment and mark the port ACTIVE."""
         for segment in context.segments_to_bind:
-            context.set_binding(segment[api.ID], portbindings.VIF_TYPE_OVS,
-                                VIF_DETAILS,
-                                status=constants.PORT_STATUS_ACTIVE)
+            context.set_binding(segment[api.ID], portbindings.VIF_TYPE_OVS, VIF_DETAILS, status=constants.PORT_STATUS_ACTIVE)
             return

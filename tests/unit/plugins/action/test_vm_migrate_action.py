@@ -8,12 +8,17 @@ from ansible_collections.ostokubevirt.migrate.plugins.action.vm_migrate import _
 
 
 def test_only_secret_data_goes_to_the_no_log_option():
-    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "a-ci", "labels": {"x": "y"}},
-              "type": "Opaque", "stringData": {"userdata": "s3cr3t"}, "data": {"key": "c2VjcmV0"}}
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "a-ci", "labels": {"x": "y"}},
+        "type": "Opaque",
+        "stringData": {"userdata": "s3cr3t"},
+        "data": {"key": "c2VjcmV0"},
+    }
     split = split_secrets({"a-ci": secret})
     assert split["secrets"] == {"a-ci": {"stringData": {"userdata": "s3cr3t"}, "data": {"key": "c2VjcmV0"}}}
-    assert split["secret_objects"]["a-ci"] == {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-                                               "metadata": {"name": "a-ci", "labels": {"x": "y"}}}
+    assert split["secret_objects"]["a-ci"] == {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": {"name": "a-ci", "labels": {"x": "y"}}}
     assert {**split["secret_objects"]["a-ci"], **split["secrets"]["a-ci"]} == secret
 
 

@@ -26,5 +26,3 @@ def test_progress_from_k8s_info_resources_or_data():
 def test_progress_bad_input():
     with pytest.raises(AnsibleFilterError, match="expected the ConfigMap data"):
         migration_progress("vm.web-01")
-
-

@@ -29,11 +29,14 @@ def test_tenant_to_manifests_returns_objects_files_and_plan():
     assert result["plan"]["summary"]["blocked"] == 1
 
 
-@pytest.mark.parametrize("value, kwargs, fragment", [
-    ("text", {}, "expected a snapshot dict"),
-    ({"format": "x"}, {}, "format"),
-    (None, {}, "expected a snapshot dict"),
-])
+@pytest.mark.parametrize(
+    "value, kwargs, fragment",
+    [
+        ("text", {}, "expected a snapshot dict"),
+        ({"format": "x"}, {}, "format"),
+        (None, {}, "expected a snapshot dict"),
+    ],
+)
 def test_tenant_to_manifests_errors(value, kwargs, fragment):
     with pytest.raises(AnsibleFilterError, match=fragment):
         tenant_to_manifests(value, **kwargs)

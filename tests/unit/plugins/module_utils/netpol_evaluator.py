@@ -120,8 +120,7 @@ class OpenStackModel:
         return False
 
     def allowed(self, flow: Flow) -> bool:
-        return (self._side_allows(flow.src, "egress", flow, flow.dst)
-                and self._side_allows(flow.dst, "ingress", flow, flow.src))
+        return self._side_allows(flow.src, "egress", flow, flow.dst) and self._side_allows(flow.dst, "ingress", flow, flow.src)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -148,11 +147,14 @@ def match_label_selector(selector: dict | None, labels: dict) -> bool:
     return True
 
 
-_CALICO_TERM = re.compile(r"""^\s*(?:
+_CALICO_TERM = re.compile(
+    r"""^\s*(?:
     (?P<all>all\(\))
   | has\((?P<has>[A-Za-z0-9_./-]+)\)
   | (?P<key>[A-Za-z0-9_./-]+)\s*(?P<op>==|!=)\s*'(?P<value>[^']*)'
-)\s*$""", re.VERBOSE)
+)\s*$""",
+    re.VERBOSE,
+)
 
 
 def match_calico_selector(selector: str | None, labels: dict) -> bool:
@@ -277,8 +279,9 @@ class KubernetesModel:
             if "code" in icmp and icmp["code"] != flow.icmp_code:
                 return False
         src, dst = (other, me) if direction == "ingress" else (me, other)
-        return (self._calico_entity_matches(rule.get("source") or {}, policy_ns, src, flow, check_ports=False)
-                and self._calico_entity_matches(rule.get("destination") or {}, policy_ns, dst, flow, check_ports=True))
+        return self._calico_entity_matches(rule.get("source") or {}, policy_ns, src, flow, check_ports=False) and self._calico_entity_matches(
+            rule.get("destination") or {}, policy_ns, dst, flow, check_ports=True
+        )
 
     # -- Decision --------------------------------------------------------------------------
     def _side_allows(self, endpoint: str, direction: str, flow: Flow, other: str) -> bool:
@@ -312,5 +315,4 @@ class KubernetesModel:
         return not isolated
 
     def allowed(self, flow: Flow) -> bool:
-        return (self._side_allows(flow.src, "egress", flow, flow.dst)
-                and self._side_allows(flow.dst, "ingress", flow, flow.src))
+        return self._side_allows(flow.src, "egress", flow, flow.dst) and self._side_allows(flow.dst, "ingress", flow, flow.src)

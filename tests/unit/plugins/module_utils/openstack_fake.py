@@ -23,13 +23,26 @@ EXT_NET = "33333333-3333-3333-3333-333333333333"
 
 
 def admin_token():
-    return TokenInfo(user_id="admin-user", project_id=ADMIN_PID, project_name="admin", project_domain_id="default",
-                     project_domain_name="Default", roles=["admin", "member", "reader"])
+    return TokenInfo(
+        user_id="admin-user",
+        project_id=ADMIN_PID,
+        project_name="admin",
+        project_domain_id="default",
+        project_domain_name="Default",
+        roles=["admin", "member", "reader"],
+    )
 
 
 def member_token():
-    return TokenInfo(user_id="alice", project_id=PID, project_name="prod", project_domain_id=DOMAIN_ID,
-                     project_domain_name="acme", roles=["member"], auth_method="application_credential")
+    return TokenInfo(
+        user_id="alice",
+        project_id=PID,
+        project_name="prod",
+        project_domain_id=DOMAIN_ID,
+        project_domain_name="acme",
+        roles=["member"],
+        auth_method="application_credential",
+    )
 
 
 class FakeCloud:
@@ -42,25 +55,34 @@ class FakeCloud:
         self.admin = admin
         self.calls: list[tuple[str, str, dict]] = []
         self.servers = [self._server(i) for i in range(servers)]
-        self.ports = [{"id": f"port-{i}", "network_id": NET_ID, "device_id": f"srv-{i}",
-                       "device_owner": "compute:nova", "project_id": PID} for i in range(servers)]
+        self.ports = [
+            {"id": f"port-{i}", "network_id": NET_ID, "device_id": f"srv-{i}", "device_owner": "compute:nova", "project_id": PID} for i in range(servers)
+        ]
 
     @staticmethod
     def _server(i):
-        return {"id": f"srv-{i}", "name": f"vm-{i}", "user_id": "alice", "key_name": "k1", "status": "ACTIVE",
-                "tenant_id": PID, "image": {"id": GONE_IMAGE if i == 0 else IMAGE_ID},
-                "flavor": {"original_name": "m1", "vcpus": 1, "ram": 512, "disk": 1, "ephemeral": 0, "swap": 0,
-                           "extra_specs": {}},
-                "OS-EXT-SRV-ATTR:user_data": None, "OS-EXT-SRV-ATTR:hostname": f"vm-{i}",
-                "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda", "OS-EXT-SRV-ATTR:host": "h",
-                "OS-EXT-SRV-ATTR:instance_name": f"instance-{i}"}
+        return {
+            "id": f"srv-{i}",
+            "name": f"vm-{i}",
+            "user_id": "alice",
+            "key_name": "k1",
+            "status": "ACTIVE",
+            "tenant_id": PID,
+            "image": {"id": GONE_IMAGE if i == 0 else IMAGE_ID},
+            "flavor": {"original_name": "m1", "vcpus": 1, "ram": 512, "disk": 1, "ephemeral": 0, "swap": 0, "extra_specs": {}},
+            "OS-EXT-SRV-ATTR:user_data": None,
+            "OS-EXT-SRV-ATTR:hostname": f"vm-{i}",
+            "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
+            "OS-EXT-SRV-ATTR:host": "h",
+            "OS-EXT-SRV-ATTR:instance_name": f"instance-{i}",
+        }
 
     def max_microversion(self, service):
         return {"compute": "2.96", "volume": "3.71"}.get(service)
 
     # -- routing ----------------------------------------------------------------------------
     def get(self, service, path, params=None, microversion=None):
-        if "://" in path:   # a pagination link
+        if "://" in path:  # a pagination link
             parts = urlsplit(path)
             path, params = parts.path, {k: v[0] if len(v) == 1 else v for k, v in parse_qs(parts.query).items()}
         params = dict(params or {})
@@ -79,7 +101,7 @@ class FakeCloud:
         start = int(params.get("marker") or 0)
         if not limit:
             return {key: items}
-        chunk = items[start:start + limit]
+        chunk = items[start : start + limit]
         body = {key: chunk}
         if start + limit < len(items):
             href = f"{path}?limit={limit}&marker={start + limit}"
@@ -108,13 +130,21 @@ class FakeCloud:
         if path.startswith("/domains/"):
             return None
         if path == "/role_assignments":
-            return {"role_assignments": [
-                {"role": {"id": "r1", "name": "member"},
-                 "user": {"id": "alice", "name": "alice", "domain": {"id": DOMAIN_ID, "name": "acme"}},
-                 "scope": {"project": {"id": PID}}},
-                {"role": {"id": "r2", "name": "admin"},
-                 "group": {"id": "g1", "name": "ops", "domain": {"id": DOMAIN_ID, "name": "acme"}},
-                 "scope": {"project": {"id": PID}}}], "links": {"next": None}}
+            return {
+                "role_assignments": [
+                    {
+                        "role": {"id": "r1", "name": "member"},
+                        "user": {"id": "alice", "name": "alice", "domain": {"id": DOMAIN_ID, "name": "acme"}},
+                        "scope": {"project": {"id": PID}},
+                    },
+                    {
+                        "role": {"id": "r2", "name": "admin"},
+                        "group": {"id": "g1", "name": "ops", "domain": {"id": DOMAIN_ID, "name": "acme"}},
+                        "scope": {"project": {"id": PID}},
+                    },
+                ],
+                "links": {"next": None},
+            }
         if path == "/users":
             return {"users": [{"id": "alice", "name": "alice"}, {"id": "zed", "name": "zed"}], "links": {}}
         if path == "/groups":
@@ -132,8 +162,9 @@ class FakeCloud:
         if path == "/flavors/detail":
             return self._paged("compute", "flavors", [{"id": "f1", "name": "m1"}], params, path)
         if path == "/os-keypairs":
-            return {"keypairs": [{"keypair": {"name": "k1", "public_key": "ssh-ed25519 AAA"}},
-                                 {"keypair": {"name": "unused", "public_key": "ssh-ed25519 BBB"}}]}
+            return {
+                "keypairs": [{"keypair": {"name": "k1", "public_key": "ssh-ed25519 AAA"}}, {"keypair": {"name": "unused", "public_key": "ssh-ed25519 BBB"}}]
+            }
         if path == f"/os-quota-sets/{PID}":
             return {"quota_set": {"id": PID, "instances": 10}}
         return None
@@ -159,11 +190,9 @@ class FakeCloud:
             return self._paged("network", "ports", self.ports, params, path)
         if path == "/security-groups":
             rules = [{"id": "r-b"}, {"id": "r-a"}]
-            return self._paged("network", "security_groups", [{"id": "sg1", "security_group_rules": rules}],
-                               params, path)
+            return self._paged("network", "security_groups", [{"id": "sg1", "security_group_rules": rules}], params, path)
         if path == "/floatingips":
-            return self._paged("network", "floatingips", [{"id": "fip1", "floating_network_id": EXT_NET,
-                                                           "port_id": "port-1"}], params, path)
+            return self._paged("network", "floatingips", [{"id": "fip1", "floating_network_id": EXT_NET, "port_id": "port-1"}], params, path)
         if path == "/networks":
             if "id" in params:
                 ids = params["id"] if isinstance(params["id"], list) else [params["id"]]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.apply_input import apply_input
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import addressing
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import SERVER_ID_LABEL, SOURCE_TYPE_ANNOTATION
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.apply_input import apply_input
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import OptionsError, TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 

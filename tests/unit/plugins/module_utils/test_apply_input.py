@@ -13,8 +13,8 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.apply_in
     apply_input,
     bundle_hash,
 )
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.layout import tenant_files
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 
 CONTRACT_KEYS = {"namespace", "namespace_rbac", "security_group_policies", "floating_ip_services", "instancetypes", "vms", "secrets"}

@@ -24,11 +24,14 @@ def test_aggregate_specs_become_node_selector():
     assert set(out.classification.values()) == {es.NODE_SELECTOR}
 
 
-@pytest.mark.parametrize("key,value", [
-    ("aggregate_instance_extra_specs:bad key", "x"),
-    ("aggregate_instance_extra_specs:ok", "not valid!"),
-    ("aggregate_instance_extra_specs:ok", "x" * 64),
-])
+@pytest.mark.parametrize(
+    "key,value",
+    [
+        ("aggregate_instance_extra_specs:bad key", "x"),
+        ("aggregate_instance_extra_specs:ok", "not valid!"),
+        ("aggregate_instance_extra_specs:ok", "x" * 64),
+    ],
+)
 def test_invalid_labels_warn(key, value):
     out, s = classify({key: value})
     assert out.node_selector == {}
@@ -42,19 +45,16 @@ def test_aggregate_operator_values_warn():
 
 
 def test_node_selector_map_wins_for_any_key():
-    mapping = {"trait:CUSTOM_GPU=required": {"nvidia.com/gpu.present": "true"},
-               "aggregate_instance_extra_specs:ssd=true": {"disktype": "ssd"}}
+    mapping = {"trait:CUSTOM_GPU=required": {"nvidia.com/gpu.present": "true"}, "aggregate_instance_extra_specs:ssd=true": {"disktype": "ssd"}}
     out, s = classify({"trait:CUSTOM_GPU": "required", "aggregate_instance_extra_specs:ssd": "true"}, mapping)
     assert out.node_selector == {"nvidia.com/gpu.present": "true", "disktype": "ssd"}
     assert s.findings == []
 
 
 def test_unmapped_trait_and_resources_warn():
-    out, s = classify({"trait:CUSTOM_GPU": "required", "resources:CUSTOM_X": "1"},
-                      {"trait:CUSTOM_GPU=forbidden": {"gpu": "no"}})
+    out, s = classify({"trait:CUSTOM_GPU": "required", "resources:CUSTOM_X": "1"}, {"trait:CUSTOM_GPU=forbidden": {"gpu": "no"}})
     assert out.node_selector == {}
-    assert sorted(f.field for f in s.findings) == ["flavor.extra_specs.resources:CUSTOM_X",
-                                                   "flavor.extra_specs.trait:CUSTOM_GPU"]
+    assert sorted(f.field for f in s.findings) == ["flavor.extra_specs.resources:CUSTOM_X", "flavor.extra_specs.trait:CUSTOM_GPU"]
     assert all("node_selector_map" in f.message for f in s.findings)
 
 
@@ -71,22 +71,47 @@ def test_bad_map_entry_warns():
     assert "must be a dict" in s.findings[0].message
 
 
-@pytest.mark.parametrize("key", [
-    "quota:disk_read_bytes_sec", "quota:vif_inbound_average", "quota:cpu_shares", "hw_rng:rate_bytes",
-    "hw_video:ram_max_mb", "pci_passthrough:alias", "accel:device_profile", "capabilities:hypervisor_type",
-    "hw:something_new", "vmware:hw_version", "totally_unknown",
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "quota:disk_read_bytes_sec",
+        "quota:vif_inbound_average",
+        "quota:cpu_shares",
+        "hw_rng:rate_bytes",
+        "hw_video:ram_max_mb",
+        "pci_passthrough:alias",
+        "accel:device_profile",
+        "capabilities:hypervisor_type",
+        "hw:something_new",
+        "vmware:hw_version",
+        "totally_unknown",
+    ],
+)
 def test_unsupported_specs_warn(key):
     out, s = classify({key: "1"})
     assert [f.field for f in s.findings] == [f"flavor.extra_specs.{key}"]
     assert out.classification[key] == es.WARNED
 
 
-@pytest.mark.parametrize("key", [
-    "hw:cpu_policy", "hw:cpu_sockets", "hw:cpu_max_threads", "hw:mem_page_size", "hw:numa_nodes", "hw:numa_cpus.0",
-    "hw:numa_mem.1", "hw:cpu_realtime_mask", "hw:emulator_threads_policy", "resources:PCPU", "hw:tpm_version",
-    "os:secure_boot", "hw_rng:allowed", "hw:watchdog_action",
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "hw:cpu_policy",
+        "hw:cpu_sockets",
+        "hw:cpu_max_threads",
+        "hw:mem_page_size",
+        "hw:numa_nodes",
+        "hw:numa_cpus.0",
+        "hw:numa_mem.1",
+        "hw:cpu_realtime_mask",
+        "hw:emulator_threads_policy",
+        "resources:PCPU",
+        "hw:tpm_version",
+        "os:secure_boot",
+        "hw_rng:allowed",
+        "hw:watchdog_action",
+    ],
+)
 def test_consumed_specs_are_left_to_translators(key):
     out, s = classify({key: "x"})
     assert out.classification[key] == es.CONSUMED

@@ -33,34 +33,38 @@ def fields(s):
 
 # ----------------------------------------------------------------- CPU topology (nova/virt/hardware.py)
 
-@pytest.mark.parametrize("vcpus,specs,props,expected", [
-    # Nothing set: one socket per vCPU.
-    (8, {}, {}, (8, 1, 1)),
-    (1, {}, {}, (1, 1, 1)),
-    # Limits only: the base order prefers sockets, then cores, threads last.
-    (8, {"hw:cpu_max_sockets": "2"}, {}, (2, 4, 1)),
-    (8, {"hw:cpu_max_sockets": "2", "hw:cpu_max_cores": "2"}, {}, (2, 2, 2)),
-    (8, {"hw:cpu_max_sockets": "1", "hw:cpu_max_cores": "1"}, {}, (1, 1, 8)),
-    # Partial preference: best score wins, ties keep the base order.
-    (8, {"hw:cpu_sockets": "4"}, {}, (4, 2, 1)),
-    (8, {"hw:cpu_cores": "2"}, {}, (4, 2, 1)),
-    (4, {"hw:cpu_threads": "2"}, {}, (2, 1, 2)),
-    (8, {"hw:cpu_sockets": "2", "hw:cpu_threads": "2"}, {}, (2, 2, 2)),
-    # Full preference that multiplies out is taken as is.
-    (12, {"hw:cpu_sockets": "2", "hw:cpu_cores": "3", "hw:cpu_threads": "2"}, {}, (2, 3, 2)),
-    # Preference that does not multiply out: closest match.
-    (6, {"hw:cpu_sockets": "4"}, {}, (6, 1, 1)),
-    # Any image preference replaces the whole flavor preference.
-    (8, {"hw:cpu_sockets": "8"}, {"hw_cpu_cores": "2"}, (4, 2, 1)),
-    # Image limit below the flavor preference silently discards the flavor preference (Nova).
-    (8, {"hw:cpu_sockets": "8"}, {"hw_cpu_max_sockets": "2"}, (2, 4, 1)),
-    # Image limits without flavor limits.
-    (16, {}, {"hw_cpu_max_sockets": 2, "hw_cpu_max_threads": 2}, (2, 8, 1)),
-    # String numbers from volume_image_metadata.
-    (4, {}, {"hw_cpu_sockets": "1", "hw_cpu_cores": "4"}, (1, 4, 1)),
-    # 0 means unset, as in Nova.
-    (4, {"hw:cpu_sockets": "0"}, {}, (4, 1, 1)),
-])
+
+@pytest.mark.parametrize(
+    "vcpus,specs,props,expected",
+    [
+        # Nothing set: one socket per vCPU.
+        (8, {}, {}, (8, 1, 1)),
+        (1, {}, {}, (1, 1, 1)),
+        # Limits only: the base order prefers sockets, then cores, threads last.
+        (8, {"hw:cpu_max_sockets": "2"}, {}, (2, 4, 1)),
+        (8, {"hw:cpu_max_sockets": "2", "hw:cpu_max_cores": "2"}, {}, (2, 2, 2)),
+        (8, {"hw:cpu_max_sockets": "1", "hw:cpu_max_cores": "1"}, {}, (1, 1, 8)),
+        # Partial preference: best score wins, ties keep the base order.
+        (8, {"hw:cpu_sockets": "4"}, {}, (4, 2, 1)),
+        (8, {"hw:cpu_cores": "2"}, {}, (4, 2, 1)),
+        (4, {"hw:cpu_threads": "2"}, {}, (2, 1, 2)),
+        (8, {"hw:cpu_sockets": "2", "hw:cpu_threads": "2"}, {}, (2, 2, 2)),
+        # Full preference that multiplies out is taken as is.
+        (12, {"hw:cpu_sockets": "2", "hw:cpu_cores": "3", "hw:cpu_threads": "2"}, {}, (2, 3, 2)),
+        # Preference that does not multiply out: closest match.
+        (6, {"hw:cpu_sockets": "4"}, {}, (6, 1, 1)),
+        # Any image preference replaces the whole flavor preference.
+        (8, {"hw:cpu_sockets": "8"}, {"hw_cpu_cores": "2"}, (4, 2, 1)),
+        # Image limit below the flavor preference silently discards the flavor preference (Nova).
+        (8, {"hw:cpu_sockets": "8"}, {"hw_cpu_max_sockets": "2"}, (2, 4, 1)),
+        # Image limits without flavor limits.
+        (16, {}, {"hw_cpu_max_sockets": 2, "hw_cpu_max_threads": 2}, (2, 8, 1)),
+        # String numbers from volume_image_metadata.
+        (4, {}, {"hw_cpu_sockets": "1", "hw_cpu_cores": "4"}, (1, 4, 1)),
+        # 0 means unset, as in Nova.
+        (4, {"hw:cpu_sockets": "0"}, {}, (4, 1, 1)),
+    ],
+)
 def test_topology_matches_nova(vcpus, specs, props, expected):
     assert topo(vcpus, specs, props) == expected
 
@@ -84,11 +88,14 @@ def test_impossible_limits_block():
     assert "ImageVCPULimitsRangeImpossible" in exc.value.finding.message
 
 
-@pytest.mark.parametrize("specs,field", [
-    ({"hw:cpu_sockets": "two"}, "flavor.extra_specs.hw:cpu_sockets"),
-    ({"hw:cpu_max_threads": "-1"}, "flavor.extra_specs.hw:cpu_max_threads"),
-    ({"hw:cpu_cores": True}, "flavor.extra_specs.hw:cpu_cores"),
-])
+@pytest.mark.parametrize(
+    "specs,field",
+    [
+        ({"hw:cpu_sockets": "two"}, "flavor.extra_specs.hw:cpu_sockets"),
+        ({"hw:cpu_max_threads": "-1"}, "flavor.extra_specs.hw:cpu_max_threads"),
+        ({"hw:cpu_cores": True}, "flavor.extra_specs.hw:cpu_cores"),
+    ],
+)
 def test_invalid_topology_values_block_with_field(specs, field):
     with pytest.raises(TranslationError) as exc:
         topo(4, specs)
@@ -101,9 +108,11 @@ def _divisor_pref():
 
 
 @settings(max_examples=400, deadline=None)
-@given(vcpus=st.integers(min_value=1, max_value=96),
-       pref=st.tuples(_divisor_pref(), _divisor_pref(), _divisor_pref()),
-       limits=st.tuples(_divisor_pref(), _divisor_pref(), _divisor_pref()))
+@given(
+    vcpus=st.integers(min_value=1, max_value=96),
+    pref=st.tuples(_divisor_pref(), _divisor_pref(), _divisor_pref()),
+    limits=st.tuples(_divisor_pref(), _divisor_pref(), _divisor_pref()),
+)
 def test_topology_always_multiplies_out_and_respects_limits(vcpus, pref, limits):
     specs = {}
     for name, value in zip(("sockets", "cores", "threads"), pref, strict=True):
@@ -117,8 +126,7 @@ def test_topology_always_multiplies_out_and_respects_limits(vcpus, pref, limits)
     except TranslationError as exc:
         # Only legitimately impossible limit combinations may fail.
         cap = [v or vcpus for v in limits]
-        assert not any(vcpus == a * b * d for a in range(1, cap[0] + 1) for b in range(1, cap[1] + 1)
-                       for d in range(1, cap[2] + 1)), exc
+        assert not any(vcpus == a * b * d for a in range(1, cap[0] + 1) for b in range(1, cap[1] + 1) for d in range(1, cap[2] + 1)), exc
         return
     assert s * c * t == vcpus
     for have, limit in zip((s, c, t), limits, strict=True):
@@ -136,9 +144,13 @@ def test_topology_always_multiplies_out_and_respects_limits(vcpus, pref, limits)
 def test_possible_topologies_is_complete_and_ordered(vcpus, props):
     maximum = fl.Topology(*(v or fl._UNLIMITED for v in props))
     got = fl.possible_topologies(vcpus, maximum)
-    brute = {(s, c, t) for s in range(1, min(vcpus, maximum.sockets) + 1)
-             for c in range(1, min(vcpus, maximum.cores) + 1)
-             for t in range(1, min(vcpus, maximum.threads) + 1) if s * c * t == vcpus}
+    brute = {
+        (s, c, t)
+        for s in range(1, min(vcpus, maximum.sockets) + 1)
+        for c in range(1, min(vcpus, maximum.cores) + 1)
+        for t in range(1, min(vcpus, maximum.threads) + 1)
+        if s * c * t == vcpus
+    }
     assert {(x.sockets, x.cores, x.threads) for x in got} == brute
     keys = [(x.sockets * x.cores, x.sockets, x.threads) for x in got]
     assert keys == sorted(keys, reverse=True)
@@ -155,24 +167,37 @@ def test_plain_flavor():
     assert s.findings == []
 
 
-@pytest.mark.parametrize("flavor,field", [
-    ({"ram": 1024}, "flavor.vcpus"),
-    ({"vcpus": 0, "ram": 1024}, "flavor.vcpus"),
-    ({"vcpus": "x", "ram": 1024}, "flavor.vcpus"),
-    ({"vcpus": 1}, "flavor.ram"),
-    ({"vcpus": 1, "ram": ""}, "flavor.ram"),
-    ({"vcpus": 1, "ram": 1024, "extra_specs": ["a"]}, "flavor.extra_specs"),
-])
+@pytest.mark.parametrize(
+    "flavor,field",
+    [
+        ({"ram": 1024}, "flavor.vcpus"),
+        ({"vcpus": 0, "ram": 1024}, "flavor.vcpus"),
+        ({"vcpus": "x", "ram": 1024}, "flavor.vcpus"),
+        ({"vcpus": 1}, "flavor.ram"),
+        ({"vcpus": 1, "ram": ""}, "flavor.ram"),
+        ({"vcpus": 1, "ram": 1024, "extra_specs": ["a"]}, "flavor.extra_specs"),
+    ],
+)
 def test_invalid_flavor_blocks(flavor, field):
     with pytest.raises(TranslationError) as exc:
         fl.translate_flavor(flavor, {}, collector=subject())
     assert exc.value.finding.field == field
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("small", None), ("4", None), ("large", "2Mi"), ("2MB", "2Mi"), ("2048", "2Mi"), ("2MiB", "2Mi"),
-    ("1GB", "1Gi"), ("1048576", "1Gi"), ("1GiB", "1Gi"),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("small", None),
+        ("4", None),
+        ("large", "2Mi"),
+        ("2MB", "2Mi"),
+        ("2048", "2Mi"),
+        ("2MiB", "2Mi"),
+        ("1GB", "1Gi"),
+        ("1048576", "1Gi"),
+        ("1GiB", "1Gi"),
+    ],
+)
 def test_page_sizes(value, expected):
     out, s = translate({"hw:mem_page_size": value})
     assert out.hugepages == expected
@@ -284,11 +309,14 @@ def test_numa_passthrough_with_dedicated_and_hugepages():
     assert fields(s) == ["flavor.extra_specs.hw:numa_nodes"]
 
 
-@pytest.mark.parametrize("specs,missing", [
-    ({"hw:numa_nodes": "2"}, "dedicated"),
-    ({"hw:numa_nodes": "2", "hw:cpu_policy": "dedicated"}, "hugepages"),
-    ({"hw:numa_nodes": "2", "hw:mem_page_size": "large"}, "dedicated"),
-])
+@pytest.mark.parametrize(
+    "specs,missing",
+    [
+        ({"hw:numa_nodes": "2"}, "dedicated"),
+        ({"hw:numa_nodes": "2", "hw:cpu_policy": "dedicated"}, "hugepages"),
+        ({"hw:numa_nodes": "2", "hw:mem_page_size": "large"}, "dedicated"),
+    ],
+)
 def test_numa_without_prerequisites_warns(specs, missing):
     out, s = translate(specs)
     assert "numa" not in out.cpu
@@ -297,20 +325,22 @@ def test_numa_without_prerequisites_warns(specs, missing):
 
 
 def test_numa_manual_layout_validated_and_warned():
-    specs = {**DEDICATED_HUGE, "hw:numa_nodes": "2", "hw:numa_cpus.0": "0,1", "hw:numa_cpus.1": "2-3",
-             "hw:numa_mem.0": "1024", "hw:numa_mem.1": "3072"}
+    specs = {**DEDICATED_HUGE, "hw:numa_nodes": "2", "hw:numa_cpus.0": "0,1", "hw:numa_cpus.1": "2-3", "hw:numa_mem.0": "1024", "hw:numa_mem.1": "3072"}
     out, s = translate(specs)
     assert out.cpu["numa"] == {"guestMappingPassthrough": {}}
     assert "flavor.extra_specs.hw:numa_cpus.0" in fields(s)
 
 
-@pytest.mark.parametrize("extra,needle", [
-    ({"hw:numa_cpus.0": "0-1", "hw:numa_cpus.1": "2", "hw:numa_mem.0": "2048", "hw:numa_mem.1": "2048"}, "not assigned"),
-    ({"hw:numa_cpus.0": "0-2", "hw:numa_cpus.1": "2-3", "hw:numa_mem.0": "2048", "hw:numa_mem.1": "2048"}, "more than one"),
-    ({"hw:numa_cpus.0": "0-1", "hw:numa_cpus.1": "2-4", "hw:numa_mem.0": "2048", "hw:numa_mem.1": "2048"}, "out of range"),
-    ({"hw:numa_cpus.0": "0-1", "hw:numa_cpus.1": "2-3", "hw:numa_mem.0": "2048", "hw:numa_mem.1": "1024"}, "adds up"),
-    ({"hw:numa_cpus.0": "0-1", "hw:numa_cpus.1": "2-3", "hw:numa_mem.0": "2048"}, "Incomplete"),
-])
+@pytest.mark.parametrize(
+    "extra,needle",
+    [
+        ({"hw:numa_cpus.0": "0-1", "hw:numa_cpus.1": "2", "hw:numa_mem.0": "2048", "hw:numa_mem.1": "2048"}, "not assigned"),
+        ({"hw:numa_cpus.0": "0-2", "hw:numa_cpus.1": "2-3", "hw:numa_mem.0": "2048", "hw:numa_mem.1": "2048"}, "more than one"),
+        ({"hw:numa_cpus.0": "0-1", "hw:numa_cpus.1": "2-4", "hw:numa_mem.0": "2048", "hw:numa_mem.1": "2048"}, "out of range"),
+        ({"hw:numa_cpus.0": "0-1", "hw:numa_cpus.1": "2-3", "hw:numa_mem.0": "2048", "hw:numa_mem.1": "1024"}, "adds up"),
+        ({"hw:numa_cpus.0": "0-1", "hw:numa_cpus.1": "2-3", "hw:numa_mem.0": "2048"}, "Incomplete"),
+    ],
+)
 def test_numa_manual_layout_errors(extra, needle):
     with pytest.raises(TranslationError) as exc:
         translate({**DEDICATED_HUGE, "hw:numa_nodes": "2", **extra})
@@ -349,8 +379,7 @@ def test_realtime_requires_dedicated_and_is_dropped_without_hugepages():
 
 
 def test_image_realtime_mask_overrides_flavor():
-    out, _unused = translate({**DEDICATED_HUGE, "hw:cpu_realtime": "true", "hw:cpu_realtime_mask": "^0"},
-                             {"hw_cpu_realtime_mask": "2-3"})
+    out, _unused = translate({**DEDICATED_HUGE, "hw:cpu_realtime": "true", "hw:cpu_realtime_mask": "^0"}, {"hw_cpu_realtime_mask": "2-3"})
     assert out.cpu["realtime"] == {"mask": "2-3"}
 
 
@@ -378,13 +407,16 @@ def test_small_pages_request_nothing():
     assert out.resources == {}
 
 
-@pytest.mark.parametrize("specs, props, expected", [
-    # Nova would pick 1 socket x 1 core x 8 threads (the limits force it); the limits cannot be kept.
-    ({"hw:cpu_policy": "dedicated", "hw:cpu_max_sockets": "1", "hw:cpu_max_cores": "1"}, {}, (8, 1, 1)),
-    # A preference for 4 threads: the closest topology with 2 threads that respects the limits.
-    ({"hw:cpu_policy": "dedicated", "hw:cpu_threads": "4"}, {}, (4, 1, 2)),
-    ({"hw:cpu_policy": "dedicated"}, {"hw_cpu_sockets": "1", "hw_cpu_cores": "2", "hw_cpu_threads": "4"}, (2, 2, 2)),
-])
+@pytest.mark.parametrize(
+    "specs, props, expected",
+    [
+        # Nova would pick 1 socket x 1 core x 8 threads (the limits force it); the limits cannot be kept.
+        ({"hw:cpu_policy": "dedicated", "hw:cpu_max_sockets": "1", "hw:cpu_max_cores": "1"}, {}, (8, 1, 1)),
+        # A preference for 4 threads: the closest topology with 2 threads that respects the limits.
+        ({"hw:cpu_policy": "dedicated", "hw:cpu_threads": "4"}, {}, (4, 1, 2)),
+        ({"hw:cpu_policy": "dedicated"}, {"hw_cpu_sockets": "1", "hw_cpu_cores": "2", "hw_cpu_threads": "4"}, (2, 2, 2)),
+    ],
+)
 def test_dedicated_cpus_have_at_most_two_threads(specs, props, expected):
     out, s = translate(specs, props, vcpus=8)
     assert (out.cpu["sockets"], out.cpu["cores"], out.cpu["threads"]) == expected

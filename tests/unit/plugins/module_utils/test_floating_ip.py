@@ -235,8 +235,7 @@ def test_non_dict_fip_blocks():
 
 def test_demo_tenant_serves_associated_and_reports_unassociated_fips(demo_snapshot):
     translation = translate_tenant(demo_snapshot)
-    services = [o for o in translation.objects if o["kind"] == "Service"
-                and o["metadata"]["annotations"][SOURCE_TYPE_ANNOTATION] == "neutron.floating_ip"]
+    services = [o for o in translation.objects if o["kind"] == "Service" and o["metadata"]["annotations"][SOURCE_TYPE_ANNOTATION] == "neutron.floating_ip"]
     fips = demo_snapshot["floating_ips"]
     unassociated = [f for f in fips if not f.get("port_id")]
     assert services and unassociated

@@ -23,15 +23,18 @@ def assignment(role, user=None, group=None, project=PROJECT, inherited=False):
 
 
 def bindings_for(assignments, **options):
-    return role_assignments_to_rolebindings(assignments, project_id=PROJECT, namespace="acme-web",
-                                            options=TranslationOptions(**options))
+    return role_assignments_to_rolebindings(assignments, project_id=PROJECT, namespace="acme-web", options=TranslationOptions(**options))
 
 
 def test_roles_map_to_builtin_clusterroles_with_users_and_groups():
-    bindings, findings = bindings_for([
-        assignment("admin", user="alice"), assignment("member", user="bob"), assignment("_member_", group="devs"),
-        assignment("reader", user="carol"),
-    ])
+    bindings, findings = bindings_for(
+        [
+            assignment("admin", user="alice"),
+            assignment("member", user="bob"),
+            assignment("_member_", group="devs"),
+            assignment("reader", user="carol"),
+        ]
+    )
     assert not findings
     by_role = {b["roleRef"]["name"]: b for b in bindings}
     assert set(by_role) == {"admin", "edit", "view"}
@@ -52,14 +55,16 @@ def test_unmapped_role_is_reported_not_bound():
 def test_oidc_prefixes_and_custom_map():
     bindings, dummy = bindings_for(
         [assignment("member", user="bob"), assignment("member", group="devs")],
-        user_subject_prefix="oidc:", group_subject_prefix="oidc:", role_map={"member": "view"})
+        user_subject_prefix="oidc:",
+        group_subject_prefix="oidc:",
+        role_map={"member": "view"},
+    )
     assert bindings[0]["roleRef"]["name"] == "view"
     assert {s["name"] for s in bindings[0]["subjects"]} == {"oidc:bob", "oidc:devs"}
 
 
 def test_other_projects_and_inherited_assignments_are_ignored():
-    bindings, findings = bindings_for([assignment("admin", user="eve", project="other"),
-                                       assignment("admin", user="mallory", inherited=True)])
+    bindings, findings = bindings_for([assignment("admin", user="eve", project="other"), assignment("admin", user="mallory", inherited=True)])
     assert bindings == [] and findings == []
 
 

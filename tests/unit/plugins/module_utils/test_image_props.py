@@ -20,15 +20,42 @@ def fields(s):
 
 
 GLANCE_IMAGE = {
-    "id": "b7c8", "name": "cirros", "status": "active", "min_disk": 1, "min_ram": 0, "disk_format": "qcow2",
-    "container_format": "bare", "size": 21430272, "virtual_size": 117440512, "checksum": "abc",
-    "os_hash_algo": "sha512", "os_hash_value": "def", "visibility": "public", "protected": False, "owner": "p1",
-    "tags": [], "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z", "file": "/v2/x/file",
-    "schema": "/v2/schemas/image", "self": "/v2/images/b7c8", "direct_url": "rbd://x", "locations": [],
-    "os_hidden": False, "stores": "ceph",
+    "id": "b7c8",
+    "name": "cirros",
+    "status": "active",
+    "min_disk": 1,
+    "min_ram": 0,
+    "disk_format": "qcow2",
+    "container_format": "bare",
+    "size": 21430272,
+    "virtual_size": 117440512,
+    "checksum": "abc",
+    "os_hash_algo": "sha512",
+    "os_hash_value": "def",
+    "visibility": "public",
+    "protected": False,
+    "owner": "p1",
+    "tags": [],
+    "created_at": "2026-01-01T00:00:00Z",
+    "updated_at": "2026-01-01T00:00:00Z",
+    "file": "/v2/x/file",
+    "schema": "/v2/schemas/image",
+    "self": "/v2/images/b7c8",
+    "direct_url": "rbd://x",
+    "locations": [],
+    "os_hidden": False,
+    "stores": "ceph",
 }
-VOLUME_IMAGE_METADATA = {"image_id": "b7c8", "image_name": "cirros", "checksum": "abc", "container_format": "bare",
-                         "disk_format": "qcow2", "min_disk": "1", "min_ram": "0", "size": "21430272"}
+VOLUME_IMAGE_METADATA = {
+    "image_id": "b7c8",
+    "image_name": "cirros",
+    "checksum": "abc",
+    "container_format": "bare",
+    "disk_format": "qcow2",
+    "min_disk": "1",
+    "min_ram": "0",
+    "size": "21430272",
+}
 
 
 @pytest.mark.parametrize("props", [GLANCE_IMAGE, VOLUME_IMAGE_METADATA, {}, None])
@@ -45,9 +72,20 @@ def test_unknown_property_warns():
 
 
 def test_informational_properties_are_silent():
-    _unused, s = translate({"os_distro": "ubuntu", "os_version": "24.04", "os_admin_user": "root", "hw_qemu_guest_agent": "yes",
-                            "owner_specified.openstack.md5": "x", "img_signature": "x", "hw_vm_mode": "hvm",
-                            "hypervisor_type": "qemu", "architecture": "x86_64", "hw_firmware_stateless": "true"})
+    _unused, s = translate(
+        {
+            "os_distro": "ubuntu",
+            "os_version": "24.04",
+            "os_admin_user": "root",
+            "hw_qemu_guest_agent": "yes",
+            "owner_specified.openstack.md5": "x",
+            "img_signature": "x",
+            "hw_vm_mode": "hvm",
+            "hypervisor_type": "qemu",
+            "architecture": "x86_64",
+            "hw_firmware_stateless": "true",
+        }
+    )
     assert s.findings == []
 
 
@@ -91,23 +129,34 @@ def test_flavor_secure_boot_and_conflict():
 # ----------------------------------------------------------------- machine type, buses, NIC
 
 
-@pytest.mark.parametrize("value,machine,warned", [
-    ("q35", {"type": "q35"}, False),
-    ("pc-q35-6.2", {"type": "q35"}, True),
-    ("pc", {}, True),
-    ("pc-i440fx-2.11", {}, True),
-    ("weird", {}, True),
-])
+@pytest.mark.parametrize(
+    "value,machine,warned",
+    [
+        ("q35", {"type": "q35"}, False),
+        ("pc-q35-6.2", {"type": "q35"}, True),
+        ("pc", {}, True),
+        ("pc-i440fx-2.11", {}, True),
+        ("weird", {}, True),
+    ],
+)
 def test_machine_type(value, machine, warned):
     out, s = translate({"hw_machine_type": value})
     assert out.machine == machine
     assert bool(s.findings) is warned
 
 
-@pytest.mark.parametrize("bus,expected,warned", [
-    ("virtio", "virtio", False), ("scsi", "scsi", False), ("sata", "sata", False), ("usb", "usb", False),
-    ("ide", "sata", True), ("xen", "virtio", True), ("floppy-ish", "virtio", True),
-])
+@pytest.mark.parametrize(
+    "bus,expected,warned",
+    [
+        ("virtio", "virtio", False),
+        ("scsi", "scsi", False),
+        ("sata", "sata", False),
+        ("usb", "usb", False),
+        ("ide", "sata", True),
+        ("xen", "virtio", True),
+        ("floppy-ish", "virtio", True),
+    ],
+)
 def test_disk_bus(bus, expected, warned):
     out, s = translate({"hw_disk_bus": bus})
     assert out.disk_bus == expected
@@ -123,10 +172,19 @@ def test_scsi_model_and_cdrom_bus():
     assert out.cdrom_bus == "sata" and fields(s) == ["image.hw_cdrom_bus"]
 
 
-@pytest.mark.parametrize("model,expected,warned", [
-    ("virtio", "virtio", False), ("e1000", "e1000", False), ("e1000e", "e1000e", False), ("rtl8139", "rtl8139", False),
-    ("pcnet", "pcnet", False), ("ne2k_pci", "ne2k_pci", False), ("igb", "igb", False), ("vmxnet3", "virtio", True),
-])
+@pytest.mark.parametrize(
+    "model,expected,warned",
+    [
+        ("virtio", "virtio", False),
+        ("e1000", "e1000", False),
+        ("e1000e", "e1000e", False),
+        ("rtl8139", "rtl8139", False),
+        ("pcnet", "pcnet", False),
+        ("ne2k_pci", "ne2k_pci", False),
+        ("igb", "igb", False),
+        ("vmxnet3", "virtio", True),
+    ],
+)
 def test_nic_model(model, expected, warned):
     out, s = translate({"hw_vif_model": model})
     assert out.nic_model == expected
@@ -153,9 +211,9 @@ def test_video():
     assert out.devices["autoattachGraphicsDevice"] is False
 
 
-@pytest.mark.parametrize("props", [{"hw_video_model": "vga"},
-                                   {"hw_video_model": "bochs", "hw_firmware_type": "uefi"},
-                                   {"hw_video_model": "virtio", "hw_architecture": "aarch64"}])
+@pytest.mark.parametrize(
+    "props", [{"hw_video_model": "vga"}, {"hw_video_model": "bochs", "hw_firmware_type": "uefi"}, {"hw_video_model": "virtio", "hw_architecture": "aarch64"}]
+)
 def test_video_model_equal_to_kubevirt_default_needs_no_device(props):
     out, s = translate(props)
     assert "video" not in out.devices

@@ -15,10 +15,10 @@ import copy
 
 import pytest
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import instancetypes as it
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.apply_input import apply_input
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import OptionsError, TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.layout import tenant_files
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import instancetypes as it
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import OptionsError, TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 
 FEATURES = {"preferredAcpi": "acpi", "preferredApic": "apic", "preferredHyperv": "hyperv", "preferredSmm": "smm", "preferredKvm": "kvm"}

@@ -11,8 +11,8 @@ import base64
 import pytest
 import yaml
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import addressing
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.apply_input import apply_input
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import addressing
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import OptionsError, TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 

@@ -13,14 +13,15 @@ import pytest
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render import manifest_writer
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.manifest_writer import WriteRefused, sync_tree
 
-OURS = ("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  labels:\n"
-        "    app.kubernetes.io/managed-by: ostokubevirt\n  annotations:\n    ostokubevirt.io/source-id: '{name}'\n")
+OURS = (
+    "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  labels:\n"
+    "    app.kubernetes.io/managed-by: ostokubevirt\n  annotations:\n    ostokubevirt.io/source-id: '{name}'\n"
+)
 
 
 def _texts(*paths, version="1"):
     texts = {path: OURS.format(name=os.path.basename(path).split(".")[0]) + f"# {version}\n" for path in paths}
-    texts["plan.json"] = json.dumps({"format": "ostokubevirt.io/plan/v1", "tenant": {"project_id": "p1"},
-                                     "files": sorted(paths)}) + "\n"
+    texts["plan.json"] = json.dumps({"format": "ostokubevirt.io/plan/v1", "tenant": {"project_id": "p1"}, "files": sorted(paths)}) + "\n"
     return texts
 
 
@@ -82,8 +83,7 @@ def test_files_we_did_not_write_are_kept_and_reported(tmp_path):
     (root / "manifests" / "empty").mkdir()
     report = sync_tree(str(root), _texts("manifests/b.yaml"))
     assert report["removed"] == ["manifests/a.yaml", "secrets/s.yaml"]
-    assert report["kept"] == ["manifests/empty", "manifests/kustomization.yaml", "manifests/overlays/cm.yaml",
-                              "secrets/sealed.yaml"]
+    assert report["kept"] == ["manifests/empty", "manifests/kustomization.yaml", "manifests/overlays/cm.yaml", "secrets/sealed.yaml"]
     assert (root / "manifests" / "kustomization.yaml").read_text() == "resources: [a.yaml]\n"
     assert (root / "secrets" / "sealed.yaml").read_text() == "kind: SealedSecret\n"
     assert (root / "manifests" / "overlays" / "cm.yaml").exists() and (root / "manifests" / "empty").is_dir()

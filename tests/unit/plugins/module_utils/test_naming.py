@@ -13,12 +13,15 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate imp
 LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-@pytest.mark.parametrize("domain, project, expected", [
-    ("Default", "demo", "default-demo"),
-    ("ACME", "Web_Shop", "acme-web-shop"),          # the seed's "_" bug: underscores are not valid in a label
-    ("acme", "web shop (prod)", "acme-web-shop-prod"),
-    ("acme", "--x--", "acme-x"),
-])
+@pytest.mark.parametrize(
+    "domain, project, expected",
+    [
+        ("Default", "demo", "default-demo"),
+        ("ACME", "Web_Shop", "acme-web-shop"),  # the seed's "_" bug: underscores are not valid in a label
+        ("acme", "web shop (prod)", "acme-web-shop-prod"),
+        ("acme", "--x--", "acme-x"),
+    ],
+)
 def test_namespace_name_is_rfc1123(domain, project, expected):
     assert naming.namespace_name(domain, project) == expected
 
@@ -61,13 +64,16 @@ def test_allocator_same_identity_twice_is_not_a_collision():
     assert allocator.assign() == {"id-a": "web"}
 
 
-@pytest.mark.parametrize("key, ok", [
-    ("metadata.ostokubevirt.io/role", True),
-    ("metadata.ostokubevirt.io/has space", False),
-    ("metadata.ostokubevirt.io/" + "k" * 64, False),
-    ("plain", True),
-    ("", False),
-])
+@pytest.mark.parametrize(
+    "key, ok",
+    [
+        ("metadata.ostokubevirt.io/role", True),
+        ("metadata.ostokubevirt.io/has space", False),
+        ("metadata.ostokubevirt.io/" + "k" * 64, False),
+        ("plain", True),
+        ("", False),
+    ],
+)
 def test_is_qualified_key(key, ok):
     assert naming.is_qualified_key(key) is ok
 

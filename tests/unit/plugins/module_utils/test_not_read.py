@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.job import RenderError, render_tenant
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import OptionsError, TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.plan import summary_lines
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.job import RenderError, render_tenant
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot import SnapshotError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 

@@ -14,9 +14,9 @@ import pytest
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack import snapshot_file as sfile
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ApiError, ExportError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.assemble import canonical, comparable
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.connection import ConnectError, connect_kwargs, describe_failure
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.export import TenantExporter
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.paging import choose_microversion, next_link, path_part
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.connection import ConnectError, connect_kwargs, describe_failure
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.tenants import list_tenants
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot import TenantSnapshot
 from ansible_collections.ostokubevirt.migrate.tests.unit.plugins.module_utils.openstack_fake import (
@@ -39,12 +39,12 @@ def test_admin_export_reads_every_list_once_and_loads():
     cloud = FakeCloud(servers=3)
     exporter, snap = export(cloud)
     assert [s["id"] for s in snap["servers"]] == ["srv-0", "srv-1", "srv-2"]
-    assert [c[1] for c in cloud.calls[:2]] == ["/projects/prod", "/projects"]   # id first, then by name
+    assert [c[1] for c in cloud.calls[:2]] == ["/projects/prod", "/projects"]  # id first, then by name
     servers_call = next(c for c in cloud.calls if c[1] == "/servers/detail")
     assert servers_call[2] == {"all_tenants": "1", "project_id": PID}
     assert snap["source"]["api_versions"]["compute"] == "2.79"
-    assert [k["name"] for k in snap["keypairs"]] == ["k1"]   # only key pairs servers use
-    assert [u["id"] for u in snap["users"]] == ["alice", "carol"]   # subjects + group members, not zed
+    assert [k["name"] for k in snap["keypairs"]] == ["k1"]  # only key pairs servers use
+    assert [u["id"] for u in snap["users"]] == ["alice", "carol"]  # subjects + group members, not zed
     assert snap["group_members"] == {"g1": ["carol"]}
     assert [n["id"] for n in snap["networks"]] == ["22222222-2222-2222-2222-222222222222", EXT_NET]
     assert [r["id"] for r in snap["security_groups"][0]["security_group_rules"]] == ["r-a", "r-b"]
@@ -54,7 +54,7 @@ def test_admin_export_reads_every_list_once_and_loads():
     assert [u["resource"] for u in exporter.unreadable] == [f"images/{GONE_IMAGE}"]
     assert "deleted from Glance" in exporter.unreadable[0]["reason"] and "server vm-0" in exporter.unreadable[0]["reason"]
     assert [i["id"] for i in snap["images"]] == [IMAGE_ID]
-    loaded = TenantSnapshot(snap)   # the render side accepts the export, provenance included
+    loaded = TenantSnapshot(snap)  # the render side accepts the export, provenance included
     assert loaded.project["id"] == PID and loaded.source["taken_at"] == "2026-01-01T00:00:00Z"
 
 
@@ -72,22 +72,21 @@ def test_every_page_is_read(page):
     _exporter, paged = export(cloud, page_size=page)
     assert comparable(paged) == comparable(full)
     assert sum(1 for c in cloud.calls if c[1] == "/servers/detail") == -(-5 // page)
-    assert not any(c[0] == "identity" and "limit" in c[2] for c in cloud.calls)   # keystone only truncates
+    assert not any(c[0] == "identity" and "limit" in c[2] for c in cloud.calls)  # keystone only truncates
 
 
 def test_non_admin_export_records_what_is_missing():
     cloud = FakeCloud(servers=2, token=member_token(), admin=False, forbidden={"/role_assignments"})
     exporter, snap = export(cloud)
     missing = {u["resource"]: u["reason"] for u in exporter.unreadable}
-    assert "HTTP 403" in missing["role_assignments"] and "http://identity.test/role_assignments" in missing[
-        "role_assignments"]
+    assert "HTTP 403" in missing["role_assignments"] and "http://identity.test/role_assignments" in missing["role_assignments"]
     assert {"users", "groups", "group_members"} <= set(missing)
     assert any(k.startswith("servers[].OS-EXT-SRV-ATTR:user_data") for k in missing)
     assert "role_assignments" not in snap and len(snap["servers"]) == 2
     servers_call = next(c for c in cloud.calls if c[1] == "/servers/detail")
-    assert servers_call[2] == {}   # scoped to the project: no all_tenants
+    assert servers_call[2] == {}  # scoped to the project: no all_tenants
     keypairs_call = next(c for c in cloud.calls if c[1] == "/os-keypairs")
-    assert keypairs_call[2] == {}   # own key pairs, no user_id (admin only)
+    assert keypairs_call[2] == {}  # own key pairs, no user_id (admin only)
     assert snap["source"]["credential"]["auth_method"] == "application_credential"
     assert snap["source"]["credential"]["scoped_to_exported_project"] is True
 
@@ -98,12 +97,15 @@ def test_forbidden_quota_is_recorded_not_fatal():
     assert {"quotas.compute", "quotas.volume"} <= {u["resource"] for u in exporter.unreadable}
 
 
-@pytest.mark.parametrize("tenant, domain, message", [
-    ("nope", None, "tenant 'nope': no project with this name or id"),
-    ("twin", None, "2 projects have this name"),
-    ("", None, "tenant: a project name or id is required"),
-    ("prod", "nowhere", "domain 'nowhere': no domain"),
-])
+@pytest.mark.parametrize(
+    "tenant, domain, message",
+    [
+        ("nope", None, "tenant 'nope': no project with this name or id"),
+        ("twin", None, "2 projects have this name"),
+        ("", None, "tenant: a project name or id is required"),
+        ("prod", "nowhere", "domain 'nowhere': no domain"),
+    ],
+)
 def test_project_resolution_errors(tenant, domain, message):
     with pytest.raises(ExportError, match=message):
         export(FakeCloud(), tenant=tenant, domain=domain)
@@ -115,21 +117,29 @@ def test_non_admin_asking_for_another_project_gets_a_clear_error():
         export(cloud, tenant="other")
 
 
-@pytest.mark.parametrize("service, body, key, expected", [
-    ("compute", {"servers_links": [{"rel": "next", "href": "http://n/servers?marker=x"}]}, "servers",
-     "http://n/servers?marker=x"),
-    ("network", {"ports_links": [{"rel": "previous", "href": "p"}]}, "ports", None),
-    ("image", {"next": "/v2/images?marker=x"}, "images", "/images?marker=x"),
-    ("identity", {"links": {"next": None}}, "users", None),
-])
+@pytest.mark.parametrize(
+    "service, body, key, expected",
+    [
+        ("compute", {"servers_links": [{"rel": "next", "href": "http://n/servers?marker=x"}]}, "servers", "http://n/servers?marker=x"),
+        ("network", {"ports_links": [{"rel": "previous", "href": "p"}]}, "ports", None),
+        ("image", {"next": "/v2/images?marker=x"}, "images", "/images?marker=x"),
+        ("identity", {"links": {"next": None}}, "users", None),
+    ],
+)
 def test_next_link(service, body, key, expected):
     assert next_link(service, body, key) == expected
 
 
-@pytest.mark.parametrize("service, top, expected", [
-    ("compute", "2.96", "2.79"), ("compute", "2.60", "2.60"), ("compute", None, "2.79"),
-    ("volume", "3.71", "3.65"), ("network", None, None),
-])
+@pytest.mark.parametrize(
+    "service, top, expected",
+    [
+        ("compute", "2.96", "2.79"),
+        ("compute", "2.60", "2.60"),
+        ("compute", None, "2.79"),
+        ("volume", "3.71", "3.65"),
+        ("network", None, None),
+    ],
+)
 def test_choose_microversion(service, top, expected):
     assert choose_microversion(service, top) == expected
 
@@ -145,7 +155,7 @@ def test_comparable_ignores_time_and_unordered_lists():
     one = {"source": {"taken_at": "a"}, "security_groups": [{"id": "s", "security_group_rules": [{"id": 2}, {"id": 1}]}]}
     two = {"source": {"taken_at": "b"}, "security_groups": [{"id": "s", "security_group_rules": [{"id": 1}, {"id": 2}]}]}
     assert comparable(one) == comparable(two)
-    assert canonical([{"x": 2}, {"x": 1}]) == [{"x": 2}, {"x": 1}]   # no ids: order kept
+    assert canonical([{"x": 2}, {"x": 1}]) == [{"x": 2}, {"x": 1}]  # no ids: order kept
     assert comparable(one) != comparable({**two, "servers": []})
 
 
@@ -164,15 +174,15 @@ def test_snapshot_file_atomic_write_and_unchanged(tmp_path):
     assert sfile.safe_component("..") == "_.." and sfile.safe_component("") == "_"
 
 
-@pytest.mark.parametrize("name, expected", [("a\nb", "a_b"), ("tab\there", "tab_here"), ("bell\x07", "bell_"),
-                                            ("del\x7f", "del_"), ("x/y", "x_y"), ("..", "_..")])
+@pytest.mark.parametrize(
+    "name, expected", [("a\nb", "a_b"), ("tab\there", "tab_here"), ("bell\x07", "bell_"), ("del\x7f", "del_"), ("x/y", "x_y"), ("..", "_..")]
+)
 def test_file_names_are_cleaned_of_control_characters(name, expected):
     assert sfile.safe_component(name) == expected
 
 
 def snap_of(project_id, name="team_a", unreadable=()):
-    return {"format": "ostokubevirt.io/tenant-snapshot/v1", "source": {"unreadable": list(unreadable)},
-            "project": {"id": project_id, "name": name}}
+    return {"format": "ostokubevirt.io/tenant-snapshot/v1", "source": {"unreadable": list(unreadable)}, "project": {"id": project_id, "name": name}}
 
 
 def test_colliding_project_names_get_an_id_suffix(tmp_path):
@@ -183,7 +193,7 @@ def test_colliding_project_names_get_an_id_suffix(tmp_path):
     assert second == str(tmp_path / "team" / "team_a-3333bbbb.yaml")
     assert "another project" in note and "team_a-3333bbbb.yaml" in note
     sfile.write(second, snap_of("3333bbbb4444"))
-    assert sfile.choose_path(str(tmp_path), "team", "team/a", "1111aaaa2222")[0] == first   # stable
+    assert sfile.choose_path(str(tmp_path), "team", "team/a", "1111aaaa2222")[0] == first  # stable
     assert sfile.choose_path(str(tmp_path), "team", "team_a", "3333bbbb4444")[0] == second
 
 
@@ -197,8 +207,7 @@ def test_a_file_that_is_not_a_snapshot_is_never_replaced(tmp_path, content):
 
 def test_newly_not_read_ignores_deleted_images_and_owner_details():
     complete = snap_of("p", unreadable=[{"resource": "images/x", "reason": "deleted"}])
-    partial = snap_of("p", unreadable=[{"resource": "role_assignments", "reason": "403"},
-                                       {"resource": "keypairs (owner u1)", "reason": "403"}])
+    partial = snap_of("p", unreadable=[{"resource": "role_assignments", "reason": "403"}, {"resource": "keypairs (owner u1)", "reason": "403"}])
     assert sfile.newly_not_read(complete, partial) == ["keypairs", "role_assignments"]
     assert sfile.newly_not_read(partial, complete) == []
     assert sfile.newly_not_read(None, partial) == []
@@ -210,11 +219,9 @@ def test_timestamps_stay_strings_through_yaml():
 
 
 def test_connect_kwargs_follow_openstack_cloud():
-    kwargs = connect_kwargs({"cloud": "prod", "auth": None, "validate_certs": False, "ca_cert": "/ca.pem",
-                             "api_timeout": 30, "interface": "internal"})
+    kwargs = connect_kwargs({"cloud": "prod", "auth": None, "validate_certs": False, "ca_cert": "/ca.pem", "api_timeout": 30, "interface": "internal"})
     assert kwargs == {"cloud": "prod", "verify": False, "cacert": "/ca.pem", "api_timeout": 30, "interface": "internal"}
-    assert connect_kwargs({"cloud": {"auth": {"auth_url": "u"}}, "api_timeout": 5}) == {"auth": {"auth_url": "u"},
-                                                                                        "api_timeout": 5}
+    assert connect_kwargs({"cloud": {"auth": {"auth_url": "u"}}, "api_timeout": 5}) == {"auth": {"auth_url": "u"}, "api_timeout": 5}
     with pytest.raises(ConnectError, match="auth must not be set"):
         connect_kwargs({"cloud": {"auth": {}}, "auth": {"password": "x"}})
 
@@ -230,8 +237,7 @@ class Unauthorized(Exception):
 def test_failures_name_the_endpoint():
     msg = describe_failure(ConnectFailure("Unable to establish connection"), "http://k:5999/v3", "prod")
     assert msg.startswith("cannot reach the identity endpoint k:5999 (http://k:5999/v3) (cloud 'prod')")
-    msg = describe_failure(Unauthorized("The request you have made requires authentication. (HTTP 401)"),
-                           "https://k/v3", None)
+    msg = describe_failure(Unauthorized("The request you have made requires authentication. (HTTP 401)"), "https://k/v3", None)
     assert "rejected the credential (HTTP 401)" in msg and "k (https://k/v3)" in msg
 
 
@@ -240,16 +246,18 @@ def test_list_tenants_filters_domains_and_projects():
         def get(self, service, path, params=None):
             if path == "/domains":
                 return {"domains": [{"id": "d1", "name": "acme"}, {"id": "default", "name": "Default"}]}
-            return {"projects": [
-                {"id": "1", "name": "acme-prod", "domain_id": "d1", "enabled": True},
-                {"id": "2", "name": "acme-dev", "domain_id": "d1", "enabled": False},
-                {"id": "3", "name": "service", "domain_id": "default", "enabled": True},
-                {"id": "4", "name": "admin", "domain_id": "default", "enabled": True}]}
+            return {
+                "projects": [
+                    {"id": "1", "name": "acme-prod", "domain_id": "d1", "enabled": True},
+                    {"id": "2", "name": "acme-dev", "domain_id": "d1", "enabled": False},
+                    {"id": "3", "name": "service", "domain_id": "default", "enabled": True},
+                    {"id": "4", "name": "admin", "domain_id": "default", "enabled": True},
+                ]
+            }
 
-    assert [t["name"] for t in list_tenants(Api(), exclude=["service"])] == ["admin", "acme-prod"]   # "D" < "a"
+    assert [t["name"] for t in list_tenants(Api(), exclude=["service"])] == ["admin", "acme-prod"]  # "D" < "a"
     assert [t["name"] for t in list_tenants(Api(), "^acme$", include_disabled=True)] == ["acme-dev", "acme-prod"]
-    assert list_tenants(Api(), project_pattern="prod")[0] == {"id": "1", "name": "acme-prod", "domain_id": "d1",
-                                                              "domain_name": "acme", "enabled": True}
+    assert list_tenants(Api(), project_pattern="prod")[0] == {"id": "1", "name": "acme-prod", "domain_id": "d1", "domain_name": "acme", "enabled": True}
     assert list_tenants(Api(), exclude=["Default/admin", "service"], domain_pattern="Default") == []
     with pytest.raises(ExportError, match="domain_pattern: not a valid regular expression"):
         list_tenants(Api(), "(")
@@ -271,8 +279,9 @@ class FaultyCloud(FakeCloud):
         return super().get(service, path, params=params, microversion=microversion)
 
 
-@pytest.mark.parametrize("path", ["/security-groups", "/ports", "/servers/detail", "/volumes/detail", "/networks",
-                                  "/subnets", "/floatingips", "/flavors/detail", "/images"])
+@pytest.mark.parametrize(
+    "path", ["/security-groups", "/ports", "/servers/detail", "/volumes/detail", "/networks", "/subnets", "/floatingips", "/flavors/detail", "/images"]
+)
 @pytest.mark.parametrize("status", [401, 403, 404])
 def test_an_unreadable_tenant_resource_fails_the_export_naming_the_call(path, status):
     with pytest.raises(ExportError) as raised:
@@ -287,16 +296,15 @@ def test_a_member_credential_fails_too_on_the_tenant_resources(path):
         export(FaultyCloud({path: 403}, token=member_token(), admin=False))
 
 
-@pytest.mark.parametrize("path, status", [("/role_assignments", 403), ("/role_assignments", 401),
-                                          (f"/os-quota-sets/{PID}", 403), ("/os-keypairs", 403)])
+@pytest.mark.parametrize("path, status", [("/role_assignments", 403), ("/role_assignments", 401), (f"/os-quota-sets/{PID}", 403), ("/os-keypairs", 403)])
 def test_an_admin_credential_fails_on_any_refused_read(path, status):
     with pytest.raises(ExportError, match=f"HTTP {status}"):
         export(FaultyCloud({path: status}))
 
 
-@pytest.mark.parametrize("path, resource", [("/role_assignments", "role_assignments"),
-                                            (f"/os-quota-sets/{PID}", "quotas.compute"),
-                                            (f"/domains/{DOMAIN_ID}", "domain")])
+@pytest.mark.parametrize(
+    "path, resource", [("/role_assignments", "role_assignments"), (f"/os-quota-sets/{PID}", "quotas.compute"), (f"/domains/{DOMAIN_ID}", "domain")]
+)
 def test_optional_reads_stay_not_read_for_a_project_credential(path, resource):
     exporter, _snap = export(FaultyCloud({path: 403}, token=member_token(), admin=False))
     assert resource in {u["resource"] for u in exporter.unreadable}
@@ -327,8 +335,7 @@ class LoopingCloud(FakeCloud):
             return super()._compute(path, params)
         self.pages += 1
         marker = "m1" if self.repeat else f"m{self.pages}"
-        return {"servers": self.servers[:1],
-                "servers_links": [{"rel": "next", "href": f"http://compute.test/servers/detail?marker={marker}"}]}
+        return {"servers": self.servers[:1], "servers_links": [{"rel": "next", "href": f"http://compute.test/servers/detail?marker={marker}"}]}
 
 
 def test_a_repeated_marker_stops_the_list_naming_the_call():
@@ -354,7 +361,7 @@ def test_a_tenant_name_never_becomes_another_api_path(tenant):
     identity_paths = [c[1] for c in cloud.calls if c[0] == "identity"]
     assert set(identity_paths) <= {"/projects", "/projects/" + path_part(tenant)}, identity_paths
     assert all(p != "/users" and ".." not in p.split("/") for p in identity_paths)
-    assert ("identity", "/projects", {"name": tenant}) in cloud.calls   # looked up by name, escaped by the client
+    assert ("identity", "/projects", {"name": tenant}) in cloud.calls  # looked up by name, escaped by the client
 
 
 def test_a_project_really_named_dot_dot_is_exported_by_name():
@@ -363,6 +370,7 @@ def test_a_project_really_named_dot_dot_is_exported_by_name():
             if path == "/projects" and params.get("name") == "..":
                 return {"projects": [{"id": PID, "name": "..", "domain_id": DOMAIN_ID}]}
             return super()._identity(path, params)
+
     cloud = DotDotCloud()
     snap = export(cloud, tenant="..")[1]
     assert snap["project"]["name"] == ".." and not any(c[1] == "/projects/.." for c in cloud.calls)
@@ -392,4 +400,4 @@ def test_a_member_naming_its_own_domain_gets_a_clear_error_not_a_bare_403():
     cloud = FakeCloud(token=member_token(), admin=False, forbidden={"/projects", "/domains"})
     with pytest.raises(ExportError, match="scoped to project 'prod'"):
         export(cloud, tenant="other", domain="acme")
-    assert not any(c[1] == "/domains" for c in cloud.calls)   # its own domain needs no lookup
+    assert not any(c[1] == "/domains" for c in cloud.calls)  # its own domain needs no lookup

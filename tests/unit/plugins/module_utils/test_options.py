@@ -16,15 +16,18 @@ def test_defaults_are_live_migratable():
     assert options.role_map["reader"] == "view" and options.role_map["admin"] == "admin"
 
 
-@pytest.mark.parametrize("raw, fragment", [
-    ({"storage_mapp": {}}, "unknown translation option"),
-    ({"storage_map": ["ceph"]}, "storage_map must be a mapping"),
-    ({"lb_ip_annotation_style": "f5"}, "lb_ip_annotation_style"),
-    ({"disk_access_mode": "RWX"}, "disk_access_mode"),
-    ({"role_map": {"admin": "cluster-admin"}}, "cluster-admin"),
-    ({"disk_sources": {"abc": {"http": {}, "blank": {}}}}, "disk_sources['abc']"),
-    ({"service_port_range_limit": 0}, "service_port_range_limit"),
-])
+@pytest.mark.parametrize(
+    "raw, fragment",
+    [
+        ({"storage_mapp": {}}, "unknown translation option"),
+        ({"storage_map": ["ceph"]}, "storage_map must be a mapping"),
+        ({"lb_ip_annotation_style": "f5"}, "lb_ip_annotation_style"),
+        ({"disk_access_mode": "RWX"}, "disk_access_mode"),
+        ({"role_map": {"admin": "cluster-admin"}}, "cluster-admin"),
+        ({"disk_sources": {"abc": {"http": {}, "blank": {}}}}, "disk_sources['abc']"),
+        ({"service_port_range_limit": 0}, "service_port_range_limit"),
+    ],
+)
 def test_bad_options_name_the_option(raw, fragment):
     with pytest.raises(OptionsError, match=None) as info:
         TranslationOptions.from_dict(raw)

@@ -10,8 +10,7 @@ OURS = {"app.kubernetes.io/managed-by": "ostokubevirt"}
 
 
 def obj(name, labels=None, annotations=None, api="networking.k8s.io/v1", kind="NetworkPolicy", ns="t"):
-    return {"apiVersion": api, "kind": kind, "metadata": {"name": name, "namespace": ns, "labels": labels or {},
-                                                          "annotations": annotations or {}}}
+    return {"apiVersion": api, "kind": kind, "metadata": {"name": name, "namespace": ns, "labels": labels or {}, "annotations": annotations or {}}}
 
 
 def sg(name, source_type="neutron.security_group", api="networking.k8s.io/v1"):
@@ -26,8 +25,7 @@ def test_label_alone_or_annotation_alone_is_not_ours():
 
 
 def test_prune_selects_only_our_stale_objects_of_the_given_source_types():
-    live = [sg("sg-web"), sg("sg-gone"), sg("fip-1", "neutron.floating_ip"), obj("hand-made", OURS), obj("other"),
-            sg("sg-web", api="projectcalico.org/v3")]
+    live = [sg("sg-web"), sg("sg-gone"), sg("fip-1", "neutron.floating_ip"), obj("hand-made", OURS), obj("other"), sg("sg-web", api="projectcalico.org/v3")]
     wanted = [sg("sg-web")]
     stale = owned_objects(live, wanted, ["neutron.security_group"])
     expected = [("networking.k8s.io/v1", "sg-gone"), ("projectcalico.org/v3", "sg-web")]

@@ -13,9 +13,15 @@ QUOTAS = {
 
 
 def test_quota_maps_and_widens_for_root_disks_and_overhead():
-    quota, findings = quotas_to_resourcequota(QUOTAS, project_id="p", namespace="ns", extra_pvcs=3, extra_storage_gib=60,
-                                              vm_memory_overhead_mib=256,
-                                              storage_class_for_type={"ceph-ssd": "rbd-ssd"}.get)
+    quota, findings = quotas_to_resourcequota(
+        QUOTAS,
+        project_id="p",
+        namespace="ns",
+        extra_pvcs=3,
+        extra_storage_gib=60,
+        vm_memory_overhead_mib=256,
+        storage_class_for_type={"ceph-ssd": "rbd-ssd"}.get,
+    )
     hard = quota["spec"]["hard"]
     assert hard[VM_COUNT_RESOURCE] == "20"
     assert hard["requests.cpu"] == "40"
@@ -28,12 +34,10 @@ def test_quota_maps_and_widens_for_root_disks_and_overhead():
 
 
 def test_unlimited_quotas_produce_no_object():
-    quota, dummy = quotas_to_resourcequota({"compute": {"cores": -1, "ram": -1, "instances": -1}},
-                                           project_id="p", namespace="ns")
+    quota, dummy = quotas_to_resourcequota({"compute": {"cores": -1, "ram": -1, "instances": -1}}, project_id="p", namespace="ns")
     assert quota is None
 
 
 def test_detail_form_and_garbage_values():
-    quota, dummy = quotas_to_resourcequota({"compute": {"cores": {"limit": 8, "in_use": 2}, "ram": "lots"}},
-                                           project_id="p", namespace="ns")
+    quota, dummy = quotas_to_resourcequota({"compute": {"cores": {"limit": 8, "in_use": 2}, "ram": "lots"}}, project_id="p", namespace="ns")
     assert quota["spec"]["hard"] == {"requests.cpu": "8"}

@@ -35,8 +35,11 @@ def test_colliding_namespaces_are_refused_naming_the_holder(tmp_path, minimal_sn
     one = render_tenant(first, tenant="c", output_dir=out, raw_options={})
     assert one["namespace"] == "a-b-c"
     before = _tree(tmp_path / "out")
-    with pytest.raises(RenderError, match=r"namespace a-b-c already exists and belongs to project p1, so it is not project p2's; "
-                                          r"choose another name for this project with the translation option namespace"):
+    with pytest.raises(
+        RenderError,
+        match=r"namespace a-b-c already exists and belongs to project p1, so it is not project p2's; "
+        r"choose another name for this project with the translation option namespace",
+    ):
         render_tenant(second, tenant="b-c", output_dir=out, raw_options={})
     assert _tree(tmp_path / "out") == before
     two = render_tenant(second, tenant="b-c", output_dir=out, raw_options={"namespace": "a-b-c-2"})

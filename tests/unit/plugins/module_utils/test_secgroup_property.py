@@ -20,7 +20,6 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.sec
     port_isolation_labels,
     secgroups_to_policies,
 )
-
 from ansible_collections.ostokubevirt.migrate.tests.unit.plugins.module_utils.netpol_evaluator import Flow, KubernetesModel, OpenStackModel
 
 TENANT_GROUPS = [f"aaaaaaaa-0000-4000-8000-00000000000{i}" for i in range(1, 4)]
@@ -55,9 +54,16 @@ ENDPOINTS = sorted(ADDRESSES)
 def rules(draw):
     family = draw(st.sampled_from([4, 6]))
     protocol = draw(st.sampled_from(PROTOCOLS[family]))
-    rule = {"direction": draw(st.sampled_from(["ingress", "egress"])), "ethertype": f"IPv{family}",
-            "protocol": protocol, "port_range_min": None, "port_range_max": None,
-            "remote_ip_prefix": None, "remote_group_id": None, "remote_address_group_id": None}
+    rule = {
+        "direction": draw(st.sampled_from(["ingress", "egress"])),
+        "ethertype": f"IPv{family}",
+        "protocol": protocol,
+        "port_range_min": None,
+        "port_range_max": None,
+        "remote_ip_prefix": None,
+        "remote_group_id": None,
+        "remote_address_group_id": None,
+    }
     if protocol in PORT_PROTOCOLS:
         shape = draw(st.sampled_from(["all", "single", "range", "full", "min-only"]))
         if shape == "single":
@@ -114,15 +120,13 @@ def flows(draw):
     family = draw(st.sampled_from([4, 6]))
     protocol = draw(st.sampled_from([6, 17, 132, "icmp", 47, 136]))
     if protocol == "icmp":
-        return Flow(src, dst, family, 1 if family == 4 else 58, icmp_type=draw(st.sampled_from([0, 3, 8])),
-                    icmp_code=draw(st.sampled_from([0, 1])))
+        return Flow(src, dst, family, 1 if family == 4 else 58, icmp_type=draw(st.sampled_from([0, 3, 8])), icmp_code=draw(st.sampled_from([0, 1])))
     port = draw(st.sampled_from([*PORTS, 1, 65535, 500])) if protocol in (6, 17, 132, 136) else None
     return Flow(src, dst, family, protocol, port=port)
 
 
 def _kubernetes_world(ports: dict) -> tuple[dict, dict]:
-    pods = {vm: {"namespace": NAMESPACE, "labels": {"kubevirt.io/domain": vm, **port_isolation_labels(ports[vm])}}
-            for vm in VMS}
+    pods = {vm: {"namespace": NAMESPACE, "labels": {"kubevirt.io/domain": vm, **port_isolation_labels(ports[vm])}} for vm in VMS}
     # The other project's VM, migrated into its own namespace with its own membership label.
     pods["foreign"] = {"namespace": OTHER_NAMESPACE, "labels": {membership_label_key(FOREIGN_GROUP): MEMBERSHIP_VALUE}}
     namespaces = {NAMESPACE: {MANAGED_BY_LABEL: MANAGED_BY_VALUE}, OTHER_NAMESPACE: {MANAGED_BY_LABEL: MANAGED_BY_VALUE}}

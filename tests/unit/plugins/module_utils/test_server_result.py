@@ -7,8 +7,8 @@
 from __future__ import annotations
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.apply_input import apply_input
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.layout import tenant_files
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 
 

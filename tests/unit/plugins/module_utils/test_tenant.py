@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.manifest_writer import render_texts, sync_tree
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import BLOCKER
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import MANAGED_BY_LABEL, SOURCE_ID_ANNOTATION, SOURCE_TYPE_ANNOTATION
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.manifest_writer import render_texts, sync_tree
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot import SnapshotError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
@@ -73,13 +73,16 @@ def test_deleted_image_blocks_only_that_server(demo_snapshot):
     assert not any(o["metadata"]["annotations"][SOURCE_ID_ANNOTATION] == blocked[0]["id"] for o in translation.objects)
 
 
-@pytest.mark.parametrize("mutate, field", [
-    (lambda s: s["flavor"].update(vcpus="many"), "flavor"),
-    (lambda s: s["flavor"].pop("ram") and s["flavor"].pop("vcpus"), "flavor"),
-    (lambda s: s.update(status="ERROR"), "status"),
-    (lambda s: s.update({"OS-EXT-SRV-ATTR:user_data": "%%%"}), "OS-EXT-SRV-ATTR:user_data"),
-    (lambda s: s.update(flavor="m1.small"), "flavor"),
-])
+@pytest.mark.parametrize(
+    "mutate, field",
+    [
+        (lambda s: s["flavor"].update(vcpus="many"), "flavor"),
+        (lambda s: s["flavor"].pop("ram") and s["flavor"].pop("vcpus"), "flavor"),
+        (lambda s: s.update(status="ERROR"), "status"),
+        (lambda s: s.update({"OS-EXT-SRV-ATTR:user_data": "%%%"}), "OS-EXT-SRV-ATTR:user_data"),
+        (lambda s: s.update(flavor="m1.small"), "flavor"),
+    ],
+)
 def test_one_bad_server_never_aborts_the_tenant(demo_snapshot, mutate, field):
     victim = next(s for s in demo_snapshot["servers"] if s["name"] == "web-01")
     mutate(victim)
@@ -97,8 +100,7 @@ def test_boot_from_volume_uses_root_volume_first_and_its_image_metadata(demo_sna
     server = next(s for s in demo_snapshot["servers"] if s["image"] == "")
     vm = vm_of(translation, server["name"])
     volumes = vm["spec"]["template"]["spec"]["volumes"]
-    root_volume = next(v for v in demo_snapshot["volumes"]
-                       if any(a["server_id"] == server["id"] and a["device"] == "/dev/vda" for a in v["attachments"]))
+    root_volume = next(v for v in demo_snapshot["volumes"] if any(a["server_id"] == server["id"] and a["device"] == "/dev/vda" for a in v["attachments"]))
     root_dv = next(o for o in by_kind(translation, "DataVolume") if o["metadata"]["annotations"][SOURCE_ID_ANNOTATION] == root_volume["id"])
     assert volumes[0] == {"name": "root", "dataVolume": {"name": root_dv["metadata"]["name"]}}
     assert root_dv["spec"]["storage"]["resources"]["requests"]["storage"] == f"{root_volume['size']}Gi"
@@ -128,9 +130,14 @@ def test_wrong_tenant_is_refused(demo_snapshot):
         translate_tenant(demo_snapshot, tenant="another-project")
 
 
-@pytest.mark.parametrize("raw, message", [
-    ([], "mapping"), ({"format": "v0"}, "format"), ({"format": "ostokubevirt.io/tenant-snapshot/v1"}, "project"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ([], "mapping"),
+        ({"format": "v0"}, "format"),
+        ({"format": "ostokubevirt.io/tenant-snapshot/v1"}, "project"),
+    ],
+)
 def test_bad_envelope_is_refused(raw, message):
     with pytest.raises(SnapshotError, match=message):
         translate_tenant(raw)
@@ -191,16 +198,23 @@ def test_user_data_only_in_private_secrets_dir(tmp_path, demo_snapshot):
     assert oct(os.stat(tmp_path / "secrets").st_mode & 0o777) == "0o700"
 
 
-@pytest.mark.parametrize("options", [
-    {},
-    # issue 13: instancetypes/preferences, static addressing and IPv6 networkData render valid objects too
-    {"instancetypes": True}, {"instancetypes": True, "instancetype_scope": "namespaced"},
-    {"address_mode": "static"}, {"ipv6_network_data": True},
-], ids=["default", "instancetypes", "namespaced-instancetypes", "static-addresses", "ipv6-network-data"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        # issue 13: instancetypes/preferences, static addressing and IPv6 networkData render valid objects too
+        {"instancetypes": True},
+        {"instancetypes": True, "instancetype_scope": "namespaced"},
+        {"address_mode": "static"},
+        {"ipv6_network_data": True},
+    ],
+    ids=["default", "instancetypes", "namespaced-instancetypes", "static-addresses", "ipv6-network-data"],
+)
 def test_rendered_demo_passes_upstream_schemas_strict(tmp_path, demo_snapshot, shared_dir, options):
     translation = translate_tenant(demo_snapshot, options=TranslationOptions(**options))
     sync_tree(str(tmp_path), render_texts(translation))
     validator = os.path.join(shared_dir, "tools", "validate_manifests.py")
-    result = subprocess.run([sys.executable, validator, "--strict", str(tmp_path / "manifests"), str(tmp_path / "secrets")],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, validator, "--strict", str(tmp_path / "manifests"), str(tmp_path / "secrets")], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

@@ -23,8 +23,7 @@ VALIDATOR = REPO_ROOT.parent / "shared" / "tools" / "validate_manifests.py"
 
 
 def build(flavor, image_props=None, **options):
-    return dm.build_domain(flavor, image_props, collector=FindingCollector("server", "vm1 (id1)"),
-                           options=TranslationOptions(**options))
+    return dm.build_domain(flavor, image_props, collector=FindingCollector("server", "vm1 (id1)"), options=TranslationOptions(**options))
 
 
 def load(path):
@@ -49,8 +48,7 @@ def test_fixture(path):
 def test_findings_only_cover_this_call():
     subject = FindingCollector("server", "vm1 (id1)")
     subject.warn("networks", "from another translation")
-    result = dm.build_domain({"vcpus": 1, "ram": 512, "extra_specs": {"x": "y"}}, {}, collector=subject,
-                             options=TranslationOptions())
+    result = dm.build_domain({"vcpus": 1, "ram": 512, "extra_specs": {"x": "y"}}, {}, collector=subject, options=TranslationOptions())
     assert [f.field for f in result.findings] == ["flavor.extra_specs.x"]
     assert len(subject.findings) == 2
 
@@ -62,12 +60,15 @@ def test_domain_never_contains_disks_interfaces_or_uuid():
     assert "uuid" not in result.domain.get("firmware", {})
 
 
-@pytest.mark.parametrize("flavor,image,field", [
-    ("nope", {}, "flavor"),
-    ({"vcpus": 1, "ram": 512}, ["x"], "image"),
-    ({"vcpus": 1, "ram": 512, "extra_specs": "a=b"}, {}, "flavor.extra_specs"),
-    ({"vcpus": 4, "ram": 512, "extra_specs": {"hw:cpu_max_sockets": "1"}}, {"hw_cpu_sockets": "2"}, "image.hw_cpu_sockets"),
-])
+@pytest.mark.parametrize(
+    "flavor,image,field",
+    [
+        ("nope", {}, "flavor"),
+        ({"vcpus": 1, "ram": 512}, ["x"], "image"),
+        ({"vcpus": 1, "ram": 512, "extra_specs": "a=b"}, {}, "flavor.extra_specs"),
+        ({"vcpus": 4, "ram": 512, "extra_specs": {"hw:cpu_max_sockets": "1"}}, {"hw_cpu_sockets": "2"}, "image.hw_cpu_sockets"),
+    ],
+)
 def test_blockers_name_server_and_field(flavor, image, field):
     with pytest.raises(TranslationError) as exc:
         build(flavor, image)
@@ -77,15 +78,15 @@ def test_blockers_name_server_and_field(flavor, image, field):
 
 
 def test_node_selector_map_option_is_used():
-    result = build({"vcpus": 1, "ram": 512, "extra_specs": {"trait:CUSTOM_GPU": "required"}}, {},
-                   node_selector_map={"trait:CUSTOM_GPU=required": {"gpu": "true"}})
+    result = build(
+        {"vcpus": 1, "ram": 512, "extra_specs": {"trait:CUSTOM_GPU": "required"}}, {}, node_selector_map={"trait:CUSTOM_GPU=required": {"gpu": "true"}}
+    )
     assert result.node_selector == {"gpu": "true"}
     assert result.findings == []
 
 
 def test_image_architecture_overrides_conflicting_flavor_label():
-    result = build({"vcpus": 1, "ram": 512, "extra_specs": {"aggregate_instance_extra_specs:kubernetes.io/arch": "amd64"}},
-                   {"hw_architecture": "aarch64"})
+    result = build({"vcpus": 1, "ram": 512, "extra_specs": {"aggregate_instance_extra_specs:kubernetes.io/arch": "amd64"}}, {"hw_architecture": "aarch64"})
     assert result.node_selector == {"kubernetes.io/arch": "arm64"}
     assert any("conflicts" in f.message for f in result.findings)
 
@@ -94,24 +95,53 @@ def _vm(domain_spec: dm.DomainSpec) -> dict:
     domain = json.loads(json.dumps(domain_spec.domain))
     domain["devices"]["disks"] = [{"name": "root", "disk": {"bus": domain_spec.disk_bus}}]
     domain["devices"]["interfaces"] = [{"name": "default", "masquerade": {}, "model": domain_spec.nic_model}]
-    template_spec = {"domain": domain, "networks": [{"name": "default", "pod": {}}],
-                     "volumes": [{"name": "root", "persistentVolumeClaim": {"claimName": "root"}}]}
+    template_spec = {
+        "domain": domain,
+        "networks": [{"name": "default", "pod": {}}],
+        "volumes": [{"name": "root", "persistentVolumeClaim": {"claimName": "root"}}],
+    }
     if domain_spec.node_selector:
         template_spec["nodeSelector"] = domain_spec.node_selector
-    return {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine", "metadata": {"name": "vm1", "namespace": "ns"},
-            "spec": {"runStrategy": "Halted", "template": {"spec": template_spec}}}
+    return {
+        "apiVersion": "kubevirt.io/v1",
+        "kind": "VirtualMachine",
+        "metadata": {"name": "vm1", "namespace": "ns"},
+        "spec": {"runStrategy": "Halted", "template": {"spec": template_spec}},
+    }
 
 
 @pytest.mark.skipif(not VALIDATOR.exists(), reason="../shared (schemas and validator) not present")
 def test_domains_validate_against_kubevirt_schema(tmp_path):
     domains = [build(**{k: load(p)[k] for k in ("flavor", "image_props")}) for p in CASES]
     # Maximal fragments: every device and feature this module can emit.
-    domains.append(build({"vcpus": 4, "ram": 4096, "extra_specs": {
-        "hw:cpu_policy": "dedicated", "hw:mem_page_size": "2MB", "hw:cpu_realtime": "yes", "hw:cpu_realtime_mask": "^0",
-        "hw:watchdog_action": "poweroff", "hw:vif_multiqueue_enabled": "true"}},
-        {"hw_video_model": "virtio", "img_hide_hypervisor_id": "true", "hw_time_hpet": "true", "os_type": "windows",
-         "hw_firmware_type": "uefi", "os_secure_boot": "required", "hw_tpm_version": "2.0", "hw_rng_model": "virtio",
-         "hw_pointer_model": "usbtablet", "hw_machine_type": "pc-q35-8.2"}))
+    domains.append(
+        build(
+            {
+                "vcpus": 4,
+                "ram": 4096,
+                "extra_specs": {
+                    "hw:cpu_policy": "dedicated",
+                    "hw:mem_page_size": "2MB",
+                    "hw:cpu_realtime": "yes",
+                    "hw:cpu_realtime_mask": "^0",
+                    "hw:watchdog_action": "poweroff",
+                    "hw:vif_multiqueue_enabled": "true",
+                },
+            },
+            {
+                "hw_video_model": "virtio",
+                "img_hide_hypervisor_id": "true",
+                "hw_time_hpet": "true",
+                "os_type": "windows",
+                "hw_firmware_type": "uefi",
+                "os_secure_boot": "required",
+                "hw_tpm_version": "2.0",
+                "hw_rng_model": "virtio",
+                "hw_pointer_model": "usbtablet",
+                "hw_machine_type": "pc-q35-8.2",
+            },
+        )
+    )
     domains.append(build({"vcpus": 1, "ram": 512}, {"hw_video_model": "none"}))
     files = []
     for index, spec in enumerate(domains):
@@ -130,13 +160,14 @@ BFV_ROOT = "d3695281-143a-58a0-9dbe-6e0c9b83c3c8"
 
 def _vm_of(translation, server_id):
     from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import SOURCE_ID_ANNOTATION
-    (vm,) = [o for o in translation.objects if o["kind"] == "VirtualMachine"
-             and o["metadata"]["annotations"][SOURCE_ID_ANNOTATION] == server_id]
+
+    (vm,) = [o for o in translation.objects if o["kind"] == "VirtualMachine" and o["metadata"]["annotations"][SOURCE_ID_ANNOTATION] == server_id]
     return vm
 
 
 def test_boot_from_volume_uses_root_volume_image_metadata(demo_snapshot):
     from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
+
     root = next(v for v in demo_snapshot["volumes"] if v["id"] == BFV_ROOT)
     root["volume_image_metadata"].update({"hw_firmware_type": "uefi", "hw_disk_bus": "sata", "hw_vif_model": "e1000e"})
     image_id = root["volume_image_metadata"]["image_id"]

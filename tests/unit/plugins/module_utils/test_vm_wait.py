@@ -32,15 +32,24 @@ def step(state, dvs, vms, now, vm_list=(WEB,), **kw):
         for entry in vm_list:
             vm_window.set_state(state, entry["name"], "disks", now)
     window = state
-    vm_window.poll(window, {v["name"]: v for v in vm_list}, dvs, vms, now=now, datavolume_timeout=kw.get("dv_timeout", 100),
-                   ready_timeout=kw.get("ready_timeout", 50), read_error=kw.get("read_error"))
+    vm_window.poll(
+        window,
+        {v["name"]: v for v in vm_list},
+        dvs,
+        vms,
+        now=now,
+        datavolume_timeout=kw.get("dv_timeout", 100),
+        ready_timeout=kw.get("ready_timeout", 50),
+        read_error=kw.get("read_error"),
+    )
     changes = vm_window.progress_changes(window, {v["name"]: v for v in vm_list})
     window["recorded"].update(changes)
     progress = {key: value for key, value in changes.items() if json.loads(value)["phase"] != "applied"}
     names = [v["name"] for v in vm_list]
     outcome = vm_window.outcome(window)
-    window.update(pending=vm_window.pending(window), lines=vm_window.lines(window, names), progress=progress,
-                  done=outcome["done"], failed=outcome["failed_vms"])
+    window.update(
+        pending=vm_window.pending(window), lines=vm_window.lines(window, names), progress=progress, done=outcome["done"], failed=outcome["failed_vms"]
+    )
     return window
 
 
@@ -51,8 +60,9 @@ def test_disks_then_ready_then_done_with_progress_lines():
     assert state["progress"] == {}
     state = step(state, [dv("web-root", "Succeeded"), dv("web-data", "Succeeded")], [vm("web", "Starting")], now=10)
     assert state["vms"]["web"]["state"] == "starting" and "VirtualMachine Starting" in state["lines"][0]
-    state = step(state, [dv("web-root", "Succeeded"), dv("web-data", "Succeeded")],
-                 [vm("web", "Running", conditions=[{"type": "Ready", "status": "True"}])], now=20)
+    state = step(
+        state, [dv("web-root", "Succeeded"), dv("web-data", "Succeeded")], [vm("web", "Running", conditions=[{"type": "Ready", "status": "True"}])], now=20
+    )
     assert state["done"] == ["web"] and state["pending"] == []
     assert json.loads(state["progress"]["vm.web"]) == {"phase": "done", "server_id": "s1", "hash": "h1"}
 
@@ -63,21 +73,30 @@ def test_halted_vm_is_done_when_stopped_even_on_wait_for_first_consumer_storage(
 
 
 def test_failed_import_fails_at_once_with_its_last_condition():
-    conditions = [{"type": "Bound", "status": "True", "lastTransitionTime": "2026-01-01T00:00:00Z"},
-                  {"type": "Running", "status": "False", "reason": "Error", "message": "checksum mismatch",
-                   "lastTransitionTime": "2026-01-01T00:05:00Z"}]
+    conditions = [
+        {"type": "Bound", "status": "True", "lastTransitionTime": "2026-01-01T00:00:00Z"},
+        {"type": "Running", "status": "False", "reason": "Error", "message": "checksum mismatch", "lastTransitionTime": "2026-01-01T00:05:00Z"},
+    ]
     state = step({}, [dv("web-root", "Failed", "37.00%", conditions), dv("web-data", "Succeeded")], [], now=0)
-    assert state["failed"] == [{"name": "web", "server_id": "s1", "message":
-                                "DataVolume web-root phase Failed, progress 37.00%; last condition Running=False (Error): checksum mismatch"}]
+    assert state["failed"] == [
+        {
+            "name": "web",
+            "server_id": "s1",
+            "message": "DataVolume web-root phase Failed, progress 37.00%; last condition Running=False (Error): checksum mismatch",
+        }
+    ]
     assert json.loads(state["progress"]["vm.web"])["phase"] == "failed"
 
 
 def test_disk_timeout_names_the_stuck_datavolume():
     state = step({}, [dv("web-root", "ImportScheduled"), dv("web-data", "Succeeded")], [], now=0)
-    state = step(state, [dv("web-root", "ImportScheduled", conditions=[{"type": "Bound", "status": "False", "reason": "Pending"}]),
-                         dv("web-data", "Succeeded")], [], now=101)
-    expected = ("timed out after 100s waiting for the disks: DataVolume web-root phase ImportScheduled, progress N/A; "
-                "last condition Bound=False (Pending)")
+    state = step(
+        state,
+        [dv("web-root", "ImportScheduled", conditions=[{"type": "Bound", "status": "False", "reason": "Pending"}]), dv("web-data", "Succeeded")],
+        [],
+        now=101,
+    )
+    expected = "timed out after 100s waiting for the disks: DataVolume web-root phase ImportScheduled, progress N/A; last condition Bound=False (Pending)"
     assert state["failed"][0]["message"] == expected
 
 
@@ -85,11 +104,12 @@ def test_missing_datavolume_and_ready_timeout_are_explained():
     state = step({}, [dv("web-data", "Succeeded")], [], now=0)
     assert "DataVolume web-root does not exist" in state["lines"][0]
     disks = [dv("web-root", "Succeeded"), dv("web-data", "Succeeded")]
-    stuck = [vm("web", "ErrorUnschedulable",
-                conditions=[{"type": "Ready", "status": "False", "reason": "Unschedulable", "message": "0/3 nodes"}])]
+    stuck = [vm("web", "ErrorUnschedulable", conditions=[{"type": "Ready", "status": "False", "reason": "Unschedulable", "message": "0/3 nodes"}])]
     state = step(step({}, disks, stuck, now=0), disks, stuck, now=51)
-    expected = ("timed out after 50s waiting for VirtualMachine web to be Ready: printableStatus ErrorUnschedulable, "
-                "last condition Ready=False (Unschedulable): 0/3 nodes")
+    expected = (
+        "timed out after 50s waiting for VirtualMachine web to be Ready: printableStatus ErrorUnschedulable, "
+        "last condition Ready=False (Unschedulable): 0/3 nodes"
+    )
     assert state["failed"][0]["message"] == expected
 
 
@@ -110,10 +130,13 @@ def test_finished_vms_stay_finished():
     assert again["vms"]["web"]["state"] == "failed"
 
 
-@pytest.mark.parametrize("obj, text", [
-    ({}, "no conditions reported"),
-    ({"status": {"conditions": [{"type": "Ready", "status": "True"}]}}, "Ready=True"),
-])
+@pytest.mark.parametrize(
+    "obj, text",
+    [
+        ({}, "no conditions reported"),
+        ({"status": {"conditions": [{"type": "Ready", "status": "True"}]}}, "Ready=True"),
+    ],
+)
 def test_last_condition(obj, text):
     assert last_condition(obj) == text
 

@@ -41,12 +41,15 @@ def test_disk_sources_reach_the_datavolumes(capsys):
     assert dvs["db-01-wal"]["spec"]["source"] == {"upload": {}}
 
 
-@pytest.mark.parametrize("args, fragment", [
-    ({"snapshot": "/nonexistent.yaml"}, "cannot read snapshot /nonexistent.yaml"),
-    ({"snapshot": DEMO, "tenant": "other"}, "tenant 'other' does not match"),
-    ({"snapshot": DEMO, "options": {"bogus": 1}}, "invalid options: unknown translation option(s) ['bogus']"),
-    ({"snapshot": DEMO, "options": {"disk_sources": {"x": "http://a"}}}, "disk_sources['x'] must be one CDI"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        ({"snapshot": "/nonexistent.yaml"}, "cannot read snapshot /nonexistent.yaml"),
+        ({"snapshot": DEMO, "tenant": "other"}, "tenant 'other' does not match"),
+        ({"snapshot": DEMO, "options": {"bogus": 1}}, "invalid options: unknown translation option(s) ['bogus']"),
+        ({"snapshot": DEMO, "options": {"disk_sources": {"x": "http://a"}}}, "disk_sources['x'] must be one CDI"),
+    ],
+)
 def test_bad_input_is_a_clear_error(capsys, args, fragment):
     result = run_module(capsys, **args)
     assert result["failed"] is True and fragment in result["msg"]

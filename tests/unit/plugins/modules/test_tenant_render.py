@@ -37,11 +37,14 @@ def test_render_check_apply_idempotent(tmp_path, capsys):
     assert second["changed"] is False
 
 
-@pytest.mark.parametrize("args, fragment", [
-    ({"snapshot": "/nonexistent/snap.yaml"}, "cannot read snapshot /nonexistent/snap.yaml"),
-    ({"snapshot": DEMO, "tenant": "nope"}, "tenant 'nope' does not match"),
-    ({"snapshot": DEMO, "options": {"storage_maps": {}}}, "invalid options: unknown translation option"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        ({"snapshot": "/nonexistent/snap.yaml"}, "cannot read snapshot /nonexistent/snap.yaml"),
+        ({"snapshot": DEMO, "tenant": "nope"}, "tenant 'nope' does not match"),
+        ({"snapshot": DEMO, "options": {"storage_maps": {}}}, "invalid options: unknown translation option"),
+    ],
+)
 def test_errors_are_messages_not_tracebacks(tmp_path, capsys, args, fragment):
     result = run_module(capsys, output_dir=str(tmp_path), **args)
     assert result["failed"] is True

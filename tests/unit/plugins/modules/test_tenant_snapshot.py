@@ -50,8 +50,16 @@ def test_check_mode_then_write_then_unchanged(tmp_path, capsys, monkeypatch):
 def test_connection_failure_is_a_clean_failure(tmp_path, capsys, monkeypatch):
     def refuse(params):
         raise ConnectError("cannot reach the identity endpoint k:5999 (http://k:5999/v3): ConnectFailure")
-    result = run(tenant_snapshot, capsys, monkeypatch, connect=refuse, tenant="prod", export_dir=str(tmp_path),
-                 auth={"auth_url": "http://k:5999/v3", "password": "s3cret-value"})
+
+    result = run(
+        tenant_snapshot,
+        capsys,
+        monkeypatch,
+        connect=refuse,
+        tenant="prod",
+        export_dir=str(tmp_path),
+        auth={"auth_url": "http://k:5999/v3", "password": "s3cret-value"},
+    )
     assert result["failed"] is True
     assert result["msg"].startswith("tenant_snapshot: cannot reach the identity endpoint k:5999")
     assert "s3cret-value" not in json.dumps(result)
@@ -85,6 +93,7 @@ def test_a_more_complete_snapshot_is_not_replaced_without_the_flag(tmp_path, cap
     def member_api(params):
         api = FakeApi(token=member_token(), admin=False, forbidden={"/role_assignments"})
         return api
+
     refused = run(tenant_snapshot, capsys, monkeypatch, connect=member_api, **args)
     assert refused["failed"] is True and "role_assignments" in refused["msg"]
     assert "allow_less_complete" in refused["msg"] and "kept" in refused["msg"]
@@ -104,17 +113,20 @@ def test_a_foreign_file_at_the_target_is_left_alone(tmp_path, capsys, monkeypatc
 @pytest.mark.parametrize("option", ["cloud", "cloud_config"])
 def test_a_cloud_config_dict_never_reaches_the_output(tmp_path, capsys, monkeypatch, option):
     secret = "pw-never-printed-7c1e"
-    cloud = {"auth": {"auth_url": "http://k:5000/v3", "username": "admin", "password": secret,
-                      "application_credential_secret": secret + "-ac"}, "region_name": "RegionOne"}
+    cloud = {
+        "auth": {"auth_url": "http://k:5000/v3", "username": "admin", "password": secret, "application_credential_secret": secret + "-ac"},
+        "region_name": "RegionOne",
+    }
     result = run(tenant_snapshot, capsys, monkeypatch, tenant="prod", export_dir=str(tmp_path), **{option: cloud})
     assert not result.get("failed"), result.get("msg")
     text = json.dumps(result)
     assert secret not in text and "invocation" in result
-    assert "RegionOne" in text and "http://k:5000/v3" in text   # names and URLs stay readable
-    assert result["path"].endswith("acme/prod.yaml")   # a cloud name is not masked in paths
+    assert "RegionOne" in text and "http://k:5000/v3" in text  # names and URLs stay readable
+    assert result["path"].endswith("acme/prod.yaml")  # a cloud name is not masked in paths
 
 
 def test_cloud_and_cloud_config_are_exclusive():
     from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.connection import connect_kwargs
+
     with pytest.raises(ConnectError, match="mutually exclusive"):
         connect_kwargs({"cloud": "prod", "cloud_config": {"auth": {}}})

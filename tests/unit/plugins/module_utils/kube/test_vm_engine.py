@@ -94,12 +94,25 @@ class Service:
 
 def make_vm(name, status="SHUTOFF"):
     return {
-        "name": name, "server_id": f"id-{name}", "hash": f"h-{name}", "run_strategy": "Always",
-        "source_status": status, "secret_names": [f"{name}-ci"], "datavolume_names": [f"{name}-root"],
-        "datavolumes": [{"apiVersion": "cdi.kubevirt.io/v1beta1", "kind": "DataVolume",
-                         "metadata": {"name": f"{name}-root", "labels": {"app.kubernetes.io/managed-by": "ostokubevirt"}}}],
-        "virtualmachine": {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine",
-                           "metadata": {"name": name, "labels": {"app.kubernetes.io/managed-by": "ostokubevirt"}}},
+        "name": name,
+        "server_id": f"id-{name}",
+        "hash": f"h-{name}",
+        "run_strategy": "Always",
+        "source_status": status,
+        "secret_names": [f"{name}-ci"],
+        "datavolume_names": [f"{name}-root"],
+        "datavolumes": [
+            {
+                "apiVersion": "cdi.kubevirt.io/v1beta1",
+                "kind": "DataVolume",
+                "metadata": {"name": f"{name}-root", "labels": {"app.kubernetes.io/managed-by": "ostokubevirt"}},
+            }
+        ],
+        "virtualmachine": {
+            "apiVersion": "kubevirt.io/v1",
+            "kind": "VirtualMachine",
+            "metadata": {"name": name, "labels": {"app.kubernetes.io/managed-by": "ostokubevirt"}},
+        },
     }
 
 
@@ -108,10 +121,21 @@ def make_secret(vm):
 
 
 def params(vms, **kw):
-    return {"namespace": NS, "vms": vms, "secrets": {f"{v['name']}-ci": make_secret(v["name"]) for v in vms},
-            "max_parallel": 2, "wait": True, "datavolume_timeout": 100, "ready_timeout": 50, "stop_source": False,
-            "progress_configmap": "progress", "field_manager": "ostokubevirt", "force_conflicts": False,
-            "stop_results": [], **kw}
+    return {
+        "namespace": NS,
+        "vms": vms,
+        "secrets": {f"{v['name']}-ci": make_secret(v["name"]) for v in vms},
+        "max_parallel": 2,
+        "wait": True,
+        "datavolume_timeout": 100,
+        "ready_timeout": 50,
+        "stop_source": False,
+        "progress_configmap": "progress",
+        "field_manager": "ostokubevirt",
+        "force_conflicts": False,
+        "stop_results": [],
+        **kw,
+    }
 
 
 class Clock:
@@ -141,8 +165,14 @@ def test_sliding_window_frees_a_slot_at_once_and_lists_each_kind_once_per_round(
     assert result["lines"][:2] == ["VMs already migrated (skipped): 0", "VMs to migrate now: 4, at most 2 at a time"]
     assert sorted(vm_window.in_flight(result["state"])) == ["a", "b"]
     applies = [(k, n) for verb, k, n in api.log if verb == "apply" and k != "ConfigMap"]
-    assert applies == [("Secret", "a-ci"), ("DataVolume", "a-root"), ("VirtualMachine", "a"),
-                       ("Secret", "b-ci"), ("DataVolume", "b-root"), ("VirtualMachine", "b")]
+    assert applies == [
+        ("Secret", "a-ci"),
+        ("DataVolume", "a-root"),
+        ("VirtualMachine", "a"),
+        ("Secret", "b-ci"),
+        ("DataVolume", "b-root"),
+        ("VirtualMachine", "b"),
+    ]
     assert json.loads(api.objects[("ConfigMap", "progress")]["data"]["vm.a"])["phase"] == "applied"
     # a finishes: its slot goes to c in the same round, while b still imports
     finish_imports(api, ["a"])
@@ -241,10 +271,13 @@ def test_progress_record_failure_is_retried_next_round():
     assert any("cannot record progress" in line for line in result["lines"])
 
 
-@pytest.mark.parametrize("entry, message", [
-    ({"name": "x"}, "vms[0] (x): missing server_id"),
-    ({**make_vm("x"), "secret_names": ["nope"]}, "vms[0] (x): secret_names lists nope"),
-])
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"name": "x"}, "vms[0] (x): missing server_id"),
+        ({**make_vm("x"), "secret_names": ["nope"]}, "vms[0] (x): secret_names lists nope"),
+    ],
+)
 def test_malformed_entries_are_named(entry, message):
     assert vm_window.check_vms([entry], {}).startswith(message)
 

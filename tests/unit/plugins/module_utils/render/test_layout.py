@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.layout import plan_report, tenant_files
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 
 

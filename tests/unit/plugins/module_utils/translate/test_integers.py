@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import BLOCKER, FindingCollector, TranslationError
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.secgroup import parse_rule
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.integers import NotAnInteger, int_field, parse_int
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.secgroup import parse_rule
 
 
 @pytest.mark.parametrize(
