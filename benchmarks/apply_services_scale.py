@@ -144,7 +144,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as work:
             play = playbook(Path(work), tenant(namespace, size))
             try:
-                first, first_changed, _ = run(play, args.kubeconfig)
+                first, first_changed, dummy_out = run(play, args.kubeconfig)
                 again, changed, _recap = run(play, args.kubeconfig)
             finally:
                 delete_namespace(args.kubeconfig, namespace)

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils import addressing, floating_ip, instancetypes, secgroup
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.ownership import identity, owned_objects
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import addressing, floating_ip, instancetypes, secgroup
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import MANAGED_BY_LABEL, MANAGED_BY_VALUE
 
 MANAGED_BY_SELECTOR = f"{MANAGED_BY_LABEL}={MANAGED_BY_VALUE}"

@@ -86,19 +86,19 @@ def actions(result: dict) -> dict:
 
 def test_apply_reapply_dry_run_and_prune(call, kube_admin, namespace):
     wanted = [service("web-01"), service("web-02")]
-    _, result, out = call(group="namespace_rbac", objects=[namespace_object()])
+    dummy_rc, result, out = call(group="namespace_rbac", objects=[namespace_object()])
     assert actions(result) == {NAMESPACE: "created"}, out[-2000:]
     # Ours by label only (no provenance annotation) and ours of another group's source type: never pruned.
     kube_admin.apply_as("colleague", {**service("hand-made"), "metadata": {"name": "hand-made", "namespace": NAMESPACE, "labels": dict(OURS)}})
     kube_admin.apply_as("ostokubevirt", service("stale"))
     kube_admin.apply_as("ostokubevirt", service("policy-like", source_type="neutron.security_group"))
 
-    _, result, out = call(group="floating_ip_services", namespace=namespace, objects=wanted, prune=True)
+    dummy_rc, result, out = call(group="floating_ip_services", namespace=namespace, objects=wanted, prune=True)
     assert result["changed"] and actions(result) == {"web-01": "created", "web-02": "created", "stale": "deleted"}, out[-2000:]
     assert kube_admin.get("v1", "Service", "stale", NAMESPACE) is None
     assert kube_admin.get("v1", "Service", "hand-made", NAMESPACE) and kube_admin.get("v1", "Service", "policy-like", NAMESPACE)
 
-    _, result, out = call(group="floating_ip_services", namespace=namespace, objects=wanted, prune=True)
+    dummy_rc, result, out = call(group="floating_ip_services", namespace=namespace, objects=wanted, prune=True)
     assert not result["changed"] and result["summary"] == {"unchanged": 2}, out[-2000:]
 
     before = kube_admin.namespace_state(NAMESPACE)

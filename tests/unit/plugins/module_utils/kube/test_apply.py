@@ -16,7 +16,8 @@ NS = "acme-web-shop"
 OURS = {"app.kubernetes.io/managed-by": "ostokubevirt"}
 
 
-def obj(kind="Service", name="web-01", namespace=NS, api="v1", source_type=None, labels=OURS, **body):
+def obj(kind="Service", name="web-01", namespace=NS, api="v1", source_type=None, labels=None, **body):
+    labels = OURS if labels is None else labels
     annotations = {"ostokubevirt.io/source-id": "id-" + name}
     if source_type:
         annotations["ostokubevirt.io/source-type"] = source_type
