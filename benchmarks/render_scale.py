@@ -38,6 +38,7 @@ TARGET_MS_PER_VM = 5.0
 MAX_RATIO_TO_FLOOR = 6.0
 # Writing the tree (scan, stage, fsync of files and directories, swap) against bare write + fsync per file.
 MAX_WRITE_RATIO_TO_FLOOR = 4.0
+WRITE_PASSES = 3
 
 
 def _import_collection():
@@ -146,20 +147,32 @@ def measure(demo: dict, servers: int, workdir: str) -> dict:
     translated = time.perf_counter()
     texts = render_texts(translation)
     emitted = time.perf_counter()
-    sync_tree(os.path.join(workdir, f"n{servers}"), texts)
-    written = time.perf_counter()
+    write_s = _write_s(texts, os.path.join(workdir, f"n{servers}"))
     vms = translation.plan["summary"]["objects"].get("VirtualMachine", 0)
+    # fsync latency swings with whatever else uses the disk: the fastest of a few alternating passes of the writer
+    # and of the floor compares the two under the same conditions.
+    write_passes = [write_s]
+    floor_passes = [_write_floor_s(texts, workdir)]
+    for attempt in range(1, WRITE_PASSES):
+        write_passes.append(_write_s(texts, os.path.join(workdir, f"n{servers}-{attempt}")))
+        floor_passes.append(_write_floor_s(texts, workdir))
     return {
         "servers": servers,
         "vms": vms,
         "objects": len(translation.objects),
         "translate_s": translated - start,
         "emit_s": emitted - translated,
-        "write_s": written - emitted,
-        "total_s": written - start,
+        "write_s": min(write_passes),
+        "total_s": emitted - start + min(write_passes),
         "floor_s": _floor_s(translation),
-        "write_floor_s": _write_floor_s(texts, workdir),
+        "write_floor_s": min(floor_passes),
     }
+
+
+def _write_s(texts: dict[str, str], tenant_dir: str) -> float:
+    start = time.perf_counter()
+    sync_tree(tenant_dir, texts)
+    return time.perf_counter() - start
 
 
 def peak_mib(demo: dict, servers: int) -> float:
