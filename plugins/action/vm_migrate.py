@@ -23,27 +23,16 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.credential_masking import secret_values
+
 display = Display()
 
 MODULE = "ostokubevirt.migrate.vm_migrate"
 STOP_MODULE = "openstack.cloud.server_action"
 SECRET_DATA = ("data", "stringData")
-_SECRET_KEY_PARTS = ("password", "secret", "token", "credential", "key")
 
 
-def _secret_values(cloud) -> list[str]:
-    """String values under credential-like keys of an auth dict, to mask in a failed stop's message."""
-    found = []
-    if isinstance(cloud, dict):
-        for key, value in cloud.items():
-            if isinstance(value, dict):
-                found += _secret_values(value)
-            elif isinstance(value, str) and value and any(part in str(key).lower() for part in _SECRET_KEY_PARTS):
-                found.append(value)
-    return found
-
-
-def _mask(text: str, secrets: list[str]) -> str:
+def _mask(text: str, secrets) -> str:
     for value in sorted(secrets, key=len, reverse=True):
         text = text.replace(value, "********")
     return text
@@ -77,7 +66,7 @@ class ActionModule(ActionBase):
         display.display(f"{request['vm']}: stopping source server {request['server_id']}")
         result = self._execute_module(module_name=STOP_MODULE, module_args=stop_args, task_vars=task_vars)
         ok = not result.get("failed")
-        message = "" if ok else _mask(str(result.get("msg") or "failed"), _secret_values(args.get("cloud")))
+        message = "" if ok else _mask(str(result.get("msg") or "failed"), secret_values(args.get("cloud")))
         return {"vm": request["vm"], "ok": ok, "message": message}
 
     def run(self, tmp=None, task_vars=None):

@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.ostokubevirt.migrate.plugins.action.vm_migrate import _mask, _secret_values, split_secrets
+from ansible_collections.ostokubevirt.migrate.plugins.action.vm_migrate import _mask, split_secrets
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.credential_masking import secret_values
 
 
 def test_only_secret_data_goes_to_the_no_log_option():
@@ -24,6 +25,6 @@ def test_only_secret_data_goes_to_the_no_log_option():
 
 def test_a_failed_stop_message_masks_the_cloud_credentials():
     cloud = {"auth": {"auth_url": "http://k/v3", "username": "u", "password": "hunter22", "application_credential_secret": "acs"}}
-    assert sorted(_secret_values(cloud)) == ["acs", "hunter22"]
-    assert _mask("login u/hunter22 failed (acs)", _secret_values(cloud)) == "login u/******** failed (********)"
-    assert _secret_values("mycloud") == []
+    assert sorted(secret_values(cloud)) == ["acs", "hunter22"]
+    assert _mask("login u/hunter22 failed (acs)", secret_values(cloud)) == "login u/******** failed (********)"
+    assert secret_values("mycloud") == set()
