@@ -16,9 +16,7 @@ from dataclasses import dataclass
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.ownership import identity, owned_objects
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import addressing, floating_ip, instancetypes, secgroup
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import MANAGED_BY_LABEL, MANAGED_BY_VALUE
 
-MANAGED_BY_SELECTOR = f"{MANAGED_BY_LABEL}={MANAGED_BY_VALUE}"
 # The default-deny policy of a tenant is made per port set, not per security group.
 PORT_SOURCE_TYPE = "neutron.port"
 NETWORK_POLICY = ("networking.k8s.io/v1", "NetworkPolicy")

@@ -27,7 +27,6 @@ VIRTUALMACHINE = ("kubevirt.io/v1", "VirtualMachine")
 SECRET = ("v1", "Secret")
 CONFIGMAP = ("v1", "ConfigMap")
 NAMESPACE = ("v1", "Namespace")
-MANAGED_BY = f"{k8s_meta.MANAGED_BY_LABEL}={k8s_meta.MANAGED_BY_VALUE}"
 
 
 def _failure(exc: BaseException) -> ApiFailure:
@@ -135,7 +134,7 @@ class VmEngine:
             self._versions = {}
             for api_version, kind in (SECRET, DATAVOLUME, VIRTUALMACHINE):
                 if kind not in self._listed:
-                    self.note_versions(kind, self.list(api_version, kind, MANAGED_BY))
+                    self.note_versions(kind, self.list(api_version, kind, k8s_meta.MANAGED_BY_SELECTOR))
         return self._versions
 
     def note_versions(self, kind: str, objects: list[dict]) -> None:
@@ -171,7 +170,7 @@ class VmEngine:
         """One list of DataVolumes and one of VirtualMachines for every waiting VM of the namespace."""
         try:
             dvs = self.list(*DATAVOLUME)
-            live = self.list(*VIRTUALMACHINE, MANAGED_BY)
+            live = self.list(*VIRTUALMACHINE, k8s_meta.MANAGED_BY_SELECTOR)
             error = None
             self._versions = None
             self._listed = set()

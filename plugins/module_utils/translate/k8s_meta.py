@@ -8,6 +8,8 @@ from __future__ import annotations
 
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY_VALUE = "ostokubevirt"
+# The label selector that lists what this collection manages.
+MANAGED_BY_SELECTOR = f"{MANAGED_BY_LABEL}={MANAGED_BY_VALUE}"
 SOURCE_ID_ANNOTATION = "ostokubevirt.io/source-id"
 SOURCE_TYPE_ANNOTATION = "ostokubevirt.io/source-type"
 SOURCE_NAME_ANNOTATION = "ostokubevirt.io/source-name"
