@@ -43,6 +43,9 @@ def _translate(raw, snapshot_path: str, tenant: str | None, options: Translation
         return translate_tenant(raw, tenant=tenant, options=options)
     except SnapshotError as exc:
         raise RenderError(f"{snapshot_path}: {exc}") from exc
+    except OptionsError as exc:
+        # Options that only the snapshot can check (a disk_method_by_server key naming no server).
+        raise RenderError(f"invalid options: {exc}") from exc
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, RecursionError) as exc:
         # Servers contain their own bad data (they are blocked); this is tenant-level data of a shape the
         # OpenStack API never returns. Python's text would name no field the user knows.

@@ -105,6 +105,11 @@ def is_dns_label(value) -> bool:
     return isinstance(value, str) and len(value) <= DNS_LABEL_MAX and bool(_DNS_LABEL_RE.match(value))
 
 
+def is_dns_subdomain(value) -> bool:
+    """An RFC 1123 subdomain as Kubernetes requires for most object names (ConfigMap, Secret): at most 253."""
+    return isinstance(value, str) and len(value) <= DNS_SUBDOMAIN_MAX and bool(_DNS_SUBDOMAIN_RE.match(value))
+
+
 def is_label_value(value: str) -> bool:
     return isinstance(value, str) and len(value) <= LABEL_VALUE_MAX and bool(_LABEL_VALUE_RE.match(value))
 

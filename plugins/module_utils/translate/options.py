@@ -11,11 +11,12 @@ render of a snapshot needs no configuration at all.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import type_name
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.migratability import EVICTION_CHOICES
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.naming import is_dns_label
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.naming import is_dns_label, is_dns_subdomain
 
 DEFAULT_ROLE_MAP = {
     "admin": "admin",
@@ -38,6 +39,9 @@ ADDRESS_POD, ADDRESS_STATIC = "pod", "static"
 ADDRESS_MODES = (ADDRESS_POD, ADDRESS_STATIC)
 INSTANCETYPE_SCOPES = ("cluster", "namespaced")
 FORBIDDEN_CLUSTER_ROLES = ("cluster-admin",)
+DISK_GLANCE, DISK_TVO, DISK_MANUAL = "glance", "tvo", "manual"
+DISK_METHODS = (DISK_GLANCE, DISK_TVO, DISK_MANUAL)
+GLANCE_INTERFACES = ("public", "internal", "admin")
 
 
 class OptionsError(ValueError):
@@ -82,9 +86,24 @@ class TranslationOptions:
     # Flavors -> instancetypes and image properties -> preferences, referenced by the VMs.
     instancetypes: bool = False
     instancetype_scope: str = "cluster"
+    # How disk data reaches CDI: "glance" (Nova/Cinder export to Glance images CDI downloads), "tvo"
+    # (TrilioVault full backups served from its NFS target) or "manual" (disk_sources, else an upload).
+    disk_method: str = DISK_GLANCE
+    # Server id or name -> disk method for that server's disks; a disk_sources entry still wins per disk.
+    disk_method_by_server: Mapping = dataclasses.field(default_factory=dict)
+    # Throughput assumed for the plan's transfer-time estimates, in megabits (10^6 bits) per second.
+    bandwidth_mbps: float = 1000
+    # CDI checks each exported disk's checksum (CDI >= 1.65); false for older CDI, and the plan warns per disk.
+    verify_disk_checksums: bool = True
+    # Keystone catalog interface of the Glance endpoint CDI downloads from.
+    glance_interface: str = "public"
+    # ConfigMap (key ca.pem) with the CA of a privately signed Glance endpoint: DataVolumes' certConfigMap.
+    disk_ca_configmap: str | None = None
+    # The source server is stopped before its disks are exported (the role's stop_source): a cold copy.
+    stop_source: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("storage_map", "network_map", "role_map", "node_selector_map", "disk_sources", "static_bridge_map"):
+        for name in ("storage_map", "network_map", "role_map", "node_selector_map", "disk_sources", "static_bridge_map", "disk_method_by_server"):
             value = getattr(self, name)
             if not isinstance(value, Mapping):
                 raise OptionsError(f"option {name} must be a mapping, got {type_name(value)}")
@@ -95,6 +114,8 @@ class TranslationOptions:
             "eviction_strategy": list(EVICTION_CHOICES),
             "address_mode": list(ADDRESS_MODES),
             "instancetype_scope": list(INSTANCETYPE_SCOPES),
+            "disk_method": list(DISK_METHODS),
+            "glance_interface": list(GLANCE_INTERFACES),
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -103,7 +124,7 @@ class TranslationOptions:
             raise OptionsError("option service_port_range_limit must be a positive integer")
         if not isinstance(self.quota_vm_overhead_memory_mib, int) or self.quota_vm_overhead_memory_mib < 0:
             raise OptionsError("option quota_vm_overhead_memory_mib must be a non-negative integer")
-        for name in ("allow_unread_security_groups", "cluster_tsc_frequency", "ipv6_network_data", "instancetypes"):
+        for name in ("allow_unread_security_groups", "cluster_tsc_frequency", "ipv6_network_data", "instancetypes", "verify_disk_checksums", "stop_source"):
             if not isinstance(getattr(self, name), bool):
                 raise OptionsError(f"option {name} must be true or false")
         if self.namespace is not None and not is_dns_label(self.namespace):
@@ -118,9 +139,35 @@ class TranslationOptions:
                     f"option role_map maps {role!r} to {cluster_role!r}, which grants every verb on every "
                     "resource; map it to admin, edit, view or a narrower ClusterRole"
                 )
+        self._check_disk_transfer()
         for key, source in self.disk_sources.items():
             if not isinstance(source, Mapping) or len(source) != 1:
                 raise OptionsError(f"option disk_sources[{key!r}] must be one CDI DataVolume source such as {{'http': {{'url': ...}}}}")
+
+    def _check_disk_transfer(self) -> None:
+        for key, method in self.disk_method_by_server.items():
+            if not isinstance(key, str) or not key:
+                raise OptionsError(f"option disk_method_by_server has key {key!r}: keys are server ids or names")
+            if method not in DISK_METHODS:
+                raise OptionsError(f"option disk_method_by_server[{key!r}] must be one of {list(DISK_METHODS)}, got {method!r}")
+        bandwidth = self.bandwidth_mbps
+        # bool is an int to Python, but "bandwidth_mbps: true" is a typo, not 1 Mbit/s.
+        if isinstance(bandwidth, bool) or not isinstance(bandwidth, (int, float)) or not math.isfinite(bandwidth) or bandwidth <= 0:
+            raise OptionsError(f"option bandwidth_mbps must be a positive number of megabits per second, got {bandwidth!r}")
+        if self.disk_ca_configmap is not None and not is_dns_subdomain(self.disk_ca_configmap):
+            raise OptionsError(
+                f"option disk_ca_configmap must name a ConfigMap (a DNS subdomain: lowercase letters, digits, '-' and '.', "
+                f"at most 253 characters), got {self.disk_ca_configmap!r}"
+            )
+
+    def disk_method_for_server(self, server_id: str, server_name: str | None) -> str:
+        """The server's disk method: its id, then its name in disk_method_by_server, else disk_method."""
+        by_server = self.disk_method_by_server
+        if server_id in by_server:
+            return by_server[server_id]
+        if server_name and server_name in by_server:
+            return by_server[server_name]
+        return self.disk_method
 
     @classmethod
     def from_dict(cls, raw: Mapping | None) -> TranslationOptions:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.disk_plan import disk_lines, disks_summary
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import BLOCKER, Finding
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
 
 PLAN_FORMAT = "ostokubevirt.io/plan/v1"
 STATUSES = ("ready", "warning", "blocked")
@@ -32,8 +34,9 @@ def _totals(rows: list[dict]) -> dict:
     }
 
 
-def build_plan(*, snapshot, namespace: str, results: list, tenant_findings: list[Finding], objects: list[dict]) -> dict:
+def build_plan(*, snapshot, namespace: str, results: list, tenant_findings: list[Finding], objects: list[dict], options: TranslationOptions | None = None) -> dict:
     """The report of a translation; render adds the files it writes (render/layout.py)."""
+    options = options or TranslationOptions()
     rows = sorted((r.plan for r in results), key=lambda row: (str(row.get("vm_name")), str(row.get("id"))))
     counts = Counter(row["status"] for row in rows)
     kinds = Counter(object_kind(obj) for obj in objects)
@@ -54,6 +57,7 @@ def build_plan(*, snapshot, namespace: str, results: list, tenant_findings: list
             "blocked_totals": _totals([row for row in rows if row["status"] == "blocked"]),
             "objects": dict(sorted(kinds.items())),
             "prerequisites": sorted({p for row in rows if row["status"] != "blocked" for p in row.get("prerequisites", [])}),
+            "disks": disks_summary([row for row in rows if row["status"] != "blocked"], options),
         },
         "servers": rows,
         "tenant_findings": [f.as_dict() for f in tenant_findings],
@@ -87,6 +91,7 @@ def summary_lines(plan: dict, *, output_dir: str | None = None) -> list[str]:
     warned = [row for row in plan["servers"] if row["status"] == "warning"]
     if warned:
         lines.append("With warnings: " + ", ".join(f"{row['name']} ({len(row['findings'])})" for row in warned))
+    lines += disk_lines(plan)
     for prerequisite in summary.get("prerequisites", []):
         lines.append(f"Cluster prerequisite: {prerequisite}")
     if plan["tenant_findings"]:

@@ -15,6 +15,7 @@ import dataclasses
 import json
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import addressing as _addressing
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import disk_plan as _disk_plan
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import disks as _disks
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import guest as _guest
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import migratability as _migratability
@@ -33,7 +34,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s
     object_meta,
 )
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.network import server_networking
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import DISK_GLANCE, DISK_MANUAL, TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.prerequisites import vm_prerequisites
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.secgroup import port_isolation_labels
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot import TenantSnapshot
@@ -89,6 +90,9 @@ class ServerResult:
     flavor_id: str = ""
     image_name: str = ""
     image_id: str = ""
+    # How the disks of the DataVolumes this server creates get their data: source_id, datavolume, kind and the
+    # plan's transfer entry (method, source, size_bytes, checksum_verified, ...), in volume order.
+    disk_transfers: list[dict] = dataclasses.field(default_factory=list)
 
     @property
     def objects(self) -> list[dict]:
@@ -268,10 +272,22 @@ def _live_migration(vm: dict, vm_volumes: list[dict], options: TranslationOption
 
 
 def translate_server(
-    server: dict, *, vm_name: str, namespace: str, snapshot: TenantSnapshot, dv_names: dict[str, str], options: TranslationOptions
+    server: dict,
+    *,
+    vm_name: str,
+    namespace: str,
+    snapshot: TenantSnapshot,
+    dv_names: dict[str, str],
+    options: TranslationOptions,
+    disk_method: str | None = None,
 ) -> ServerResult:
-    """dv_names: DataVolume name per disk key ("<server id>:root" or a volume id), allocated tenant-wide."""
+    """dv_names: DataVolume name per disk key ("<server id>:root" or a volume id), allocated tenant-wide.
+
+    disk_method: how this server's disks are exported (translate_tenant resolves disk_method_by_server).
+    """
     server_id = str(server.get("id"))
+    if disk_method is None:
+        disk_method = options.disk_method_for_server(server_id, server.get("name") if isinstance(server.get("name"), str) else None)
     collector = FindingCollector("server", describe(server, "server"))
     collector.findings.extend(snapshot.server_findings.get(server_id, []))
     plan: dict = {"id": server_id, "name": server.get("name"), "vm_name": vm_name, "source_status": server.get("status")}
@@ -281,7 +297,9 @@ def translate_server(
     try:
         # A server whose own fields already block it is not translated further: more findings would only repeat it.
         if not collector.blocked:
-            _build(server, result, namespace=namespace, snapshot=snapshot, dv_names=dv_names, options=options, collector=collector)
+            _build(
+                server, result, namespace=namespace, snapshot=snapshot, dv_names=dv_names, options=options, collector=collector, disk_method=disk_method
+            )
     except TranslationError as exc:
         collector.findings.append(exc.finding)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError):
@@ -311,6 +329,7 @@ def _build(
     dv_names: dict[str, str],
     options: TranslationOptions,
     collector: FindingCollector,
+    disk_method: str,
 ) -> None:
     """Fills result with the server's objects and its plan row; raises TranslationError on a blocker."""
     vm_name = result.vm_name
@@ -326,6 +345,7 @@ def _build(
             collector.findings.append(finding)
 
     disks, scratch = _vm_disks(server, result, spec.disk_bus, flavor, image_props, attached, root_volume, namespace, snapshot, dv_names, options, collector)
+    _plan_transfers(result, server, flavor, disks, attached, dv_names, disk_method, options, collector)
 
     keypair = snapshot.keypairs_by_name.get(server.get("key_name") or "")
     ci_volume, secrets, access, datasource = _guest.cloud_init(
@@ -384,6 +404,74 @@ def _vm_disks(
     _add_scratch_disks(disks, scratch)
     _warn_renamed_devices(server, attached, bus, collector)
     return disks, scratch
+
+
+def _plan_transfers(
+    result: ServerResult,
+    server: dict,
+    flavor: dict,
+    disks: _VmDisks,
+    attached: list[tuple[dict, str]],
+    dv_names: dict[str, str],
+    method: str,
+    options: TranslationOptions,
+    collector: FindingCollector,
+) -> None:
+    """Each DataVolume's transfer entry on its plan row and on result.disk_transfers, and the warnings they call for."""
+    volumes = {str(volume.get("id")): volume for volume, _device in attached}
+    for row in disks.rows:
+        kind = row.get("kind")
+        if kind not in ("root-disk", "cinder-volume"):
+            continue
+        source_id = row["source_id"]
+        owner = dv_names.get(f"owner:{source_id}") if kind == "cinder-volume" else result.server_id
+        if owner != result.server_id:
+            # A multi-attach volume is exported once, with the server that creates its DataVolume.
+            row["transfer"] = {"exported_with_server": owner}
+            continue
+        transfer = _disk_plan.disk_transfer(
+            kind=kind,
+            source_id=source_id,
+            dv_name=row["datavolume"],
+            size_gib=int(row["size_gib"]),
+            method=method,
+            server=server,
+            options=options,
+            volume=volumes.get(source_id),
+        )
+        row["transfer"] = transfer
+        result.disk_transfers.append({"source_id": source_id, "datavolume": row["datavolume"], "kind": kind, **transfer})
+    _warn_transfers(result, server, flavor, options, collector)
+
+
+def _warn_transfers(result: ServerResult, server: dict, flavor: dict, options: TranslationOptions, collector: FindingCollector) -> None:
+    exported = [t for t in result.disk_transfers if t["method"] != DISK_MANUAL]
+    status = str(server.get("status") or "")
+    for transfer in exported:
+        if not transfer["checksum_verified"]:
+            collector.warn(
+                "verify_disk_checksums",
+                f"disk {transfer['datavolume']} ({transfer['source_id']}) is imported without a checksum check "
+                "(verify_disk_checksums: false, for CDI older than 1.65): a disk damaged in transit is not detected",
+            )
+        if transfer["kind"] == "root-disk" and status not in _disk_plan.EXPORTABLE_STATUSES:
+            collector.warn(
+                "status",
+                f"server status {status or 'unknown'}: its root disk cannot be exported ({transfer['method']}) unless the "
+                f"server is {', '.join(_disk_plan.EXPORTABLE_STATUSES)} (a shelved-offloaded server has no disk on any host); "
+                "the export of this VM will fail",
+            )
+        if transfer["method"] == "tvo" and transfer["kind"] == "root-disk":
+            reason = _disk_plan.tvo_unmappable_reason(server, flavor)
+            if reason:
+                collector.warn(_disk_plan.ROOT_DEVICE_FIELD, f"disk_method tvo: {reason}")
+    if any(t["method"] == DISK_GLANCE and t["consistency"] == _disk_plan.CRASH_CONSISTENT for t in exported):
+        collector.warn(
+            "status",
+            f"VM {result.vm_name}: its disks are exported while the server runs (status {status or 'unknown'}), so the "
+            "copy is crash-consistent, like after a power cut; set migration_stop_source: true (option stop_source) "
+            "to stop it first for a cold copy",
+        )
 
 
 def _virtual_machine(server: dict, result: ServerResult, namespace: str, strategy: str, template: dict, annotations: dict, boot_from_volume: bool) -> dict:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import plan as _plan
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.addressing import tenant_address_services
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.disk_plan import server_disk_methods
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.disks import storage_class_for
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import WARNING, Finding, describe
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.floating_ip import floating_ip_to_service
@@ -164,9 +165,16 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None, option
 
     vm_names = _allocate_vm_names(snapshot.servers)
     dv_names = _allocate_datavolume_names(snapshot, vm_names)
+    disk_methods = server_disk_methods(snapshot.servers, options)
     results = {
         str(server.get("id")): translate_server(
-            server, vm_name=vm_names[str(server.get("id"))], namespace=namespace, snapshot=snapshot, dv_names=dv_names, options=options
+            server,
+            vm_name=vm_names[str(server.get("id"))],
+            namespace=namespace,
+            snapshot=snapshot,
+            dv_names=dv_names,
+            options=options,
+            disk_method=disk_methods[str(server.get("id"))],
         )
         for server in snapshot.servers
     }
@@ -226,7 +234,7 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None, option
         if oversized:
             raise SnapshotError(oversized[1])
     translation.plan = _plan.build_plan(
-        snapshot=snapshot, namespace=namespace, results=list(results.values()), tenant_findings=tenant_findings, objects=objects
+        snapshot=snapshot, namespace=namespace, results=list(results.values()), tenant_findings=tenant_findings, objects=objects, options=options
     )
     return translation
 
