@@ -28,11 +28,22 @@ options:
         C(disk_access_mode), C(disk_volume_mode), C(service_port_range_limit), C(namespace), C(disk_sources),
         C(quota_vm_overhead_memory_mib), C(allow_unread_security_groups), C(eviction_strategy),
         C(cluster_tsc_frequency), C(address_mode), C(static_bridge_map), C(ipv6_network_data), C(instancetypes),
-        C(instancetype_scope).
+        C(instancetype_scope), C(disk_method), C(disk_method_by_server), C(bandwidth_mbps), C(verify_disk_checksums),
+        C(glance_interface), C(disk_ca_configmap), C(stop_source).
       - C(allow_unread_security_groups=true) translates a snapshot whose security groups or ports were not read
         (C(source.unreadable)); the VMs then get no NetworkPolicy, and the summary says so. Without it such a
         snapshot is refused.
       - C(disk_sources) maps a volume id, or a server id for an image-booted root disk, to a CDI DataVolume source.
+        Such an entry always wins for its disk, whatever the disk method (the plan reports it as C(manual)).
+      - C(disk_method) (C(glance) by default, C(tvo) or C(manual)) says how disk data reaches CDI at apply time;
+        C(disk_method_by_server) maps a server id or name to a method for that server's disks. A key that names no
+        server of the snapshot, or a name that several servers share, is an error naming it.
+      - C(bandwidth_mbps) (megabits per second, default 1000) only sizes the plan's transfer-time estimates.
+        C(verify_disk_checksums=false) (for CDI older than 1.65) imports without a checksum check, and the plan warns
+        for every such disk. C(glance_interface) (C(public), C(internal) or C(admin)) picks the Glance endpoint CDI
+        downloads from; C(disk_ca_configmap) names the ConfigMap (key C(ca.pem)) with its CA when privately signed.
+      - C(stop_source=true) tells the plan that each running server is stopped before its export (a cold copy);
+        without it a Glance export of a running server is crash-consistent and the plan warns, naming the VM.
     type: dict
     default: {}
 """

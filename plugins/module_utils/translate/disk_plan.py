@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import WARNING, Finding
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import (
     DISK_GLANCE,
     DISK_MANUAL,
@@ -160,6 +161,64 @@ def tvo_unmappable_reason(server: Mapping, flavor: Mapping) -> str | None:
     )
 
 
+def _quota_limit_and_use(quota_set: Mapping, key: str) -> tuple[int | None, int | None]:
+    """(limit or None when unlimited or unknown, in_use when the detail form gives it)."""
+    value = quota_set.get(key)
+    in_use = None
+    if isinstance(value, Mapping):  # detail=True: {"limit": n, "in_use": m, "reserved": r}
+        in_use = value.get("in_use")
+        value = value.get("limit")
+    try:
+        limit = int(value)
+    except (TypeError, ValueError):
+        return None, None
+    try:
+        in_use = int(in_use) if in_use is not None else None
+    except (TypeError, ValueError):
+        in_use = None
+    return (None if limit < 0 else limit), in_use
+
+
+def cinder_quota_findings(quotas: Mapping, volumes: list, transfers: list[dict]) -> list[Finding]:
+    """Warnings when the export's temporary snapshots and volumes, all held at once, exceed the Cinder quota.
+
+    Cinder counts snapshots in "gigabytes" too. Without the quota's in_use, usage is the snapshot's volumes
+    (its existing Cinder snapshots are not exported, so the shortfall may be larger).
+    """
+    quota_set = quotas.get("volume") if isinstance(quotas, Mapping) else None
+    if not isinstance(quota_set, Mapping):
+        return []
+    needed = {"gigabytes": 0, "volumes": 0, "snapshots": 0}
+    for transfer in transfers:
+        temporary = transfer.get("temporary") or {}
+        if temporary.get("cinder_volume_bytes"):
+            needed["gigabytes"] += math.ceil(temporary["cinder_volume_bytes"] / GIB) + math.ceil(temporary["cinder_snapshot_bytes"] / GIB)
+            needed["volumes"] += 1
+            needed["snapshots"] += 1
+    listed = [v for v in volumes if isinstance(v, Mapping)]
+    known_use = {"gigabytes": sum(int(v.get("size") or 0) for v in listed if str(v.get("size") or "0").isdigit()), "volumes": len(listed), "snapshots": 0}
+    findings = []
+    for key, need in needed.items():
+        limit, in_use = _quota_limit_and_use(quota_set, key)
+        if not need or limit is None:
+            continue
+        used = known_use[key] if in_use is None else in_use
+        if used + need > limit:
+            unit = " GiB" if key == "gigabytes" else ""
+            findings.append(
+                Finding(
+                    WARNING,
+                    "quota",
+                    "volume",
+                    f"quotas.volume.{key}",
+                    f"the Glance export of in-use volumes needs {need}{unit} more {key} (a snapshot and a temporary volume "
+                    f"per volume) on top of {'' if in_use is not None else 'at least '}{used}{unit} in use, over the "
+                    f"quota of {limit}{unit}: raise the quota for the migration, or migrate the tenant's VMs in smaller groups",
+                )
+            )
+    return findings
+
+
 def _human_bytes(size: int) -> str:
     gib = size / GIB
     return f"{gib:.1f} GiB" if gib < 10 and gib != int(gib) else f"{gib:.0f} GiB"
@@ -203,6 +262,7 @@ def disks_summary(rows: list[dict], options: TranslationOptions) -> dict:
         "by_method": counts,
         "bytes_to_move": moved,
         "bandwidth_mbps": options.bandwidth_mbps,
+        "glance_interface": options.glance_interface,
         "transfer_seconds": transfer_seconds(moved, options.bandwidth_mbps),
         "checksums_verified": bool(options.verify_disk_checksums),
         "unverified_disks": unverified,

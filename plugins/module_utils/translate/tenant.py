@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import plan as _plan
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.addressing import tenant_address_services
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.disk_plan import server_disk_methods
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.disk_plan import cinder_quota_findings, server_disk_methods
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.disks import storage_class_for
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import WARNING, Finding, describe
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.floating_ip import floating_ip_to_service
@@ -211,6 +211,7 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None, option
         storage_class_for_type=options.storage_map.get,
     )
     tenant_findings.extend(quota_findings)
+    tenant_findings.extend(cinder_quota_findings(snapshot.quotas, snapshot.lists["volumes"], [t for r in migrated for t in r.disk_transfers]))
     _warn_unmapped_volume_types(snapshot, options, tenant_findings)
 
     used_keys = sorted({r.key_name for r in migrated} - {None})

@@ -253,3 +253,29 @@ def test_render_mode_keeps_pending_sources_for_exported_disks(demo_snapshot):
         for datavolume in vm.datavolumes:
             assert datavolume["spec"]["source"] == {"upload": {}}
             assert datavolume["metadata"]["annotations"]["ostokubevirt.io/disk-source"] == "pending"
+
+
+def quota_warnings(translation):
+    return {f["field"]: f["message"] for f in translation.plan["tenant_findings"] if f["field"].startswith("quotas.volume.")}
+
+
+def test_cinder_quota_too_small_for_the_temporary_copies_is_warned(demo_snapshot):
+    assert quota_warnings(translate_tenant(demo_snapshot)) == {}
+    # 1100 GiB of volumes exist; the four in-use volumes (850 GiB) need a snapshot and a volume each.
+    demo_snapshot["quotas"]["volume"].update({"gigabytes": 2000, "volumes": 7, "snapshots": 3})
+    warnings = quota_warnings(translate_tenant(demo_snapshot))
+    assert set(warnings) == {"quotas.volume.gigabytes", "quotas.volume.volumes", "quotas.volume.snapshots"}
+    assert "needs 1700 GiB more gigabytes" in warnings["quotas.volume.gigabytes"] and "at least 1100 GiB in use" in warnings["quotas.volume.gigabytes"]
+    assert "over the quota of 2000 GiB" in warnings["quotas.volume.gigabytes"]
+    assert "needs 4 more volumes" in warnings["quotas.volume.volumes"] and "at least 5 in use" in warnings["quotas.volume.volumes"]
+
+
+def test_cinder_quota_in_use_from_the_detail_form_and_unlimited(demo_snapshot):
+    demo_snapshot["quotas"]["volume"].update({"gigabytes": {"limit": 3000, "in_use": 1500, "reserved": 0}, "volumes": -1, "snapshots": -1})
+    warnings = quota_warnings(translate_tenant(demo_snapshot))
+    assert list(warnings) == ["quotas.volume.gigabytes"] and "on top of 1500 GiB in use" in warnings["quotas.volume.gigabytes"]
+
+
+def test_no_cinder_quota_warning_when_nothing_is_copied(demo_snapshot):
+    demo_snapshot["quotas"]["volume"].update({"gigabytes": 1, "volumes": 1, "snapshots": 0})
+    assert quota_warnings(translate_tenant(demo_snapshot, options=TranslationOptions(disk_method="tvo"))) == {}
