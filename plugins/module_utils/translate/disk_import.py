@@ -136,8 +136,6 @@ def header_secret(vm_name: str, namespace: str, token: str, *, server_id: str, s
     if any(ch in token for ch in "\r\n\0") or token != token.strip():
         # A line break would let the value add headers of its own; the token itself stays out of the message.
         raise DiskSourceError(f"VM {vm_name}: Secret {name}: the Glance token holds whitespace or a line break and cannot be one header line")
-    meta = object_meta(
-        name, namespace, source_type="keystone.token", source_id=server_id, source_name=server_name, labels={SERVER_ID_LABEL: str(server_id)}
-    )
+    meta = object_meta(name, namespace, source_type="keystone.token", source_id=server_id, source_name=server_name, labels={SERVER_ID_LABEL: str(server_id)})
     line = f"{HEADER_NAME}: {token}"
     return k8s_object("v1", "Secret", meta, type="Opaque", data={HEADER_SECRET_KEY: base64.b64encode(line.encode()).decode()})

@@ -56,9 +56,7 @@ def server_disk_methods(servers: list, options: TranslationOptions) -> dict[str,
         if len(matches) > 1:
             # Two servers may share a name in Nova; guessing which one was meant could export the wrong disks.
             raise OptionsError(f"option disk_method_by_server[{key!r}] names {len(matches)} servers ({', '.join(sorted(matches))}): use the server id")
-    return {
-        str(s.get("id")): options.disk_method_for_server(str(s.get("id")), str(s.get("name") or "") or None) for s in servers if isinstance(s, Mapping)
-    }
+    return {str(s.get("id")): options.disk_method_for_server(str(s.get("id")), str(s.get("name") or "") or None) for s in servers if isinstance(s, Mapping)}
 
 
 def consistency(method: str, server_status: str, stop_source: bool) -> str:

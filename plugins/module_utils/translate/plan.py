@@ -34,7 +34,9 @@ def _totals(rows: list[dict]) -> dict:
     }
 
 
-def build_plan(*, snapshot, namespace: str, results: list, tenant_findings: list[Finding], objects: list[dict], options: TranslationOptions | None = None) -> dict:
+def build_plan(
+    *, snapshot, namespace: str, results: list, tenant_findings: list[Finding], objects: list[dict], options: TranslationOptions | None = None
+) -> dict:
     """The report of a translation; render adds the files it writes (render/layout.py)."""
     options = options or TranslationOptions()
     rows = sorted((r.plan for r in results), key=lambda row: (str(row.get("vm_name")), str(row.get("id"))))

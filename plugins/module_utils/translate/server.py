@@ -34,7 +34,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s
     object_meta,
 )
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.network import server_networking
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import DISK_GLANCE, DISK_MANUAL, TranslationOptions
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import DISK_GLANCE, DISK_MANUAL, DISK_TVO, TranslationOptions
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.prerequisites import vm_prerequisites
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.secgroup import port_isolation_labels
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot import TenantSnapshot
@@ -297,9 +297,7 @@ def translate_server(
     try:
         # A server whose own fields already block it is not translated further: more findings would only repeat it.
         if not collector.blocked:
-            _build(
-                server, result, namespace=namespace, snapshot=snapshot, dv_names=dv_names, options=options, collector=collector, disk_method=disk_method
-            )
+            _build(server, result, namespace=namespace, snapshot=snapshot, dv_names=dv_names, options=options, collector=collector, disk_method=disk_method)
     except TranslationError as exc:
         collector.findings.append(exc.finding)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError):
@@ -345,7 +343,6 @@ def _build(
             collector.findings.append(finding)
 
     disks, scratch = _vm_disks(server, result, spec.disk_bus, flavor, image_props, attached, root_volume, namespace, snapshot, dv_names, options, collector)
-    _plan_transfers(result, server, flavor, disks, attached, dv_names, disk_method, options, collector)
 
     keypair = snapshot.keypairs_by_name.get(server.get("key_name") or "")
     ci_volume, secrets, access, datasource = _guest.cloud_init(
@@ -375,6 +372,9 @@ def _build(
             largest, reason = oversized
             raise collector.fail(_ANNOTATION_SOURCES.get(largest, largest), reason)
 
+    # Last before the record: a blocked server exports nothing, so it gets no transfer warnings either.
+    if not collector.blocked:
+        _plan_transfers(result, server, flavor, disks, attached, dv_names, disk_method, options, collector)
     _record(result, server, snapshot, vm, disks, secrets, access, networking, flavor=flavor, image_props=image_props, boot_from_volume=boot_from_volume)
     _plan_row(result, server, disks, networking, options, collector, flavor=flavor, strategy=strategy, datasource=datasource, scratch_gib=scratch_gib)
 
@@ -461,7 +461,7 @@ def _warn_transfers(result: ServerResult, server: dict, flavor: dict, options: T
                 f"server is {', '.join(_disk_plan.EXPORTABLE_STATUSES)} (a shelved-offloaded server has no disk on any host); "
                 "the export of this VM will fail",
             )
-        if transfer["method"] == "tvo" and transfer["kind"] == "root-disk":
+        if transfer["method"] == DISK_TVO and transfer["kind"] == "root-disk":
             reason = _disk_plan.tvo_unmappable_reason(server, flavor)
             if reason:
                 collector.warn(_disk_plan.ROOT_DEVICE_FIELD, f"disk_method tvo: {reason}")

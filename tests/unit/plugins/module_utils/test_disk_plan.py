@@ -279,3 +279,13 @@ def test_cinder_quota_in_use_from_the_detail_form_and_unlimited(demo_snapshot):
 def test_no_cinder_quota_warning_when_nothing_is_copied(demo_snapshot):
     demo_snapshot["quotas"]["volume"].update({"gigabytes": 1, "volumes": 1, "snapshots": 0})
     assert quota_warnings(translate_tenant(demo_snapshot, options=TranslationOptions(disk_method="tvo"))) == {}
+
+
+def test_blocked_server_gets_no_transfer_warnings(demo_snapshot):
+    # Blocked late, by its annotations' size, after its disks were built.
+    web = next(s for s in demo_snapshot["servers"] if s["name"] == "web-01")
+    web["metadata"] = {"blob": "x" * 300_000}
+    translation = translate_tenant(demo_snapshot, options=TranslationOptions(verify_disk_checksums=False))
+    blocked = row(translation, "web-01")
+    assert blocked["status"] == "blocked"
+    assert not [f for f in blocked["findings"] if f["field"] in ("verify_disk_checksums", "status")], blocked["findings"]
