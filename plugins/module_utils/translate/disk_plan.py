@@ -103,7 +103,8 @@ def disk_transfer(
         raise ValueError(f"unknown disk method {method!r}")
     size_bytes = size_gib * GIB
     status = str(server.get("status") or "")
-    entry: dict = {"method": method}
+    # Render has no cloud access: the plan promises the export, apply performs it.
+    entry: dict = {"method": method, "exported_at": "apply"}
     if kind == "root-disk":
         image_ref = server.get("image")
         image_id = str(image_ref.get("id") if isinstance(image_ref, Mapping) else image_ref or "")
@@ -311,7 +312,8 @@ def disk_lines(plan: dict) -> list[str]:
             if "method" not in transfer:
                 lines.append(f"Disk {name}: exported with server {transfer['exported_with_server']}")
                 continue
-            parts = [transfer["method"], _source_text(transfer)]
+            method = transfer["method"]
+            parts = [method if method == DISK_MANUAL else f"exported at apply time by {method}", _source_text(transfer)]
             if transfer["method"] != DISK_MANUAL:
                 bound = "" if transfer["size_exact"] else "<= "
                 parts.append(f"{bound}{_human_bytes(transfer['size_bytes'])} {transfer['format'] or '(format known after export)'}")

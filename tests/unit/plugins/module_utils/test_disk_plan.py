@@ -33,7 +33,7 @@ def fields(translation, name):
 def test_glance_is_the_default_and_the_plan_describes_each_disk(demo_snapshot):
     translation = translate_tenant(demo_snapshot)
     root = disk(translation, "web-01", "root")["transfer"]
-    assert root["method"] == "glance"
+    assert root["method"] == "glance" and root["exported_at"] == "apply"
     image_id = demo_snapshot["servers"][0]["image"]["id"]
     assert root["source"] == {"kind": "server-root-disk", "server_id": demo_snapshot["servers"][0]["id"], "booted_from_image": image_id}
     assert root["size_bytes"] == disk(translation, "web-01", "root")["size_gib"] * GIB and root["size_exact"] is False
@@ -236,7 +236,7 @@ def test_human_summary_gives_totals_and_one_line_per_disk(demo_snapshot):
     expected = sum(1 for r in plan["servers"] if r["status"] != "blocked" for d in r["disks"] if "transfer" in d)
     assert len(disk_rows) == expected
     web = next(line for line in disk_rows if line.startswith("Disk web-01/web-01-root: "))
-    assert "glance" in web and "crash-consistent" in web and "checksum verified" in web and "<= " in web
+    assert "exported at apply time by glance" in web and "crash-consistent" in web and "checksum verified" in web and "<= " in web
 
 
 @pytest.mark.parametrize(
