@@ -93,17 +93,29 @@ def _records_by_source(records, vm_name: str) -> dict[str, Mapping]:
     return by_source
 
 
-def datavolumes_with_sources(result, records, options: TranslationOptions) -> list[dict]:
+def _vm_parts(vm) -> tuple[str, list[dict], list[dict]]:
+    """(VM name, DataVolumes, disk transfers) of a ServerResult or of an apply-input VM entry."""
+    if isinstance(vm, Mapping):
+        if "disk_transfers" not in vm:
+            # Without them every disk would look manual and keep its pending source: an empty disk, silently.
+            raise DiskSourceError(f"VM {vm.get('name')}: the VM entry has no disk_transfers; cannot tell which disks are exported")
+        return str(vm["name"]), list(vm.get("datavolumes") or []), list(vm["disk_transfers"] or [])
+    return vm.vm_name, vm.datavolumes, vm.disk_transfers
+
+
+def datavolumes_with_sources(vm, records, options: TranslationOptions) -> list[dict]:
     """The server's DataVolumes with each exported disk's source filled in from its export record.
 
-    result: the server's ServerResult (translate/server.py); records: export records, a list or a mapping
-    (records of other servers' disks are ignored). Disks whose method is manual keep the source translation
-    gave them. A disk that needs a record and has none, or one from another method, is an error naming it.
+    vm: the server's ServerResult (translate/server.py), or a VM entry with name, datavolumes and
+    disk_transfers (as apply input carries it); records: export records, a list or a mapping (records of
+    other servers' disks are ignored). Disks whose method is manual keep the source translation gave them.
+    A disk that needs a record and has none, or one from another method, is an error naming it.
     """
-    by_source = _records_by_source(records, result.vm_name)
-    methods = {t["source_id"]: t["method"] for t in result.disk_transfers}
+    vm_name, datavolumes, transfers = _vm_parts(vm)
+    by_source = _records_by_source(records, vm_name)
+    methods = {t["source_id"]: t["method"] for t in transfers}
     filled = []
-    for datavolume in result.datavolumes:
+    for datavolume in datavolumes:
         datavolume = copy.deepcopy(datavolume)
         meta = datavolume["metadata"]
         source_id = str(meta["annotations"][SOURCE_ID_ANNOTATION])
@@ -111,13 +123,13 @@ def datavolumes_with_sources(result, records, options: TranslationOptions) -> li
         if method == DISK_MANUAL:
             filled.append(datavolume)
             continue
-        label = _disk_label(result.vm_name, meta["name"], source_id)
+        label = _disk_label(vm_name, meta["name"], source_id)
         record = by_source.get(source_id)
         if record is None:
             raise DiskSourceError(f"{label}: no export record for this disk (method {method}); export it before importing")
         if record.get("method") != method:
             raise DiskSourceError(f"{label}: export record field method is {record.get('method')!r} but the plan exports this disk with {method!r}")
-        datavolume["spec"]["source"] = datavolume_source(record, vm_name=result.vm_name, options=options, datavolume=meta["name"])
+        datavolume["spec"]["source"] = datavolume_source(record, vm_name=vm_name, options=options, datavolume=meta["name"])
         # Still bound at once: the engine imports before the VirtualMachine exists, so a WaitForFirstConsumer
         # class would otherwise wait for a consumer that comes only after the import.
         meta["annotations"][DISK_SOURCE_ANNOTATION] = method

@@ -218,3 +218,16 @@ def test_emitted_objects_validate_against_the_upstream_schemas(demo_snapshot, sh
     tool = os.path.join(shared_dir, "tools", "validate_manifests.py")
     proc = subprocess.run([sys.executable, tool, "--strict", str(path)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_an_apply_input_style_vm_entry_works_too(demo_snapshot):
+    result = vm(translate_tenant(demo_snapshot), "db-01")
+    entry = {"name": result.vm_name, "datavolumes": result.datavolumes, "disk_transfers": result.disk_transfers}
+    records = [glance_record(t["source_id"]) for t in result.disk_transfers]
+    assert datavolumes_with_sources(entry, records, TranslationOptions()) == datavolumes_with_sources(result, records, TranslationOptions())
+
+
+def test_a_vm_entry_without_disk_transfers_is_refused(demo_snapshot):
+    result = vm(translate_tenant(demo_snapshot), "db-01")
+    with pytest.raises(DiskSourceError, match=r"VM db-01: the VM entry has no disk_transfers"):
+        datavolumes_with_sources({"name": "db-01", "datavolumes": result.datavolumes}, [], TranslationOptions())
