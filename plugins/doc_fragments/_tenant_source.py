@@ -41,7 +41,7 @@ options:
       - C(bandwidth_mbps) (megabits per second, default 1000) only sizes the plan's transfer-time estimates.
         C(verify_disk_checksums=false) (for CDI older than 1.65) imports without a checksum check, and the plan warns
         for every such disk. C(glance_interface) (C(public), C(internal) or C(admin)) picks the Glance endpoint CDI
-        downloads from; C(disk_ca_configmap) names the ConfigMap (key C(ca.pem)) with its CA when privately signed.
+        downloads from; C(disk_ca_configmap) names the ConfigMap with its CA when privately signed (keys C(ca.pem) and C(tls.crt)).
       - C(stop_source=true) tells the plan that each running server is stopped before its export (a cold copy);
         without it a Glance export of a running server is crash-consistent and the plan warns, naming the VM.
     type: dict

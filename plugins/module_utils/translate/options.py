@@ -97,7 +97,7 @@ class TranslationOptions:
     verify_disk_checksums: bool = True
     # Keystone catalog interface of the Glance endpoint CDI downloads from.
     glance_interface: str = "public"
-    # ConfigMap (key ca.pem) with the CA of a privately signed Glance endpoint: DataVolumes' certConfigMap.
+    # ConfigMap with the CA of a privately signed Glance endpoint (ca.pem, and tls.crt for CDI's nbdkit path): certConfigMap.
     disk_ca_configmap: str | None = None
     # The source server is stopped before its disks are exported (the role's stop_source): a cold copy.
     stop_source: bool = False
