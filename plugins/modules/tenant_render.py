@@ -75,7 +75,10 @@ plan_path:
   returned: success
   type: str
 summary:
-  description: Counts per status, totals of what will be migrated, object counts per kind.
+  description:
+    - Counts per status, totals of what will be migrated, object counts per kind.
+    - C(disks) totals the disk transfer of the migrated servers (disks per method, bytes to move, transfer time at
+      C(bandwidth_mbps), unverified disks, temporary Glance and Cinder space, crash-consistent VMs).
   returned: success
   type: dict
 summary_lines:
