@@ -11,6 +11,7 @@ blocked server yields no objects and never affects the other servers of the tena
 from __future__ import annotations
 
 import base64
+import copy
 import dataclasses
 import json
 
@@ -440,7 +441,8 @@ def _plan_transfers(
             volume=volumes.get(source_id),
         )
         row["transfer"] = transfer
-        result.disk_transfers.append({"source_id": source_id, "datavolume": row["datavolume"], "kind": kind, **transfer})
+        # A copy: the apply side records progress on these entries, which must not change the plan's report.
+        result.disk_transfers.append({"source_id": source_id, "datavolume": row["datavolume"], "kind": kind, **copy.deepcopy(transfer)})
     _warn_transfers(result, server, flavor, options, collector)
 
 

@@ -289,3 +289,12 @@ def test_blocked_server_gets_no_transfer_warnings(demo_snapshot):
     blocked = row(translation, "web-01")
     assert blocked["status"] == "blocked"
     assert not [f for f in blocked["findings"] if f["field"] in ("verify_disk_checksums", "status")], blocked["findings"]
+
+
+def test_disk_transfers_are_a_copy_of_the_plan_entries(demo_snapshot):
+    translation = translate_tenant(demo_snapshot)
+    transfer = result_of(translation, "db-01").disk_transfers[0]
+    transfer["temporary"]["glance_bytes"] = 0
+    transfer["source"]["volume_id"] = "changed"
+    planned = disk(translation, "db-01", "root")["transfer"]
+    assert planned["temporary"]["glance_bytes"] == 50 * GIB and planned["source"]["volume_id"] != "changed"
