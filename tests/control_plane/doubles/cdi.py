@@ -167,7 +167,8 @@ class DataVolumes:
         for index, name in enumerate(spec.get("secretExtraHeaders") or []):
             secret = self.api.request("GET", f"/api/v1/namespaces/{namespace}/secrets/{name}")
             if secret is None:
-                raise ImportWaiting("ContainerCreating", "", f'MountVolume.SetUp failed for volume "cdi-secret-extra-headers-vol-{index}" : secret "{name}" not found')
+                volume = f"cdi-secret-extra-headers-vol-{index}"
+                raise ImportWaiting("ContainerCreating", "", f'MountVolume.SetUp failed for volume "{volume}" : secret "{name}" not found')
             lines += secret_header_lines(secret)
         basic_auth = None
         if spec.get("secretRef"):
@@ -185,7 +186,8 @@ class DataVolumes:
         if spec.get("certConfigMap"):
             configmap = self.api.request("GET", f"/api/v1/namespaces/{namespace}/configmaps/{spec['certConfigMap']}")
             if configmap is None:
-                raise ImportWaiting("ContainerCreating", "", f'MountVolume.SetUp failed for volume "cdi-cert-vol" : configmap "{spec["certConfigMap"]}" not found')
+                name = spec["certConfigMap"]
+                raise ImportWaiting("ContainerCreating", "", f'MountVolume.SetUp failed for volume "cdi-cert-vol" : configmap "{name}" not found')
             certificates = configmap_certificates(configmap)
         return HttpSource(
             url=spec.get("url") or "",

@@ -336,7 +336,8 @@ class Transfer:
         try:
             url, connection, response = self._follow("GET", fields)
         except (OSError, http.client.HTTPException) as exc:
-            raise ImportFailed(f'Unable to connect to http data source: HTTP request errored: Get "{self.source.url}": {_go_error(self.source.url, exc)}') from exc
+            cause = _go_error(self.source.url, exc)
+            raise ImportFailed(f'Unable to connect to http data source: HTTP request errored: Get "{self.source.url}": {cause}') from exc
         if response.status != 200:
             connection.close()
             raise ImportFailed(
@@ -416,4 +417,3 @@ class Importer:
         for image in self.volumes.glob("*/*.img"):
             if (image.parent.name, image.name[: -len(".img")]) not in live:
                 image.unlink(missing_ok=True)
-
