@@ -7,6 +7,7 @@
         url = server.url("disk.qcow2")
         server.require_header("X-Auth-Token", "secret")   # 401 without it
         server.flip_byte("disk.qcow2", offset=4096)       # one byte changed in transit
+        server.throttle("disk.qcow2", 1 << 20)            # bytes per second, so progress can be watched
         server.requests                                    # [{"method", "path", "headers"}] as received
 
 Standard library and the ``openssl`` command only, so the tests and benchmarks of any suite can use it.
@@ -19,6 +20,7 @@ import shutil
 import ssl
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 CHUNK = 1 << 20
@@ -49,6 +51,7 @@ class DiskServer:
         self.required_headers: dict[str, str] = {}
         self.flips: dict[str, int] = {}
         self.redirects: dict[str, str] = {}
+        self.rates: dict[str, int] = {}
         self.ca_pem: Path | None = None
         self._lock = threading.Lock()
         self._server = http.server.ThreadingHTTPServer((host, 0), self._handler())
@@ -86,6 +89,9 @@ class DiskServer:
     def flip_byte(self, name: str, offset: int) -> None:
         """Serve ``name`` with the byte at ``offset`` inverted: a transfer corrupted on the way."""
         self.flips[name] = offset
+
+    def throttle(self, name: str, bytes_per_second: int) -> None:
+        self.rates[name] = bytes_per_second
 
     def redirect(self, name: str, to: str) -> None:
         self.redirects[name] = to
@@ -134,16 +140,19 @@ class DiskServer:
                 self.send_header("Accept-Ranges", "bytes")
                 self.end_headers()
                 if body:
-                    self._stream(path, server.flips.get(name))
+                    self._stream(path, server.flips.get(name), server.rates.get(name))
 
-            def _stream(self, path: Path, flip: int | None) -> None:
+            def _stream(self, path: Path, flip: int | None, rate: int | None) -> None:
                 with path.open("rb") as handle:
-                    if flip is None:
+                    if flip is None and rate is None:
                         shutil.copyfileobj(handle, self.wfile, CHUNK)
                         return
                     sent = 0
-                    while chunk := handle.read(CHUNK):
-                        if sent <= flip < sent + len(chunk):
+                    size = max(rate // 10, 1) if rate else CHUNK
+                    while chunk := handle.read(size):
+                        if rate:
+                            time.sleep(len(chunk) / rate)
+                        if flip is not None and sent <= flip < sent + len(chunk):
                             changed = bytearray(chunk)
                             changed[flip - sent] ^= 0xFF
                             chunk = bytes(changed)
