@@ -310,7 +310,7 @@ class Transfer:
     def _follow(self, method: str, fields: list[tuple[str, bytes]]):
         """The answer to ``method`` on the URL, redirects followed with the headers sent again, as Go's client does."""
         url = self.source.url
-        for _ in range(MAX_REDIRECTS + 1):
+        for dummy in range(MAX_REDIRECTS + 1):
             connection, response = self._request(method, url, fields)
             location = response.getheader("Location")
             if response.status in (301, 302, 303, 307, 308) and location:
@@ -325,7 +325,7 @@ class Transfer:
         invalid = _check_fields(fields)
         try:
             if not invalid:
-                _, head_connection, head = self._follow("HEAD", fields)
+                dummy, head_connection, head = self._follow("HEAD", fields)
                 if head.status == 200:
                     self.total = int(head.getheader("Content-Length") or 0)
                 head_connection.close()
