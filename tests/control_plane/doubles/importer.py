@@ -193,8 +193,8 @@ class Transfer:
 
     def __init__(self, source: HttpSource, target: Path, work: Path, available: int):
         self.source, self.target, self.available = source, target, available
-        self.scratch = work.with_suffix(".scratch")
-        self.partial = work.with_suffix(".img.partial")
+        self.scratch = work.parent / f"{work.name}.scratch"
+        self.partial = work.parent / f"{work.name}.img.partial"
         self.downloaded = 0
         self.total = 0
         self.error: str | None = None
