@@ -52,6 +52,20 @@ okv_check_python() {
     fi
 }
 
+# Make sure qemu-img is on PATH: the CDI importer double (tests/control_plane/doubles/importer.py) converts
+# imported qcow2 disks with it. On Debian it is in qemu-utils; install it when we are root (CI), otherwise say
+# what to run.
+okv_ensure_qemu_img() {
+    command -v qemu-img >/dev/null 2>&1 && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        okv_log "installing qemu-utils (qemu-img is missing; the CDI importer double needs it)"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-utils >/dev/null
+    fi
+    command -v qemu-img >/dev/null 2>&1 ||
+        okv_die "qemu-img not found: run 'sudo apt-get install qemu-utils' first (the CDI importer double converts disks with it)"
+}
+
 # okv_ensure_venv NAME REQFILE...: create $OKV_VENV if needed and pip-install the requirement files,
 # unless the stamp $OKV_VENV/.okv-stamp-NAME already holds the hash of those files and of the Python.
 okv_ensure_venv() {

@@ -7,6 +7,7 @@
     plane.get("/api/v1/namespaces/default")
     plane.add_fault({"action": "status", "status": 500, "kind": "VirtualMachine", "method": "PATCH"})
     plane.delete_namespace("acme-web-shop")          # and wait until the namespace controller finished
+    plane.imported_disks("acme-web-shop")            # {datavolume: sha256 of its raw disk}
     plane.stop()                                     # only stops what from_environment started
 
 Standard library only, so any Python that runs the tests can use it.
@@ -14,6 +15,7 @@ Standard library only, so any Python that runs the tests can use it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import ssl
@@ -24,6 +26,22 @@ import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+
+
+def imported_disk_digests(directory: Path, namespace: str) -> dict[str, str]:
+    """The sha256 of every disk the importer double wrote for ``namespace``: {datavolume name: hex digest}.
+
+    The files are raw (DIR/volumes/<namespace>/<datavolume>.img, the disk's virtual size), so each digest
+    compares directly with the sha256 of the source disk's raw bytes.
+    """
+    digests = {}
+    for image in sorted((Path(directory) / "volumes" / namespace).glob("*.img")):
+        hasher = hashlib.sha256()
+        with image.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                hasher.update(chunk)
+        digests[image.name[: -len(".img")]] = hasher.hexdigest()
+    return digests
 
 
 def _read_env(path: Path) -> dict[str, str]:
@@ -127,8 +145,13 @@ class ControlPlane:
         self._control("POST", "reset")
 
     # ------------------------------------------------------------------------------ doubles
+    def imported_disks(self, namespace: str) -> dict[str, str]:
+        """{datavolume: sha256} of the raw disks the importer double wrote for ``namespace``."""
+        return imported_disk_digests(self.dir, namespace)
+
     def set_timings(self, **timings) -> None:
-        """Timings of the controller doubles (import_seconds, start_seconds, namespaces={ns: {...}}); {} restores."""
+        """Settings of the controller doubles (import_seconds, start_seconds, fetch_http, retry_seconds,
+        namespaces={ns: {...}}; see doubles/settings.py); no arguments restores the defaults."""
         target = self.dir / "doubles.json"
         partial = target.with_suffix(".json.partial")
         partial.write_text(json.dumps(timings), encoding="utf-8")

@@ -172,7 +172,7 @@ fi
 # ----------------------------------------------------------------------------- doubles and fault proxy
 PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}" "$python" -m doubles --kubeconfig "$dir/controllers.kubeconfig" \
 	--volumes "$dir/volumes" ${OKV_IMPORT_SECONDS:+--import-seconds "$OKV_IMPORT_SECONDS"} \
-	${OKV_START_SECONDS:+--start-seconds "$OKV_START_SECONDS"} >"$dir/logs/doubles.log" 2>&1 </dev/null &
+	${OKV_START_SECONDS:+--start-seconds "$OKV_START_SECONDS"} ${OKV_FETCH_HTTP:+--fetch-http} >"$dir/logs/doubles.log" 2>&1 </dev/null &
 remember doubles $!
 
 proxy_port="$(free_port)"

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Run the controller doubles against a real API server until SIGTERM.
 
-    python -m doubles --kubeconfig DIR/controllers.kubeconfig --volumes DIR/volumes [--settings DIR/doubles.json]
+    python -m doubles --kubeconfig DIR/controllers.kubeconfig --volumes DIR/volumes [--settings DIR/doubles.json] [--fetch-http]
 
 Each pass lists DataVolumes, VirtualMachines, VirtualMachineInstances, PersistentVolumeClaims and Services
 of all namespaces from the API server and writes what the real controllers would (status subresources,
@@ -38,13 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--import-seconds", type=float, default=5.0)
     parser.add_argument("--start-seconds", type=float, default=0.3)
     parser.add_argument("--interval", type=float, default=0.3)
-    parser.add_argument("--fetch-http", action="store_true", help="really fetch http sources (loopback only)")
+    parser.add_argument("--fetch-http", action="store_true", help="really import http sources (loopback only) in every namespace")
+    parser.add_argument("--retry-seconds", type=float, default=10.0, help="first back-off before a failed import is retried")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
     api = Api(args.kubeconfig)
     clock = Clock()
-    settings = Settings(args.settings or args.volumes.parent / "doubles.json", args.import_seconds, args.start_seconds)
+    settings = Settings(args.settings or args.volumes.parent / "doubles.json", args.import_seconds, args.start_seconds, retry_seconds=args.retry_seconds)
     datavolumes = DataVolumes(api, clock, settings, Importer(args.volumes, fetch_http=args.fetch_http))
     machines = VirtualMachines(api, clock, settings)
     core = Core(api)

@@ -5,8 +5,9 @@
 
 virt-controller creates the DataVolumes of ``spec.dataVolumeTemplates`` (owned by the VM). A VM that should
 run (runStrategy Always, RerunOnFailure or Once, or ``running: true``) waits in Provisioning until every
-DataVolume it uses has Succeeded, then gets a VMI; the VMI turns Running ``start_seconds`` later and the VM
-reports printableStatus Running, ready true and condition Ready True. Halted or Manual (or ``running:
+DataVolume it uses has Succeeded (DataVolumeError while one has failed or its importer is in error, as
+KubeVirt's hasDataVolumeErrors says), then gets a VMI; the VMI turns Running ``start_seconds`` later and the
+VM reports printableStatus Running, ready true and condition Ready True. Halted or Manual (or ``running:
 false``): the VMI is deleted and the VM is Stopped.
 """
 
@@ -48,6 +49,14 @@ def datavolume_names(spec: dict) -> list[str]:
     return sorted({n for n in names if n})
 
 
+def _import_error(dv: dict) -> bool:
+    """KubeVirt's hasDataVolumeErrors: phase Failed, or a Running condition False with reason Error."""
+    for condition in (dv.get("status") or {}).get("conditions") or []:
+        if condition.get("type") == "Running" and condition.get("status") == "False" and condition.get("reason") in ("Error", "ImagePullFailed"):
+            return True
+    return False
+
+
 class VirtualMachines:
     def __init__(self, api: Api, clock: Clock, settings: Settings):
         self.api, self.clock, self.settings = api, clock, settings
@@ -77,6 +86,8 @@ class VirtualMachines:
         for name in datavolume_names(spec):
             found = dv_by_name.get((namespace, name))
             phases[name] = ((found.get("status") or {}).get("phase") or "Pending") if found else "Missing"
+            if found and _import_error(found):
+                phases[name] = "Failed"  # virt-controller counts an importer in error as a failed DataVolume
         status: dict = {"printableStatus": "Stopped", "ready": False, "created": False}
         if wants_running(spec):
             if "Failed" in phases.values():

@@ -5,12 +5,9 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import re
-import threading
 
 import pytest
 
@@ -35,30 +32,6 @@ def test_importer_writes_a_sparse_raw_disk_of_the_requested_size(tmp_path):
     assert path == tmp_path / "acme" / "web-01-root.img"
     assert path.stat().st_size == 20 << 30
     assert path.stat().st_blocks * 512 < 1 << 20  # sparse: nothing was written
-
-
-@pytest.fixture
-def loopback_http(tmp_path):
-    (tmp_path / "disk.raw").write_bytes(b"\x01" * 4096)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-def test_importer_fetches_loopback_http_sources_when_asked(tmp_path, loopback_http):
-    spec = {"source": {"http": {"url": f"{loopback_http}/disk.raw"}}}
-    path = Importer(tmp_path / "volumes", fetch_http=True).write("acme", "db-01-root", spec)
-    assert path.read_bytes() == b"\x01" * 4096
-
-
-@pytest.mark.parametrize("url, message", [("http://192.0.2.1/x", "only reaches loopback URLs"), ("/missing.raw", "Unable to connect to http data source")])
-def test_importer_fails_sources_it_cannot_reach(tmp_path, loopback_http, url, message):
-    url = loopback_http + url if url.startswith("/") else url
-    with pytest.raises(ImportFailed, match=message):
-        Importer(tmp_path / "volumes", fetch_http=True).write("acme", "x", {"source": {"http": {"url": url}}})
-    assert not list((tmp_path / "volumes" / "acme").glob("*"))
 
 
 def test_importer_removes_disks_of_datavolumes_that_are_gone(tmp_path):
