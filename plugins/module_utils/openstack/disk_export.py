@@ -215,38 +215,38 @@ class DiskExporter:
             self._delete_failed_image(server, volume_id, image)
             image = None
         temporaries: list[dict] = []
-        if image is None:
+        if image is not None:
+            self.reused.append({"kind": "image", "id": image["id"], "name": image.get("name"), "source_id": volume_id})
+        else:
             image = self._adopt_untagged(server, volume_id)
         if image is None:
             volume = self._get_volume(server, volume_id)
             status = volume.get("status")
             if status == "available":
-                image = self._upload(server, volume_id, volume_id, patch_properties=True)
+                image = self._upload(server, volume_id, volume_id, born_tagged=False)
             elif status == "in-use":
                 snapshot = self._ensure_snapshot(server, volume_id)
                 tmpvol = self._ensure_tmpvol(server, volume_id, snapshot)
                 temporaries += [_temporary("snapshot", snapshot), _temporary("volume", tmpvol)]
-                image = self._upload(server, volume_id, tmpvol["id"], patch_properties=False)
+                image = self._upload(server, volume_id, tmpvol["id"], born_tagged=True)
             else:
                 raise DiskExportError(
                     f"server {server_id}, volume {volume_id}: status is {status!r}; the export needs 'available' or 'in-use' "
                     "(wait for the current operation to end)"
                 )
-        else:
-            self.reused.append({"kind": "image", "id": image["id"], "name": image.get("name"), "source_id": volume_id})
-        image = self._wait_image(server, volume_id, image)
+        image = self._tag(server, volume_id, self._wait_image(server, volume_id, image))
         temporaries += self._leftover_intermediates(server, volume_id, temporaries)
         if not self.options.keep_intermediates:
             temporaries = self._release_intermediates(server, volume_id, temporaries)
         return build_record(server_id, volume_id, image, self._url(server, volume_id, image["id"]), self.options, [_temporary("image", image), *temporaries])
 
-    def _upload(self, server: dict, source_id: str, volume_id: str, patch_properties: bool) -> dict:
-        """Start ``os-volume_upload_image`` of ``volume_id`` (the source, or our temporary volume) and tag the image."""
+    def _upload(self, server: dict, source_id: str, volume_id: str, born_tagged: bool) -> dict:
+        """Start ``os-volume_upload_image`` of ``volume_id`` (the source, or our temporary volume)."""
         name = object_name("vol", source_id)
-        meta = our_metadata(source_id, self.options.run_id, server["id"])
-        if not patch_properties:
+        if born_tagged:
             # The image is born with the temporary volume's image metadata: tagged from its first moment,
             # so a run killed right after the upload started still finds it.
+            meta = our_metadata(source_id, self.options.run_id, server["id"])
             self._call(
                 server,
                 source_id,
@@ -266,41 +266,38 @@ class DiskExporter:
         if not image_id:
             raise DiskExportError(f"server {server['id']}, volume {source_id}: os-volume_upload_image of volume {volume_id} answered without an image_id")
         self.created.append({"kind": "image", "id": image_id, "name": name, "source_id": source_id})
-        if patch_properties:
-            # Cinder cannot set properties on the image of a source volume without changing the volume:
-            # tag the image instead, right away.
-            patch = [{"op": "add", "path": f"/{key}", "value": value} for key, value in meta.items()]
-            self._call(
-                server,
-                source_id,
-                f"PATCH /v2/images/{image_id}",
-                lambda: self.cloud.request(
-                    "PATCH", "image", f"/v2/images/{quote(image_id, safe='')}", body=patch, content_type="application/openstack-images-v2.1-json-patch"
-                ),
-            )
         return {"id": image_id, "name": name, "status": "queued"}
 
-    def _adopt_untagged(self, server: dict, volume_id: str) -> dict | None:
-        """Our upload of a source volume whose run was killed between the upload call and tagging its image.
+    def _tag(self, server: dict, source_id: str, image: dict) -> dict:
+        """Add our metadata to an active image of a source volume's upload (Cinder gives it no properties of ours
+        unless the volume carries them, and the source volume is not ours to change).
 
-        Found by its name, which only this code gives; it is tagged, never deleted, so the rule that we delete
-        only what carries our metadata still holds.
+        Only once the upload is over: Glance saves a PATCH by rewriting the whole image row, so a PATCH during the
+        upload can put the status back to ``queued``, and the upload then ends in HTTP 410 and a deleted image.
+        """
+        if is_ours(image, source_id):
+            return image
+        patch = [{"op": "add", "path": f"/{k}", "value": v} for k, v in our_metadata(source_id, self.options.run_id, server["id"]).items()]
+        path = f"/images/{quote(image['id'], safe='')}"
+        return self._call(
+            server,
+            source_id,
+            f"PATCH {path}",
+            lambda: self.cloud.request("PATCH", "image", path, body=patch, content_type="application/openstack-images-v2.1-json-patch"),
+        )
+
+    def _adopt_untagged(self, server: dict, volume_id: str) -> dict | None:
+        """Our upload of a source volume whose run ended before the image was active and tagged.
+
+        Found by its name, which only this code gives; it is tagged once active, never deleted untagged, so the rule
+        that we delete only what carries our metadata still holds.
         """
         name = object_name("vol", volume_id)
-        listed = self._call(server, volume_id, "GET /v2/images (by name)", lambda: self.cloud.request("GET", "image", "/v2/images", params={"name": name}))
+        listed = self._call(server, volume_id, "GET /images (by name)", lambda: self.cloud.request("GET", "image", "/images", params={"name": name}))
         for image in listed.get("images") or []:
-            if image.get("name") != name or is_ours(image) or image.get("status") in IMAGE_FAILED:
-                continue
-            patch = [{"op": "add", "path": f"/{k}", "value": v} for k, v in our_metadata(volume_id, self.options.run_id, server["id"]).items()]
-            self._call(
-                server,
-                volume_id,
-                f"PATCH /v2/images/{image['id']}",
-                lambda i=image, p=patch: self.cloud.request(
-                    "PATCH", "image", f"/v2/images/{quote(i['id'], safe='')}", body=p, content_type="application/openstack-images-v2.1-json-patch"
-                ),
-            )
-            return image
+            if image.get("name") == name and not is_ours(image) and image.get("status") not in IMAGE_FAILED:
+                self.reused.append({"kind": "image", "id": image["id"], "name": name, "source_id": volume_id})
+                return image
         return None
 
     def _ensure_snapshot(self, server: dict, volume_id: str) -> dict:
@@ -412,8 +409,8 @@ class DiskExporter:
         listed = self._call(
             server,
             source_id,
-            f"GET /v2/images ({why})",
-            lambda: self.cloud.request("GET", "image", "/v2/images", params={SOURCE_KEY: source_id}),
+            f"GET /images ({why})",
+            lambda: self.cloud.request("GET", "image", "/images", params={SOURCE_KEY: source_id}),
         )
         images = [i for i in listed.get("images") or [] if is_ours(i, source_id)]
         if not images:
@@ -431,7 +428,7 @@ class DiskExporter:
     def _delete_failed_image(self, server: dict, source_id: str, image: dict) -> None:
         if not is_ours(image, source_id):
             return
-        path = f"/v2/images/{quote(image['id'], safe='')}"
+        path = f"/images/{quote(image['id'], safe='')}"
         try:
             self.cloud.request("DELETE", "image", path)
         except ApiError as exc:
@@ -452,7 +449,7 @@ class DiskExporter:
 
     def _wait_image(self, server: dict, source_id: str, image: dict) -> dict:
         image_id = image["id"]
-        path = f"/v2/images/{quote(image_id, safe='')}"
+        path = f"/images/{quote(image_id, safe='')}"
         deadline = self.options.clock() + self.options.timeout
         while True:
             try:
@@ -524,7 +521,7 @@ class DiskExporter:
 
 
 # -- cleanup -------------------------------------------------------------------------
-IMAGE_PATH = "/v2/images/{}"
+IMAGE_PATH = "/images/{}"
 CINDER_PATHS = {"volume": "/volumes/{}", "snapshot": "/snapshots/{}"}
 DELETE_ORDER = {"image": 0, "volume": 1, "snapshot": 2}  # a snapshot with a volume made from it cannot go first
 
@@ -546,7 +543,7 @@ def find_ours(cloud, server_ids: list[str] | None = None, run_id: str | None = N
     """Every image, volume and snapshot visible to the credential that carries our source id metadata,
     optionally only those of ``server_ids`` and/or ``run_id``: ``[{kind, id, name, source_id, server_id, run_id, status}]``."""
     found = []
-    for image in _all_pages(cloud, "image", "/v2/images", "images", {"limit": "200"}):
+    for image in _all_pages(cloud, "image", "/images", "images", {"limit": "200"}):
         if is_ours(image):
             found.append(_describe("image", image, image))
     for kind, path, key in (("volume", "/volumes/detail", "volumes"), ("snapshot", "/snapshots/detail", "snapshots")):
@@ -589,7 +586,9 @@ def _all_pages(cloud, service: str, path: str, key: str, params: dict, max_pages
     for _ in range(max_pages):
         answer = cloud.request("GET", service, url, params=query)
         items += answer.get(key) or []
-        nxt = answer.get("next")  # glance: a path with the marker
+        nxt = answer.get("next")  # glance: "/v2/images?marker=...", while the image adapter's base already ends in /v2
+        if nxt and service == "image" and nxt.startswith("/v2/"):
+            nxt = nxt[3:]
         if not nxt:
             links = answer.get(f"{key}_links") or []  # cinder
             nxt = next((link.get("href") for link in links if link.get("rel") == "next"), None)

@@ -5,7 +5,8 @@
 
 Long operations advance one step per poll (each GET of the object moves it on), so tests see the
 intermediate states a real cloud shows. ``calls`` logs every request; ``fail`` makes one call answer
-an HTTP error; ``fail_upload`` makes an upload end ``killed``.
+an HTTP error; ``fail_upload`` makes an upload end ``killed``. A PATCH of an image whose upload is
+still going loses the image when the upload ends, as Glance does (its final save answers HTTP 410).
 """
 
 from __future__ import annotations
@@ -75,10 +76,10 @@ class FakeCloud:
 
     # -- glance ---------------------------------------------------------------------------
     def _image(self, method, path, body, params, microversion):
-        if path == "/v2/images" and method == "GET":
+        if path == "/images" and method == "GET":
             images = [dict(i) for i in self.images.values() if all(str(i.get(k)) == str(v) for k, v in params.items() if k not in ("limit", "marker"))]
             return {"images": [{k: v for k, v in i.items() if not k.startswith("_")} for i in images]}
-        match = re.fullmatch(r"/v2/images/([^/]+)", path)
+        match = re.fullmatch(r"/images/([^/]+)", path)
         if not match or match.group(1) not in self.images:
             raise ApiError(404, method, path, "no such image")
         image = self.images[match.group(1)]
@@ -86,6 +87,9 @@ class FakeCloud:
             self._advance_image(image)
             return {k: v for k, v in image.items() if not k.startswith("_")}
         if method == "PATCH":
+            if image["status"] in ("queued", "saving"):
+                # Glance rewrites the whole row: the upload's final save then finds the image gone (HTTP 410)
+                image["_lost"] = True
             for op in body:
                 image[op["path"].lstrip("/")] = op["value"]
             return dict(image)
@@ -102,6 +106,9 @@ class FakeCloud:
             image["status"] = "saving"
             return
         source = image.get("_source")
+        if image.pop("_lost", False):
+            del self.images[image["id"]]
+            raise ApiError(404, "GET", f"/images/{image['id']}", "deleted when its upload ended")
         if source in self.fail_upload:
             self.fail_upload.discard(source)
             image["status"] = "killed"

@@ -173,7 +173,7 @@ def test_resume_after_kill_between_snapshot_and_upload():
 def test_resume_adopts_an_upload_whose_tagging_was_interrupted():
     cloud = FakeCloud()
     cloud.add_volume("v-1")
-    cloud.fail[("PATCH", r"/v2/images/")] = 503
+    cloud.fail[("PATCH", r"/images/")] = 503
     first = de.DiskExporter(cloud, options()).export_server(server(image=False, volumes=["v-1"]))
     assert first["errors"] and "PATCH" in first["errors"][0]["msg"]
     second = de.DiskExporter(cloud, options(run_id="run-2")).export_server(server(image=False, volumes=["v-1"]))
