@@ -85,7 +85,7 @@ options:
     default: false
   records:
     description:
-      - With O(state=absent), the export records of an earlier run; only their RV(records[].temporaries) are deleted.
+      - With O(state=absent), the export records of an earlier run; only the C(temporaries) of each record are deleted.
         Without it, our objects are found by metadata.
     type: list
     elements: dict
@@ -142,7 +142,7 @@ options:
 notes:
   - Needs Glance space for one image per disk and, for volumes in use, Cinder quota for one snapshot and one volume
     per disk while it is exported.
-  - The records hold no token. CDI needs one to download from Glance (RV(records[].needs_token)); an application
+  - The records hold no token. CDI needs one to download from Glance (each record has C(needs_token=true)); an application
     credential scoped to the project is the usual way to get one.
 seealso:
   - module: ostokubevirt.migrate.tenant_snapshot

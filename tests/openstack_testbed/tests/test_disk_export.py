@@ -166,7 +166,8 @@ def test_sources_are_unchanged(cloud, disks, first_export):
 def test_second_run_reuses_and_creates_nothing(cloud, disks, first_export):
     _, _, records = first_export
     counted = ours(cloud, disks)
-    assert len(counted['image']) == len(disks['disks']) and len(counted['snapshot']) == 2 and len(counted['volume']) == 2  # disks-data and disks-bfv-root are in use
+    # disks-data and disks-bfv-root are in use: each got a snapshot and a temporary volume
+    assert len(counted['image']) == len(disks['disks']) and len(counted['snapshot']) == 2 and len(counted['volume']) == 2
     exporter, again, errors = export_all(cloud, disks, 'live-2', keep_intermediates=True)
     assert errors == [] and exporter.created == []
     assert ours(cloud, disks) == counted

@@ -33,6 +33,8 @@ class FakeCloud:
         self.fail_upload: set[str] = set()  # source ids whose next image is killed
         self.compute_microversion = compute_microversion
         self.steps = 2  # polls an operation takes
+        self.servers: dict[str, dict] = {}
+        self.sleep = lambda seconds: None
 
     # -- setup helpers -----------------------------------------------------------------
     def add_volume(self, volume_id, status="available", metadata=None, name=None, size=1):
@@ -62,6 +64,11 @@ class FakeCloud:
 
     # -- nova -----------------------------------------------------------------------------
     def _compute(self, method, path, body, params, microversion):
+        match = re.fullmatch(r"/servers/([^/]+)", path)
+        if method == "GET" and match:
+            if match.group(1) not in self.servers:
+                raise ApiError(404, method, path, "no such server")
+            return {"server": self.servers[match.group(1)]}
         match = re.fullmatch(r"/servers/([^/]+)/action", path)
         if method == "POST" and match and "createImage" in body:
             if microversion is None or tuple(map(int, microversion.split("."))) < (2, 45):
