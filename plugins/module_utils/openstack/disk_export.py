@@ -583,7 +583,7 @@ def _describe(kind: str, item: dict, meta: dict) -> dict:
 def _all_pages(cloud, service: str, path: str, key: str, params: dict, max_pages: int = 1000) -> list[dict]:
     items: list[dict] = []
     url, query = path, dict(params)
-    for _ in range(max_pages):
+    for _page in range(max_pages):
         answer = cloud.request("GET", service, url, params=query)
         items += answer.get(key) or []
         nxt = answer.get("next")  # glance: "/v2/images?marker=...", while the image adapter's base already ends in /v2

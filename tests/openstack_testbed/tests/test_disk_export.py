@@ -129,11 +129,11 @@ def first_export(cloud, disks, clean_start):
     before = source_state(cloud, disks)
     exporter, records, errors = export_all(cloud, disks, 'live-1', keep_intermediates=True)
     assert errors == []
-    return before, exporter, records
+    return {'before': before, 'exporter': exporter, 'records': records}
 
 
 def test_every_disk_exported_byte_for_byte(conn, disks, first_export):
-    _, exporter, records = first_export
+    exporter, records = first_export['exporter'], first_export['records']
     by_source = {r['source_id']: r for r in records}
     assert set(by_source) == {d['source_id'] for d in disks['disks'].values()}
     glance = conn.session.get_endpoint(service_type='image', interface='public').rstrip('/')
@@ -153,7 +153,7 @@ def test_every_disk_exported_byte_for_byte(conn, disks, first_export):
 
 
 def test_sources_are_unchanged(cloud, disks, first_export):
-    before, _, _ = first_export
+    before = first_export['before']
     assert source_state(cloud, disks) == before
     for name, disk in disks['disks'].items():
         if disk['source_id'] == disk['server_id']:
@@ -164,7 +164,7 @@ def test_sources_are_unchanged(cloud, disks, first_export):
 
 
 def test_second_run_reuses_and_creates_nothing(cloud, disks, first_export):
-    _, _, records = first_export
+    records = first_export['records']
     counted = ours(cloud, disks)
     # disks-data and disks-bfv-root are in use: each got a snapshot and a temporary volume
     assert len(counted['image']) == len(disks['disks']) and len(counted['snapshot']) == 2 and len(counted['volume']) == 2
@@ -211,8 +211,7 @@ def test_kill_then_resume_creates_nothing_twice(cloud, disks, first_export, wher
     record = resumed.export_volume(server, source)
     made = killed.created + resumed.created
     assert sorted(c['kind'] for c in made) == ['image', 'snapshot', 'volume'], f'{where}: {made}'
-    sha256, _, _ = download(cloud.conn, record['url'])
-    assert sha256 == disks['disks']['disks-vol/disks-data']['sha256']
+    assert download(cloud.conn, record['url'])[0] == disks['disks']['disks-vol/disks-data']['sha256']
     # the intermediates went once the image was active: only the image is left of ours for this volume
     assert [t['kind'] for t in record['temporaries']] == ['image']
     left = [f for f in de.find_ours(cloud) if f['source_id'] == source]
@@ -220,7 +219,7 @@ def test_kill_then_resume_creates_nothing_twice(cloud, disks, first_export, wher
 
 
 def test_cleanup_deletes_only_ours(conn, cloud, disks, first_export):
-    _, _, records = first_export
+    records = first_export['records']
     img = disks['disks']['disks-img/root']
     lookalike_image = conn.image.create_image(
         name=de.object_name('root', img['source_id']), disk_format='raw', container_format='bare', data=b'not ours', allow_duplicates=True

@@ -6,12 +6,12 @@
 python -m ostk_testbed_drivers.nova_compute --config-file nova.conf --log-file ...
 """
 
+import importlib
 import sys
 
 # nova.cmd first: importing it prepares the process (as the nova-compute script does)
 from nova.cmd.compute import main
 
-from ostk_testbed_drivers import nova_disk  # noqa: F401  # registers nova.virt.ostk_disk
-
 if __name__ == '__main__':
+    importlib.import_module('ostk_testbed_drivers.nova_disk')  # registers nova.virt.ostk_disk
     sys.exit(main())
