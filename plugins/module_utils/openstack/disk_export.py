@@ -41,6 +41,8 @@ IMAGE_FAILED = ("killed", "deleted", "pending_delete", "deactivated")
 VOLUME_BUSY = ("creating", "uploading", "downloading", "attaching", "detaching", "backing-up", "restoring-backup", "extending")
 SNAPSHOT_BUSY = ("creating",)
 CINDER_FAILED = ("error", "error_deleting", "error_restoring", "error_extending")
+# on its way out (a cleanup or rollback just asked): as good as gone, never reused or deleted again
+CINDER_GOING = ("deleting",)
 
 
 class DiskExportError(Exception):
@@ -310,7 +312,7 @@ class DiskExporter:
         )
         snapshot = None
         for item in listed.get("snapshots") or []:
-            if not is_ours(item.get("metadata"), volume_id):
+            if not is_ours(item.get("metadata"), volume_id) or item.get("status") in CINDER_GOING:
                 continue
             if item.get("status") in CINDER_FAILED:
                 self._delete(server, volume_id, "snapshot", item)
@@ -340,7 +342,7 @@ class DiskExporter:
         )
         tmpvol = None
         for item in listed.get("volumes") or []:
-            if not is_ours(item.get("metadata"), volume_id) or item.get("name") != name:
+            if not is_ours(item.get("metadata"), volume_id) or item.get("name") != name or item.get("status") in CINDER_GOING:
                 continue
             if item.get("status") in CINDER_FAILED:
                 self._delete(server, volume_id, "volume", item)
@@ -376,8 +378,10 @@ class DiskExporter:
             vols = self.cloud.request("GET", "volume", "/volumes/detail", params={"name": object_name("tmpvol", volume_id), "all_tenants": "1"})
         except ApiError:
             return []  # only a nicety: cleanup by metadata still finds them
-        found += [_temporary("volume", v) for v in vols.get("volumes") or [] if is_ours(v.get("metadata"), volume_id)]
-        found += [_temporary("snapshot", s) for s in snaps.get("snapshots") or [] if is_ours(s.get("metadata"), volume_id)]
+        found += [_temporary("volume", v) for v in vols.get("volumes") or [] if is_ours(v.get("metadata"), volume_id) and v.get("status") not in CINDER_GOING]
+        found += [
+            _temporary("snapshot", s) for s in snaps.get("snapshots") or [] if is_ours(s.get("metadata"), volume_id) and s.get("status") not in CINDER_GOING
+        ]
         return found
 
     def _release_intermediates(self, server: dict, volume_id: str, temporaries: list[dict]) -> list[dict]:
@@ -548,7 +552,7 @@ def find_ours(cloud, server_ids: list[str] | None = None, run_id: str | None = N
             found.append(_describe("image", image, image))
     for kind, path, key in (("volume", "/volumes/detail", "volumes"), ("snapshot", "/snapshots/detail", "snapshots")):
         for item in _all_pages(cloud, "volume", path, key, {"all_tenants": "1"}):
-            if is_ours(item.get("metadata")):
+            if is_ours(item.get("metadata")) and item.get("status") not in CINDER_GOING:
                 found.append(_describe(kind, item, item.get("metadata") or {}))
     wanted_servers = {str(s) for s in server_ids} if server_ids else None
     return [f for f in found if (wanted_servers is None or f["server_id"] in wanted_servers) and (run_id is None or f["run_id"] == str(run_id))]

@@ -133,6 +133,7 @@ class FakeCloud:
         if path in ("/volumes/detail", "/snapshots/detail") and method == "GET":
             store, key = (self.volumes, "volumes") if path.startswith("/volumes") else (self.snapshots, "snapshots")
             items = [dict(i) for i in store.values() if all(k == "all_tenants" or str(i.get(k)) == str(v) for k, v in params.items())]
+            self._purge_deleting(store)
             return {key: [{k: v for k, v in i.items() if not k.startswith("_")} for i in items]}
         if path == "/snapshots" and method == "POST":
             spec = body["snapshot"]
@@ -175,6 +176,8 @@ class FakeCloud:
         if match.group(3):
             return self._volume_action(item, body, path)
         if method == "GET":
+            if item["status"] == "deleting":
+                self._purge_deleting(store)
             if item["status"] == "creating":
                 item["_progress"] += 1
                 if item["_progress"] >= self.steps:
@@ -183,9 +186,21 @@ class FakeCloud:
         if method == "DELETE":
             if key == "snapshot" and any(v.get("snapshot_id") == item["id"] for v in self.volumes.values()):
                 raise ApiError(400, method, path, "snapshot has dependent volumes")
-            del store[item["id"]]
+            if item["status"] in ("creating", "uploading", "deleting"):
+                raise ApiError(400, method, path, f"{key} status must be available or error, is {item['status']}")
+            item["status"] = "deleting"  # gone at the next look, as Cinder deletes in the background
             return {}
         raise ApiError(405, method, path)
+
+    @staticmethod
+    def _purge_deleting(store):
+        for item_id in [i for i, item in store.items() if item["status"] == "deleting"]:
+            del store[item_id]
+
+    def live(self, kind):
+        """Ids of the volumes or snapshots not being deleted."""
+        store = self.volumes if kind == "volume" else self.snapshots
+        return {i for i, item in store.items() if item["status"] != "deleting"}
 
     def _volume_action(self, volume, body, path):
         if "os-set_image_metadata" in body:

@@ -104,7 +104,7 @@ def test_available_volume_is_uploaded_and_its_image_tagged_source_untouched():
     image = cloud.images[record["image_id"]]
     assert image["ostokubevirt_source_id"] == "v-1" and image["ostokubevirt_server_id"] == SERVER
     assert cloud.volumes["v-1"]["metadata"] == {"purpose": "logs"} and cloud.volumes["v-1"]["status"] == "available"
-    assert cloud.snapshots == {}
+    assert cloud.live("snapshot") == set()
 
 
 def test_in_use_volume_goes_through_forced_snapshot_and_temporary_volume():
@@ -120,7 +120,7 @@ def test_in_use_volume_goes_through_forced_snapshot_and_temporary_volume():
     assert len(uploads) == 1 and uploads[0][2] != "/volumes/v-1/action"  # the copy is uploaded, never the volume in use
     assert cloud.images[record["image_id"]]["ostokubevirt_source_id"] == "v-1"  # born tagged, via the copy's image metadata
     # once the image holds the data, the copy and the snapshot go (volume first: it depends on the snapshot)
-    assert cloud.snapshots == {} and set(cloud.volumes) == {"v-1"}
+    assert cloud.live("snapshot") == set() and cloud.live("volume") == {"v-1"}
     assert [t["kind"] for t in record["temporaries"]] == ["image"]
     assert cloud.volumes["v-1"]["status"] == "in-use"
 
@@ -130,7 +130,7 @@ def test_keep_intermediates_lists_snapshot_and_volume():
     cloud.add_volume("v-1", status="in-use")
     (record,) = de.DiskExporter(cloud, options(keep_intermediates=True)).export_server(server(image=False, volumes=["v-1"]))["records"]
     assert [t["kind"] for t in record["temporaries"]] == ["image", "snapshot", "volume"]
-    assert len(cloud.snapshots) == 1 and len(cloud.volumes) == 2
+    assert len(cloud.live("snapshot")) == 1 and len(cloud.live("volume")) == 2
 
 
 # -- resume -----------------------------------------------------------------------------------------
@@ -230,7 +230,7 @@ def test_cleanup_deletes_only_ours():
     done = de.cleanup_records(cloud, [record], sleep=lambda s: None)
     assert {d["kind"] for d in done["deleted"]} == {"image", "snapshot", "volume"} and done["errors"] == []
     assert {k["id"] for k in done["kept"]} == {lookalike["id"], "v-1"}
-    assert set(cloud.images) == {lookalike["id"]} and set(cloud.volumes) == {"v-1"} and cloud.snapshots == {}
+    assert set(cloud.images) == {lookalike["id"]} and cloud.live("volume") == {"v-1"} and cloud.live("snapshot") == set()
 
 
 def test_rollback_finds_ours_by_metadata_and_filters_by_server_and_run():
@@ -245,4 +245,18 @@ def test_rollback_finds_ours_by_metadata_and_filters_by_server_and_run():
     assert sorted(f["kind"] for f in found) == ["image", "image", "snapshot", "volume"]
     done = de.rollback(cloud, server_ids=[SERVER], sleep=lambda s: None)
     assert len(done["deleted"]) == 4 and done["errors"] == []
-    assert set(cloud.images) == {other["id"]} and set(cloud.volumes) == {"v-1", "v-9"} and cloud.snapshots == {}
+    assert set(cloud.images) == {other["id"]} and cloud.live("volume") == {"v-1", "v-9"} and cloud.live("snapshot") == set()
+
+
+def test_export_right_after_a_rollback_ignores_what_is_still_being_deleted():
+    cloud = FakeCloud()
+    cloud.add_volume("v-1", status="in-use")
+    de.DiskExporter(cloud, options(keep_intermediates=True)).export_server(server(image=False, volumes=["v-1"]))
+    snapshot, tmpvol = next(iter(cloud.snapshots)), next(v for v in cloud.volumes if v != "v-1")
+    cloud.volumes[tmpvol]["status"] = "deleting"  # what a rollback leaves for a moment: Cinder deletes in the background
+    cloud.snapshots[snapshot]["status"] = "deleting"
+    cloud.images.clear()
+    result = de.DiskExporter(cloud, options(run_id="run-2")).export_server(server(image=False, volumes=["v-1"]))
+    assert result["errors"] == []
+    assert (cloud.created("snapshot"), cloud.created("volume")) == (2, 2)
+    assert [f["kind"] for f in de.find_ours(cloud)] == ["image"]

@@ -36,7 +36,7 @@ def run(cloud, capsys, monkeypatch, check_mode=False, **args):
 def test_check_mode_then_export_then_reuse_then_absent(cloud, capsys, monkeypatch):
     checked = run(cloud, capsys, monkeypatch, check_mode=True, servers=["s-1"], run_id="r1")
     assert checked["changed"] is True and [p["source_id"] for p in checked["plan"]] == ["s-1", "v-1"]
-    assert cloud.images == {} and cloud.snapshots == {} and set(cloud.volumes) == {"v-1"}
+    assert cloud.images == {} and cloud.live("snapshot") == set() and cloud.live("volume") == {"v-1"}
     done = run(cloud, capsys, monkeypatch, servers=["s-1"], run_id="r1", source_stopped=True)
     assert done["changed"] is True and [r["source_id"] for r in done["records"]] == ["s-1", "v-1"]
     assert "not SHUTOFF" in json.dumps(done.get("warnings"))
@@ -46,7 +46,7 @@ def test_check_mode_then_export_then_reuse_then_absent(cloud, capsys, monkeypatc
     kept = run(cloud, capsys, monkeypatch, servers=["s-1"], state="absent", keep_exports=True)
     assert kept["changed"] is False and len(cloud.images) == 2
     gone = run(cloud, capsys, monkeypatch, servers=["s-1"], state="absent")
-    assert gone["changed"] is True and cloud.images == {} and set(cloud.volumes) == {"v-1"}
+    assert gone["changed"] is True and cloud.images == {} and cloud.live("volume") == {"v-1"}
 
 
 def test_unknown_server_and_failed_disk_fail_the_module_after_the_rest(cloud, capsys, monkeypatch):
