@@ -40,6 +40,14 @@ What the tenant holds (domain ``acme``, project ``acme-prod``):
             port, volume, then stopped: SHUTOFF), bfv-1 (boots from
             bfv-1-root), bfv-2 (nova-created boot volume from an image),
             legacy-1 (its flavor is deleted afterwards)
+
+Project ``acme-disks`` (same domain; alice is a member; cloud ``demo-disks``) holds servers
+whose every disk has known bytes, for the disk export tests: disks-img (image-booted: its root
+disk is the bytes of image disks-root-a, see drivers/ostk_testbed_drivers/nova_disk.py),
+disks-bfv (boots from volume disks-bfv-root), disks-vol (image-booted from disks-root-b, with
+volume disks-data attached: in-use) and the unattached volume disks-spare. Each volume is made
+from a 1 MiB raw image of its own, so its content is that image's bytes and zeros up to 1 GiB.
+The summary's ``disks`` gives, per disk, the source id and the sha256 of its raw content.
 """
 
 import argparse
@@ -74,6 +82,27 @@ runcmd:
 """
 # 1 MiB of deterministic bytes, so tests can check a download
 GOLDEN_BYTES = b''.join(hashlib.sha256(b'acme-golden-%d' % i).digest() for i in range(1024 * 1024 // 32))
+
+
+# acme-disks: 1 MiB of deterministic bytes per disk, each different
+DISK_CONTENT_SIZE = 1024 * 1024
+DISK_IMAGES = ('disks-root-a', 'disks-root-b', 'disks-bfv', 'disks-data', 'disks-spare')
+
+
+def disk_bytes(label):
+    return b''.join(hashlib.sha256(b'%s-%d' % (label.encode(), i)).digest() for i in range(DISK_CONTENT_SIZE // 32))
+
+
+def volume_sha256(content, size_gib):
+    """sha256 of a volume made from ``content``: the bytes, then zeros up to its size."""
+    digest = hashlib.sha256(content)
+    zeros = bytes(8 * 1024 * 1024)
+    left = size_gib * 1024**3 - len(content)
+    while left > 0:
+        chunk = zeros if left >= len(zeros) else zeros[:left]
+        digest.update(chunk)
+        left -= len(chunk)
+    return digest.hexdigest()
 
 
 def log(msg):
@@ -658,8 +687,109 @@ class Seeder:
             'floating_ip', 'fip-spare', lambda: fips.get('fip-spare'), lambda: net.create_ip(floating_network_id=self.net['public'].id, description='fip-spare')
         )
 
+    # -- acme-disks: disks with known bytes ------------------------------------------
+    def disks(self):
+        ident = self.admin.identity
+        project = self.ensure(
+            'project',
+            'acme-disks',
+            lambda: ident.find_project('acme-disks', domain_id=self.domain.id),
+            lambda: ident.create_project(name='acme-disks', domain_id=self.domain.id, description='servers whose disks hold known bytes', tags=['seeded']),
+        )
+        ident.assign_project_role_to_user(project, self.users['alice'], ident.find_role('member', ignore_missing=False))
+        clouds = self.clouds()
+        entry = dict(clouds['clouds']['demo-member'], auth=dict(clouds['clouds']['demo-member']['auth'], project_name='acme-disks'))
+        if clouds['clouds'].get('demo-disks') != entry:
+            clouds['clouds']['demo-disks'] = entry
+            self.write_clouds(clouds)
+        conn = self.openstack.connect(cloud='demo-disks', api_timeout=120)
+        net = conn.network
+        network = self.ensure(
+            'network', 'disks-net', lambda: net.find_network('disks-net', project_id=project.id), lambda: net.create_network(name='disks-net')
+        )
+        self.ensure(
+            'subnet',
+            'disks-net-v4',
+            lambda: net.find_subnet('disks-net-v4', project_id=project.id),
+            lambda: net.create_subnet(name='disks-net-v4', network_id=network.id, ip_version=4, cidr='10.30.0.0/24'),
+        )
+        images = {}
+        for label in DISK_IMAGES:
+            path = os.path.join(self.tmp, label + '.raw')
+            with open(path, 'wb') as f:
+                f.write(disk_bytes(label))
+
+            def create(label=label, path=path):
+                return conn.image.wait_for_status(
+                    conn.image.create_image(name=label, filename=path, disk_format='raw', container_format='bare', visibility='private', tags=['seeded']),
+                    status='active',
+                    failures=['killed'],
+                    interval=1,
+                    wait=WAIT,
+                )
+
+            images[label] = self.ensure('image', label, lambda label=label: next(iter(conn.image.images(name=label, owner=project.id)), None), create)
+        bs = conn.block_storage
+
+        def volume(name, image):
+            return self.ensure(
+                'volume',
+                name,
+                lambda: bs.find_volume(name),
+                lambda: self.wait_volume(bs, bs.create_volume(name=name, size=1, image_id=images[image].id, description=f'known bytes ({image})')),
+            )
+
+        vols = {name: volume(name, image) for name, image in (('disks-bfv-root', 'disks-bfv'), ('disks-data', 'disks-data'), ('disks-spare', 'disks-spare'))}
+        compute = conn.compute
+        flavor = self.admin.compute.find_flavor('m1.small', ignore_missing=False).id
+
+        def server(name, **kw):
+            def create():
+                return compute.wait_for_server(
+                    compute.create_server(name=name, flavor_id=flavor, networks=[{'uuid': network.id}], **kw), status='ACTIVE', interval=1, wait=WAIT
+                )
+
+            return self.ensure('server', name, lambda: compute.find_server(name), create)
+
+        img = server('disks-img', image_id=images['disks-root-a'].id)
+        bfv = server(
+            'disks-bfv',
+            block_device_mapping=[
+                {'boot_index': 0, 'uuid': vols['disks-bfv-root'].id, 'source_type': 'volume', 'destination_type': 'volume', 'delete_on_termination': False}
+            ],
+        )
+        vol = server('disks-vol', image_id=images['disks-root-b'].id)
+        data = bs.get_volume(vols['disks-data'].id)
+        if not any(a['server_id'] == vol.id for a in data.attachments):
+            compute.create_volume_attachment(vol, volume_id=data.id)
+            self.wait_volume(bs, data, status='in-use')
+        content = {label: disk_bytes(label) for label in DISK_IMAGES}
+        self.disk_summary = {
+            'project': 'acme-disks',
+            'project_id': project.id,
+            'cloud': 'demo-disks',
+            'disks': {
+                'disks-img/root': {'server_id': img.id, 'source_id': img.id, 'sha256': hashlib.sha256(content['disks-root-a']).hexdigest()},
+                'disks-vol/root': {'server_id': vol.id, 'source_id': vol.id, 'sha256': hashlib.sha256(content['disks-root-b']).hexdigest()},
+                'disks-bfv/disks-bfv-root': {'server_id': bfv.id, 'source_id': vols['disks-bfv-root'].id, 'sha256': volume_sha256(content['disks-bfv'], 1)},
+                'disks-vol/disks-data': {'server_id': vol.id, 'source_id': data.id, 'sha256': volume_sha256(content['disks-data'], 1)},
+                'disks-spare': {'server_id': None, 'source_id': vols['disks-spare'].id, 'sha256': volume_sha256(content['disks-spare'], 1)},
+            },
+        }
+
     def run(self):
-        steps = [self.identity, self.application_credential, self.flavors, self.quotas, self.keypair, self.images, self.networks, self.volumes, self.servers]
+        steps = [
+            self.identity,
+            self.application_credential,
+            self.flavors,
+            self.quotas,
+            self.keypair,
+            self.images,
+            self.networks,
+            self.volumes,
+            self.servers,
+            self.disks,
+        ]
         for step in steps:
             t = time.monotonic()
             step()
@@ -668,11 +798,12 @@ class Seeder:
             'domain': DOMAIN,
             'project': PROJECT,
             'project_id': self.prod.id,
-            'clouds': ['admin', 'demo-member', 'demo-appcred'],
+            'clouds': ['admin', 'demo-member', 'demo-appcred', 'demo-disks'],
             'created': self.created,
             'ids': self.ids,
             'golden_image_sha256': hashlib.sha256(GOLDEN_BYTES).hexdigest(),
             'user_data': USER_DATA,
+            'disks': self.disk_summary,
         }
 
 

@@ -169,8 +169,10 @@ serve() {
 }
 # daemon NAME: an oslo.service daemon of nova/cinder from the venv
 daemon() {
-  local name=$1 project=${1%%-*}
-  start "$name" env PYTHONPATH="$SITE" "$VENV/bin/$name" \
+  local name=$1 project=${1%%-*} cmd=("$VENV/bin/$1")
+  # nova loads a compute driver only from nova.virt: this launcher puts ours there
+  [[ $name == nova-compute ]] && cmd=("$VENV/bin/python" -m ostk_testbed_drivers.nova_compute)
+  start "$name" env PYTHONPATH="$SITE" "${cmd[@]}" \
     --config-file "$ETC/$project/$project.conf" --log-file "$LOGS/$name.app.log"
 }
 
@@ -290,10 +292,12 @@ EOF
   cp "$venv_etc/nova/api-paste.ini" "$ETC/nova/"
   cat > "$ETC/nova/nova.conf" <<EOF
 [DEFAULT]
-# No hypervisor: instances are bookkeeping only. FakeDriverWithoutFakeNodes
+# No hypervisor: instances are bookkeeping only. FakeDriverWithoutFakeNodes (our driver's base)
 # persists its node UUID in state_path/compute_id; plain FakeDriver makes a
 # new one per process and nova-compute then refuses to start again.
-compute_driver = fake.FakeDriverWithoutFakeNodes
+# drivers/ostk_testbed_drivers/nova_disk.py: the fake driver plus a root disk file per
+# image-booted server, so createImage uploads real bytes
+compute_driver = ostk_disk.DiskFakeDriver
 host = fake-compute-1
 my_ip = $HOST
 transport_url = $RABBIT

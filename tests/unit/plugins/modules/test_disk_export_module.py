@@ -1,0 +1,62 @@
+# Copyright (c) 2026 ostokubevirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The disk_export module over the fake Nova/Cinder/Glance: check mode, export, reuse, cleanup, errors."""
+
+from __future__ import annotations
+
+import json
+import types
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.ostokubevirt.migrate.plugins.modules import disk_export
+from ansible_collections.ostokubevirt.migrate.tests.unit.plugins.module_utils.disk_cloud_fake import FakeCloud
+
+
+@pytest.fixture
+def cloud():
+    fake = FakeCloud()
+    fake.add_volume("v-1", status="in-use")
+    fake.servers["s-1"] = {"id": "s-1", "status": "ACTIVE", "image": {"id": "base"}, "os-extended-volumes:volumes_attached": [{"id": "v-1"}]}
+    return fake
+
+
+def run(cloud, capsys, monkeypatch, check_mode=False, **args):
+    monkeypatch.setattr(disk_export, "connect", lambda params: types.SimpleNamespace(conn=None))
+    monkeypatch.setattr(disk_export, "SdkCloud", lambda conn: cloud)
+    monkeypatch.setattr(disk_export, "import_sdk", object)
+    args = {"_ansible_check_mode": check_mode, "cloud": "test", "poll_interval": 0, **args}
+    with patch_module_args(args), pytest.raises(SystemExit):
+        disk_export.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_check_mode_then_export_then_reuse_then_absent(cloud, capsys, monkeypatch):
+    checked = run(cloud, capsys, monkeypatch, check_mode=True, servers=["s-1"], run_id="r1")
+    assert checked["changed"] is True and [p["source_id"] for p in checked["plan"]] == ["s-1", "v-1"]
+    assert cloud.images == {} and cloud.live("snapshot") == set() and cloud.live("volume") == {"v-1"}
+    done = run(cloud, capsys, monkeypatch, servers=["s-1"], run_id="r1", source_stopped=True)
+    assert done["changed"] is True and [r["source_id"] for r in done["records"]] == ["s-1", "v-1"]
+    assert "not SHUTOFF" in json.dumps(done.get("warnings"))
+    assert {r["consistency"] for r in done["records"]} == {"cold"}
+    again = run(cloud, capsys, monkeypatch, servers=["s-1"], run_id="r2")
+    assert again["changed"] is False and again["created"] == [] and len(again["reused"]) == 2
+    kept = run(cloud, capsys, monkeypatch, servers=["s-1"], state="absent", keep_exports=True)
+    assert kept["changed"] is False and len(cloud.images) == 2
+    gone = run(cloud, capsys, monkeypatch, servers=["s-1"], state="absent")
+    assert gone["changed"] is True and cloud.images == {} and cloud.live("volume") == {"v-1"}
+
+
+def test_unknown_server_and_failed_disk_fail_the_module_after_the_rest(cloud, capsys, monkeypatch):
+    cloud.fail[("POST", r"/servers/s-1/action")] = 403
+    result = run(cloud, capsys, monkeypatch, servers=["nope", "s-1"], run_id="r1")
+    assert result["failed"] is True
+    assert "server nope" in result["msg"] and "HTTP 404" in result["msg"] and "createImage" in result["msg"]
+    assert [r["source_id"] for r in result["records"]] == ["v-1"]
+
+
+def test_run_id_is_required_to_export(cloud, capsys, monkeypatch):
+    result = run(cloud, capsys, monkeypatch, servers=["s-1"])
+    assert result["failed"] is True and "run_id" in result["msg"]
