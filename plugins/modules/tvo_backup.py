@@ -26,7 +26,7 @@ description:
     O(incremental=flatten), converted into a standalone qcow2 under O(flatten_dir), never anywhere else. The backup
     target itself is never written to by this module outside O(flatten_dir).
   - One failing server does not stop the others; the module fails at the end, listing every failed server in
-    RV(failed) next to the records of the servers that succeeded.
+    RV(failed_servers) next to the records of the servers that succeeded.
   - Nothing on the cloud is deleted. The workloads and snapshots created stay, to be removed in TVO when no longer
     needed.
 author: ostokubevirt contributors (@ostokubevirt)
@@ -195,7 +195,7 @@ records:
       image_id: null
       temporaries: []
       tvo: {workload_id: 1f..., snapshot_id: 2e..., path: /mnt/tvo/workload_1f.../a6...}
-failed:
+failed_servers:
   description: Each server that could not be backed up, with the reason (naming snapshot and disk where one is concerned).
   returned: always
   type: list
@@ -276,7 +276,7 @@ def backup(module: AnsibleModule) -> dict:
     result = {
         "changed": run.changed or (module.check_mode and bool(run.actions)),
         "records": run.records,
-        "failed": run.failed,
+        "failed_servers": run.failed,
         "actions": run.actions,
         "progress": run.progress,
         "workloads": run.workloads,
@@ -299,10 +299,10 @@ def main() -> None:
     try:
         result = backup(module)
     except (ConnectError, tvo.TvoError, OSError) as exc:
-        module.fail_json(msg=f"tvo_backup: {exc}", records=[], failed=[], actions=[], progress=[], workloads={}, snapshots={})
-    if result["failed"]:
-        reasons = "; ".join(f"server {f['server_id']}: {f['msg']}" for f in result["failed"])
-        module.fail_json(msg=f"tvo_backup: {len(result['failed'])} of {len(module.params['servers'])} server(s) failed: {reasons}", **result)
+        module.fail_json(msg=f"tvo_backup: {exc}", records=[], failed_servers=[], actions=[], progress=[], workloads={}, snapshots={})
+    if result["failed_servers"]:
+        reasons = "; ".join(f"server {f['server_id']}: {f['msg']}" for f in result["failed_servers"])
+        module.fail_json(msg=f"tvo_backup: {len(result['failed_servers'])} of {len(module.params['servers'])} server(s) failed: {reasons}", **result)
     module.exit_json(**result)
 
 

@@ -210,10 +210,10 @@ class StandIn:
                     status, answer = standin.route(method, match.group(1), match.group(2) or "/", query, body, token, data)
                 self._send(status, answer)
 
-            def do_GET(self):  # noqa: N802 - http.server's naming
+            def do_GET(self):
                 self._dispatch("GET")
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 self._dispatch("POST")
 
         return Handler

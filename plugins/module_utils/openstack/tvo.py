@@ -233,7 +233,9 @@ class TvoClient:
             if status == SNAPSHOT_DONE:
                 return snap
             if status in SNAPSHOT_FAILED:
-                raise TvoError(f"snapshot {snapshot_id} of workload {snap.get('workload_id')} ended in status {status}: {snap.get('error_msg') or 'no error message'}")
+                raise TvoError(
+                    f"snapshot {snapshot_id} of workload {snap.get('workload_id')} ended in status {status}: {snap.get('error_msg') or 'no error message'}"
+                )
             if self.clock() >= deadline:
                 raise TvoError(f"snapshot {snapshot_id} is not available after {timeout:g} s (status {status}, {snap.get('progress_percent')} %)")
             self.sleep(poll_interval)
@@ -266,7 +268,9 @@ def progress_line(snapshot: dict) -> str:
     percent = snapshot.get("progress_percent")
     percent_text = f"{percent} %" if percent is not None else "? %"
     message = snapshot.get("progress_msg") or ""
-    return f"snapshot {snapshot.get('id')} of workload {snapshot.get('workload_id')}: {snapshot.get('status')} {percent_text}{' - ' + message if message else ''}"
+    return (
+        f"snapshot {snapshot.get('id')} of workload {snapshot.get('workload_id')}: {snapshot.get('status')} {percent_text}{' - ' + message if message else ''}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ import pytest
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / 'tests' / 'tvo_standin'))
-from standin import StandIn  # noqa: E402
+from standin import StandIn
 
 CLOUD = 'demo-member'  # alice, a member of acme/acme-prod (where the servers are)
 BASE_URL = 'http://ostokubevirt-tvo-http.migration.svc:8080'

@@ -102,7 +102,7 @@ def test_other_catalog_failures_are_not_taken_for_a_missing_entry():
         def get_endpoint(self, **kwargs):
             raise RuntimeError("keystone down")
 
-    with pytest.raises(tvo.TvoError, match="cannot read the service catalog.*RuntimeError: keystone down"):
+    with pytest.raises(tvo.TvoError, match=r"cannot read the service catalog.*RuntimeError: keystone down"):
         tvo.endpoint_from_catalog(Broken(), PROJECT)
 
 
@@ -122,7 +122,7 @@ def test_gets_are_retried_on_transient_faults_writes_never():
     assert api.workloads() == [{"id": "w1"}]
     assert len(api.retries) == 1 and "HTTP 503" in api.retries[0]
     api = client({("POST", "workloads/w1"): [Response(500, {"message": "boom"}), Response(200, {"snapshot": {"id": "s1"}})]})
-    with pytest.raises(tvo.TvoError, match="POST .*/workloads/w1: HTTP 500: boom"):
+    with pytest.raises(tvo.TvoError, match=r"POST .*/workloads/w1: HTTP 500: boom"):
         api.take_full_snapshot("w1", "ostokubevirt-w1")
     assert len(api.session.calls) == 1
 
@@ -136,7 +136,9 @@ def test_a_dropped_connection_is_named_with_the_url():
 def test_the_workload_protecting_a_server_is_found_by_its_instances():
     api = client(
         {
-            ("GET", "workloads"): [Response(200, {"workloads": [{"id": "w2", "created_at": "2"}, {"id": "w1", "created_at": "1"}, {"id": "w0", "status": "error"}]})],
+            ("GET", "workloads"): [
+                Response(200, {"workloads": [{"id": "w2", "created_at": "2"}, {"id": "w1", "created_at": "1"}, {"id": "w0", "status": "error"}]})
+            ],
             ("GET", "workloads/w1"): [Response(200, {"workload": {"id": "w1", "instances": [{"id": "other"}]}})],
             ("GET", "workloads/w2"): [Response(200, {"workload": {"id": "w2", "instances": [{"id": "vm1", "name": "web-1"}]}})],
         }
@@ -149,7 +151,7 @@ def test_the_workload_protecting_a_server_is_found_by_its_instances():
 def test_a_full_snapshot_is_asked_for_with_full_1_and_snapshot_type_full():
     api = client({("POST", "workloads/w1"): [Response(200, {"snapshot": {"id": "s1", "status": "executing"}})]})
     assert api.take_full_snapshot("w1", "ostokubevirt-w1") == "s1"
-    method, path, kwargs = api.session.calls[0]
+    _method, _path, kwargs = api.session.calls[0]
     assert kwargs["params"] == {"full": 1} and kwargs["json"]["snapshot"]["snapshot_type"] == "full"
     assert kwargs["json"]["snapshot"]["is_scheduled"] is False
 
@@ -158,7 +160,12 @@ def test_a_snapshot_answer_without_id_is_found_in_the_workloads_list():
     api = client(
         {
             ("POST", "workloads/w1"): [Response(202)],
-            ("GET", "snapshots"): [Response(200, {"snapshots": [{"id": "old", "name": "ostokubevirt-w1", "created_at": "1"}, {"id": "new", "name": "ostokubevirt-w1", "created_at": "2"}]})],
+            ("GET", "snapshots"): [
+                Response(
+                    200,
+                    {"snapshots": [{"id": "old", "name": "ostokubevirt-w1", "created_at": "1"}, {"id": "new", "name": "ostokubevirt-w1", "created_at": "2"}]},
+                )
+            ],
         }
     )
     assert api.take_full_snapshot("w1", "ostokubevirt-w1") == "new"
@@ -179,7 +186,9 @@ def test_polling_reports_each_change_of_progress_and_stops_on_error():
         "snapshot s1 of workload w1: uploading 70 % - uploading vda",
         "snapshot s1 of workload w1: available 100 %",
     ]
-    failed = client({("GET", "snapshots/s2"): [Response(200, {"snapshot": {"id": "s2", "workload_id": "w1", "status": "error", "error_msg": "datamover down"}})]})
+    failed = client(
+        {("GET", "snapshots/s2"): [Response(200, {"snapshot": {"id": "s2", "workload_id": "w1", "status": "error", "error_msg": "datamover down"}})]}
+    )
     with pytest.raises(tvo.TvoError, match="snapshot s2 of workload w1 ended in status error: datamover down"):
         failed.wait_snapshot("s2", 1, 100)
 
@@ -226,7 +235,7 @@ def test_vdisks_map_to_the_directories_tvo_writes():
 
 
 def test_a_server_the_snapshot_does_not_hold_is_named():
-    with pytest.raises(tvo.TvoError, match="snapshot s1 of workload w1 does not hold server.*vm9"):
+    with pytest.raises(tvo.TvoError, match=r"snapshot s1 of workload w1 does not hold server.*vm9"):
         tvo.disk_files(SNAPSHOT, "/mnt/tvo", ["vm1", "vm9"])
     broken = {**SNAPSHOT, "instances": [{"id": "vm1", "vdisks": [{"label": "vda"}]}]}
     with pytest.raises(tvo.TvoError, match=r"server vm1: instances\[\]\.vdisks\[0\] has no resource_id"):
@@ -263,7 +272,7 @@ def test_options_are_checked_before_anything_runs(tmp_path):
         tvo.BackupOptions(str(tmp_path), "srv:8080")
     with pytest.raises(tvo.TvoError, match="incremental=flatten needs flatten_dir"):
         tvo.BackupOptions(str(tmp_path), "http://srv", incremental="flatten")
-    with pytest.raises(tvo.TvoError, match="not under mount_path .* set flatten_base_url"):
+    with pytest.raises(tvo.TvoError, match=r"not under mount_path .* set flatten_base_url"):
         tvo.BackupOptions(str(tmp_path / "mnt"), "http://srv", incremental="flatten", flatten_dir=str(tmp_path / "flat"))
     tvo.BackupOptions(str(tmp_path), "http://srv", incremental="flatten", flatten_dir=str(tmp_path / "flat"))
 
@@ -328,7 +337,7 @@ def test_overlays_are_detected_and_flattened_only_into_the_given_dir(tmp_path):
 def test_a_missing_backing_file_is_named(tmp_path):
     mount = layout(tmp_path, b"a" * 65536, b"b" * 65536)
     os.unlink(mount / "workload_w1/snapshot_s0/vm_id_vm1/vm_res_id_r0_vda/d0")
-    with pytest.raises(tvo.TvoError, match="backing file /var/triliovault-mounts/.*/d0 of .*/d1 is not at .*/d0 on this host"):
+    with pytest.raises(tvo.TvoError, match=r"backing file /var/triliovault-mounts/.*/d0 of .*/d1 is not at .*/d0 on this host"):
         tvo.flatten(str(mount / "workload_w1/snapshot_s1/vm_id_vm1/vm_res_id_r1_vda/d1"), str(mount), str(tmp_path / "flat"), "x")
 
 
