@@ -34,6 +34,7 @@ NODE_MOUNT = '/var/triliovault-mounts/MTI3LjAuMC4xOi9zcnYvdHZv'
 SERVICE_NAME = 'ostokubevirt-tvo-standin'
 MODULE = 'ostokubevirt.migrate.tvo_backup'
 OUTPUTS = []
+FACTS = '{{ {"records": tvo_backup_records, "failed": tvo_backup_failed_servers} | to_json }}'
 
 
 def content(server_id, label, generation):
@@ -237,6 +238,40 @@ def test_a_401_is_reported_clearly(ansible, tmp_path, standin, catalog, servers)
     assert result.get('failed')
     assert 'the TrilioVault API rejected the token (HTTP 401)' in result['msg'] and standin.url in result['msg']
     assert 'Traceback' not in result['msg']
+
+
+def test_the_role_backs_up_and_sets_the_records(ansible, tmp_path, connect, standin, catalog, servers):
+    catalog('workloads')
+    out = tmp_path / 'facts.json'
+    play = [
+        {
+            'hosts': 'localhost',
+            'connection': 'local',
+            'gather_facts': False,
+            'roles': [
+                {
+                    'role': 'ostokubevirt.migrate.tvo_backup',
+                    'vars': {
+                        'tvo_backup_cloud': CLOUD,
+                        'tvo_backup_servers': [servers['bfv-1']],
+                        'tvo_backup_mount_path': standin.target,
+                        'tvo_backup_http_base_url': BASE_URL,
+                        'tvo_backup_consistency': 'cold',
+                    },
+                }
+            ],
+            'post_tasks': [{'ansible.builtin.copy': {'content': FACTS, 'dest': str(out)}}],
+        }
+    ]
+    path = tmp_path / 'role.yml'
+    path.write_text(json.dumps(play))
+    proc = ansible.playbook(path)
+    OUTPUTS.append(proc.stdout + proc.stderr)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    facts = json.loads(out.read_text())
+    assert facts['failed'] == [] and all(r['consistency'] == 'cold' for r in facts['records'])
+    check_records(facts['records'], standin, connect, {'bfv-1': servers['bfv-1']}, tmp_path)
+    assert 'available 100 %' in proc.stdout
 
 
 def test_no_token_in_any_output_or_file(tmp_path, standin):
