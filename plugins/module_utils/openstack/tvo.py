@@ -48,6 +48,10 @@ class TvoError(Exception):
     """A backup step failed; the message names the server, workload, snapshot or disk concerned."""
 
 
+class TvoAuthError(TvoError):
+    """TVO refused the token: every further call would fail the same way, so the whole run stops."""
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # catalog
 
@@ -112,7 +116,7 @@ class TvoClient:
             if failure is None and status < 400:
                 return payload if isinstance(payload, dict) else {}
             if status == 401:
-                raise TvoError(
+                raise TvoAuthError(
                     f"the TrilioVault API rejected the token (HTTP 401) for {method} {url}: {_message(payload) or 'Unauthorized'}; "
                     "the credential authenticated at Keystone, so check that the TVO service (its keystone_authtoken "
                     "settings) accepts tokens of this project and that the catalog entry points at the right TVO"
@@ -543,6 +547,8 @@ class BackupRun:
         for server_id in servers:
             try:
                 workload_id = self._workload_for(server_id)
+            except TvoAuthError:
+                raise
             except TvoError as exc:
                 self._fail(server_id, str(exc))
                 continue
@@ -555,6 +561,8 @@ class BackupRun:
                 continue
             try:
                 snapshot_id = self.client.take_full_snapshot(workload_id, f"{NAME_PREFIX}-{workload_id}", "full backup taken by ostokubevirt for migration")
+            except TvoAuthError:
+                raise
             except TvoError as exc:
                 for server_id in members:
                     self._fail(server_id, f"full snapshot of workload {workload_id}: {exc}")
@@ -594,12 +602,14 @@ class BackupRun:
                 raise TvoError(f"GET snapshots/{snapshot_id} answered for snapshot {snap.get('id')}")
             snap = {**snap, "id": snapshot_id}
             disks = disk_files(snap, self.opts.mount, servers)
+        except TvoAuthError:
+            raise
         except TvoError as exc:
             for server_id in servers:
                 self._fail(server_id, str(exc))
             return
+        self.snapshots[str(snap.get("workload_id"))] = snapshot_id
         for workload_server in servers:
-            self.snapshots.setdefault(str(snap.get("workload_id")), snapshot_id)
             mine = [d for d in disks if d["server_id"] == workload_server]
             try:
                 records = [self._record(snap, disk) for disk in mine]

@@ -408,3 +408,12 @@ def test_check_mode_only_says_what_it_would_do(tmp_path):
         "would create workload ostokubevirt-vm2 protecting server vm2",
         "would take a full snapshot of workload w1 (servers vm1)",
     ]
+
+
+def test_a_401_stops_the_whole_run_instead_of_failing_each_server(tmp_path):
+    class Rejected(FakeClient):
+        def workload_protecting(self, server_id):
+            raise tvo.TvoAuthError("the TrilioVault API rejected the token (HTTP 401) for GET .../workloads")
+
+    with pytest.raises(tvo.TvoAuthError, match="HTTP 401"):
+        tvo.BackupRun(Rejected(str(tmp_path)), tvo.BackupOptions(str(tmp_path), "http://srv")).run(["vm1", "vm2"])
