@@ -210,6 +210,7 @@ def test_a_failed_import_is_retried_as_cdis_importer_pod_and_uses_a_renewed_secr
 
 def test_each_attempt_has_scratch_files_of_its_own(tmp_path):
     importer = Importer(tmp_path / "volumes")
-    first, second = (importer.transfer("acme", "web.01-root", SPEC, HttpSource("http://127.0.0.1:1/x")) for _ in range(2))
+    first = importer.transfer("acme", "web.01-root", SPEC, HttpSource("http://127.0.0.1:1/x"))
+    second = importer.transfer("acme", "web.01-root", SPEC, HttpSource("http://127.0.0.1:1/x"))
     assert len({first.scratch, first.partial, second.scratch, second.partial}) == 4
     assert first.scratch.parent == first.target.parent and first.target.name == "web.01-root.img"
