@@ -147,13 +147,11 @@ def measure(demo: dict, servers: int, workdir: str) -> dict:
     translated = time.perf_counter()
     texts = render_texts(translation)
     emitted = time.perf_counter()
-    write_s = _write_s(texts, os.path.join(workdir, f"n{servers}"))
     vms = translation.plan["summary"]["objects"].get("VirtualMachine", 0)
     # fsync latency swings with whatever else uses the disk: the fastest of a few alternating passes of the writer
     # and of the floor compares the two under the same conditions.
-    write_passes = [write_s]
-    floor_passes = [_write_floor_s(texts, workdir)]
-    for attempt in range(1, WRITE_PASSES):
+    write_passes, floor_passes = [], []
+    for attempt in range(WRITE_PASSES):
         write_passes.append(_write_s(texts, os.path.join(workdir, f"n{servers}-{attempt}")))
         floor_passes.append(_write_floor_s(texts, workdir))
     return {

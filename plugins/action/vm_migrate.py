@@ -20,6 +20,7 @@ import math
 import time
 
 from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
@@ -32,10 +33,9 @@ STOP_MODULE = "openstack.cloud.server_action"
 SECRET_DATA = ("data", "stringData")
 
 
-def _mask(text: str, secrets) -> str:
-    for value in sorted(secrets, key=len, reverse=True):
-        text = text.replace(value, "********")
-    return text
+def stop_failure_message(result: dict, cloud) -> str:
+    """A failed stop's message with the cloud credential's secrets masked as Ansible masks no_log values."""
+    return remove_values(str(result.get("msg") or "failed"), secret_values(cloud))
 
 
 def split_secrets(secrets: dict) -> dict:
@@ -66,7 +66,7 @@ class ActionModule(ActionBase):
         display.display(f"{request['vm']}: stopping source server {request['server_id']}")
         result = self._execute_module(module_name=STOP_MODULE, module_args=stop_args, task_vars=task_vars)
         ok = not result.get("failed")
-        message = "" if ok else _mask(str(result.get("msg") or "failed"), secret_values(args.get("cloud")))
+        message = "" if ok else stop_failure_message(result, args.get("cloud"))
         return {"vm": request["vm"], "ok": ok, "message": message}
 
     def run(self, tmp=None, task_vars=None):

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.ostokubevirt.migrate.plugins.action.vm_migrate import _mask, split_secrets
+from ansible_collections.ostokubevirt.migrate.plugins.action.vm_migrate import split_secrets, stop_failure_message
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.credential_masking import secret_values
 
 
@@ -26,5 +26,5 @@ def test_only_secret_data_goes_to_the_no_log_option():
 def test_a_failed_stop_message_masks_the_cloud_credentials():
     cloud = {"auth": {"auth_url": "http://k/v3", "username": "u", "password": "hunter22", "application_credential_secret": "acs"}}
     assert sorted(secret_values(cloud)) == ["acs", "hunter22"]
-    assert _mask("login u/hunter22 failed (acs)", secret_values(cloud)) == "login u/******** failed (********)"
+    assert stop_failure_message({"msg": "login u/hunter22 failed (acs)"}, cloud) == "login u/******** failed (********)"
     assert secret_values("mycloud") == set()
