@@ -67,7 +67,12 @@ def split_exports(requests: list[dict], result: dict, failure: str | None) -> li
         wanted = set(request["source_ids"])
 
         def mine(items, server=server, wanted=wanted):
-            return [i for i in items or [] if isinstance(i, dict) and str(i.get("server_id")) == server and str(i.get("source_id")) in wanted]
+            # An error with no source_id is the server's own (it could not be read): it fails the VM too.
+            return [
+                i
+                for i in items or []
+                if isinstance(i, dict) and str(i.get("server_id")) == server and (i.get("source_id") is None or str(i.get("source_id")) in wanted)
+            ]
 
         outcomes.append(
             {"vm": request["vm"], "records": mine(result.get("records")), "pending": mine(result.get("pending")), "errors": mine(result.get("errors"))}
