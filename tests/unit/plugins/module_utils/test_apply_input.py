@@ -128,7 +128,7 @@ def test_vm_entries_carry_the_disk_transfers_and_import_options_outside_the_hash
     plain = apply_input(translate_tenant(demo_snapshot, tenant="web-shop"))
     options = TranslationOptions(disk_ca_configmap="glance-ca", verify_disk_checksums=False)
     groups = apply_input(translate_tenant(demo_snapshot, tenant="web-shop", options=options), options)
-    for vm, before in zip(groups["vms"], plain["vms"]):
+    for vm, before in zip(groups["vms"], plain["vms"], strict=True):
         assert vm["disk_import"] == {"verify_checksums": False, "ca_configmap": "glance-ca"}
         assert all({"source_id", "datavolume", "method"} <= set(t) for t in vm["disk_transfers"])
         assert {t["datavolume"] for t in vm["disk_transfers"]} == set(vm["datavolume_names"])
