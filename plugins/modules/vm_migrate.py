@@ -28,7 +28,7 @@ description:
   - A VM with exported disks (C(disk_transfers) of method C(glance) or C(tvo)) goes [stop] -> export -> import ->
     VirtualMachine -> Ready. The action plugin exports its C(glance) disks with M(ostokubevirt.migrate.disk_export)
     (O(cloud), C(wait=false), one non-blocking step per round, so one long upload never holds the window), and the
-    module saves the export records in the progress ConfigMap (C(exports.<vm>)): a run started again never exports
+    module saves the export records in the progress ConfigMap (C(exports.<vm>)), so a run started again never exports
     a disk twice. C(tvo) disks take their records from O(export_records) (the records of
     M(ostokubevirt.migrate.tvo_backup)).
   - When every record of a VM is there (and its StorageClasses have a free slot, O(storage_class_limits)), the
