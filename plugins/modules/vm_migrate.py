@@ -38,7 +38,7 @@ description:
     a second 401, a checksum mismatch or another error repeated O(import_error_restarts) times fails the VM, and no
     VirtualMachine is created for it. After the import, the temporaries of the export are deleted unless
     O(keep_exports). The token never appears in the output, the results or the progress ConfigMap.
-  - Check mode applies with a server dry-run, stops nothing and does not wait. It exports nothing and gets no token:
+  - Check mode applies with a server dry-run, stops nothing and does not wait. It exports nothing and gets no token;
     it reports which disks a run would export and import. When the namespace does not exist
     yet, it reports the VMs that would be migrated without asking the server more.
   - Connection options are those of kubernetes.core (C(kubeconfig), C(context), C(K8S_AUTH_*) environment).
