@@ -171,7 +171,7 @@ def test_records_import_byte_for_byte_and_a_checksum_mismatch_fails_only_its_vm(
         assert all(f["checksum_verified"] and f["seconds"] is not None for f in figures)
         assert "web-01: importing" in done.stdout and "web-01: disks imported, VirtualMachine applied" in done.stdout, done.stdout[-4000:]
         progress = plane.get(f"/api/v1/namespaces/{namespace}/configmaps/ostokubevirt-progress")["data"]
-        assert {"exports.web-01", "import.web-01", "vm.web-01", "vm.cache-01"} <= set(progress)
+        assert {"import.web-01", "vm.web-01", "vm.cache-01"} <= set(progress)
     finally:
         plane.set_timings()
         plane.delete_namespace(namespace)
