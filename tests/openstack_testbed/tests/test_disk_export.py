@@ -300,7 +300,7 @@ def test_module_without_waiting_and_a_fresh_token(ansible, clouds, conn, cloud, 
     sid = disks['disks']['disks-img/root']['server_id']
     assert de.rollback(cloud, server_ids=[sid], poll_interval=1)['errors'] == []
     calls = []
-    for _ in range(60):
+    for _round in range(60):
         calls.append(ansible.module('ostokubevirt.migrate.disk_export', cloud=disks['cloud'], servers=[sid], source_ids=[sid], run_id='mod-nw', wait=False))
         assert not calls[-1].get('failed') and calls[-1]['errors'] == [], calls[-1].get('msg')
         if not calls[-1]['pending']:
