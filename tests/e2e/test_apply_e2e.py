@@ -459,7 +459,12 @@ def test_rollback_looks_for_our_disk_exports_of_the_tenants_servers_unless_kept(
     assert "were not looked for" in out and all(s in out for s in servers)
 
     # A password no message contains: Ansible masks every occurrence of a no_log value in the output.
-    auth = {"auth_url": "http://127.0.0.1:9/v3", "username": "u", "password": "unreachable-cloud-password", "project_name": "p"}
+    auth = {
+        "auth_url": "http://127.0.0.1:9/v3",
+        "username": "unreachable-user",
+        "password": "unreachable-cloud-password",
+        "project_name": "unreachable-project",
+    }
     unreachable = json.dumps({"migration_cloud": {"auth": auth}})
     rc, out = run(cluster, "-e", "confirm=yes", "-e", unreachable, "-e", "migration_keep_exports=true", playbook=ROLLBACK, check=True, extra_env=env)
     assert rc == 0 and cleanup not in out, out[-3000:]
