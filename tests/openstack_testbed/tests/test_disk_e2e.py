@@ -148,7 +148,7 @@ class Watcher(threading.Thread):
         try:
             for kind, ids in ours(self.cloud, self.disks).items():
                 self.seen[kind].update(ids)
-        except Exception:
+        except Exception:  # a listing racing a delete: the next pass sees it
             pass
 
     def stop(self):
