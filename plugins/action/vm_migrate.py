@@ -12,6 +12,10 @@ on its timeouts, and the loop also stops after the rounds those timeouts allow f
 
 The stops of source servers happen here, between two rounds, with openstack.cloud.server_action: the module asks
 for them (and records the request first), the next round applies the VM only after its stop succeeded.
+
+So do the disk exports (ostokubevirt.migrate.disk_export with wait false: one step per round, never a blocking
+upload), the Glance token right before an import (state token, only ever passed on in the module's no_log option
+disk_token, for one round) and the deletion of an imported VM's export temporaries (state absent with its records).
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ display = Display()
 
 MODULE = "ostokubevirt.migrate.vm_migrate"
 STOP_MODULE = "openstack.cloud.server_action"
+EXPORT_MODULE = "ostokubevirt.migrate.disk_export"
+# Options of this action only: the cloud credential and what the loop hands from one round to the next.
+LOOP_ONLY = ("cloud", "round_state", "stop_results", "export_results", "disk_token", "token_error")
 SECRET_DATA = ("data", "stringData")
 
 
@@ -47,6 +54,30 @@ def split_secrets(secrets: dict) -> dict:
     data = {name: {k: v for k, v in obj.items() if k in SECRET_DATA} for name, obj in secrets.items()}
     objects = {name: {k: v for k, v in obj.items() if k not in SECRET_DATA} for name, obj in secrets.items()}
     return {"secrets": data, "secret_objects": objects}
+
+
+def split_exports(requests: list[dict], result: dict, failure: str | None) -> list[dict]:
+    """One disk_export answer (records, pending, errors of several servers) -> one outcome per requesting VM."""
+    outcomes = []
+    for request in requests:
+        if failure:
+            outcomes.append({"vm": request["vm"], "message": failure})
+            continue
+        server = str(request["server_id"])
+        wanted = set(request["source_ids"])
+
+        def mine(items, server=server, wanted=wanted):
+            # An error with no source_id is the server's own (it could not be read): it fails the VM too.
+            return [
+                i
+                for i in items or []
+                if isinstance(i, dict) and str(i.get("server_id")) == server and (i.get("source_id") is None or str(i.get("source_id")) in wanted)
+            ]
+
+        outcomes.append(
+            {"vm": request["vm"], "records": mine(result.get("records")), "pending": mine(result.get("pending")), "errors": mine(result.get("errors"))}
+        )
+    return outcomes
 
 
 class ActionModule(ActionBase):
@@ -69,12 +100,61 @@ class ActionModule(ActionBase):
         message = "" if ok else stop_failure_message(result, args.get("cloud"))
         return {"vm": request["vm"], "ok": ok, "message": message}
 
+    def _cloud_args(self, args: dict) -> dict:
+        return {"cloud": args["cloud"]} if args.get("cloud") else {}
+
+    def _failure(self, result: dict, args: dict) -> str:
+        return stop_failure_message(result, args.get("cloud"))
+
+    def _export(self, requests: list[dict], args: dict, task_vars: dict) -> list[dict]:
+        """One non-blocking disk_export call per kind of consistency for every exporting VM of the round."""
+        outcomes = []
+        for stopped in (True, False):
+            group = [r for r in requests if bool(r.get("source_stopped")) == stopped]
+            if not group:
+                continue
+            export_args = {
+                **self._cloud_args(args),
+                "servers": [r["server_id"] for r in group],
+                "source_ids": sorted({s for r in group for s in r["source_ids"]}),
+                "state": "present",
+                "wait": False,
+                "run_id": args.get("export_run_id") or args["namespace"],
+                "source_stopped": stopped,
+                "image_interface": args.get("glance_interface") or "public",
+            }
+            result = self._execute_module(module_name=EXPORT_MODULE, module_args=export_args, task_vars=task_vars)
+            failure = self._failure(result, args) if result.get("failed") else None
+            outcomes += split_exports(group, result, failure)
+        for outcome in outcomes:
+            for item in outcome.get("pending") or []:
+                progress = f" {item['progress']}%" if item.get("progress") is not None else ""
+                display.display(f"{outcome['vm']}: disk {item.get('source_id')} {item.get('step') or 'export'} {item.get('status') or ''}{progress}")
+        return outcomes
+
+    def _token(self, args: dict, task_vars: dict) -> tuple[str | None, str | None]:
+        """(token, error): a freshly issued token, kept out of every result and line."""
+        result = self._execute_module(module_name=EXPORT_MODULE, module_args={**self._cloud_args(args), "state": "token"}, task_vars=task_vars)
+        if result.get("failed") or not result.get("token"):
+            return None, self._failure(result, args) if result.get("failed") else "disk_export returned no token"
+        return str(result["token"]), None
+
+    def _cleanup(self, request: dict, args: dict, task_vars: dict) -> dict | None:
+        cleanup_args = {**self._cloud_args(args), "servers": [request["server_id"]], "state": "absent", "records": request["records"]}
+        result = self._execute_module(module_name=EXPORT_MODULE, module_args=cleanup_args, task_vars=task_vars)
+        if result.get("failed"):
+            message = self._failure(result, args)
+            display.warning(f"{request['vm']}: the temporaries of its disk export were not deleted: {message}")
+            return {"vm": request["vm"], "message": message}
+        display.display(f"{request['vm']}: temporaries of its disk export deleted")
+        return None
+
     def run(self, tmp=None, task_vars=None):
         super().run(tmp, task_vars)
         task_vars = task_vars or {}
         args = dict(self._task.args)
         try:
-            for key, default in (("poll_interval", 10), ("datavolume_timeout", 3600), ("ready_timeout", 600), ("stop_timeout", 600)):
+            for key, default in (("poll_interval", 10), ("datavolume_timeout", 3600), ("ready_timeout", 600), ("stop_timeout", 600), ("export_timeout", 21600)):
                 args[key] = int(args.get(key, default))
         except (TypeError, ValueError) as exc:
             raise AnsibleActionFail(f"{MODULE}: {key} must be an integer: {exc}") from None
@@ -86,13 +166,18 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(f"{MODULE}: secrets must map Secret names to Secret objects")
         cloud = args.get("cloud")
         # The cloud credential never goes to the module; the round state and the stop outcomes are the loop's.
-        module_args = {key: value for key, value in args.items() if key not in ("cloud", "round_state", "stop_results")}
+        module_args = {key: value for key, value in args.items() if key not in LOOP_ONLY}
         poll = max(1, args["poll_interval"])
         # Every VM may use its full timeouts one after another in the worst case (one in flight), plus a round to
         # apply it and one to record it.
-        max_rounds = len(all_vms) * (math.ceil((args["datavolume_timeout"] + args["ready_timeout"]) / poll) + 3) + 3
+        timeouts = args["export_timeout"] + args["datavolume_timeout"] + args["ready_timeout"]
+        max_rounds = len(all_vms) * (math.ceil(timeouts / poll) + 6) + 3
         state: dict = {}
         stop_results: list[dict] = []
+        export_results: list[dict] = []
+        token: str | None = None
+        token_error: str | None = None
+        cleanup_errors: list[dict] = []
         changed = False
         result: dict = {}
         for number in range(1, max_rounds + 1):
@@ -105,7 +190,12 @@ class ActionModule(ActionBase):
                 **split_secrets({k: v for k, v in secrets.items() if k in names}),
                 "round_state": state,
                 "stop_results": stop_results,
+                "export_results": export_results,
             }
+            if token:
+                round_args["disk_token"] = token
+            if token_error:
+                round_args["token_error"] = token_error
             result = self._round(round_args, task_vars)
             changed = changed or bool(result.get("changed"))
             state = result.get("state") or {}
@@ -114,8 +204,16 @@ class ActionModule(ActionBase):
                 display.display(prefix + line)
             if result.get("finished"):
                 break
-            stop_results = [self._stop(request, {**args, "cloud": cloud}, task_vars) for request in result.get("stop_requests") or []]
-            if not stop_results:
+            loop_args = {**args, "cloud": cloud}
+            stop_results = [self._stop(request, loop_args, task_vars) for request in result.get("stop_requests") or []]
+            for request in result.get("cleanup_requests") or []:
+                error = self._cleanup(request, loop_args, task_vars)
+                if error:
+                    cleanup_errors.append(error)
+            export_results = self._export(result.get("export_requests") or [], loop_args, task_vars)
+            # A token lives for one round only: fetched right before the round that applies it.
+            token, token_error = self._token(loop_args, task_vars) if result.get("token_needed") else (None, None)
+            if not stop_results and not token and not token_error:
                 time.sleep(poll)
         else:
             raise AnsibleActionFail(f"{MODULE}: still running after {max_rounds} rounds; run it again to resume")
@@ -125,6 +223,8 @@ class ActionModule(ActionBase):
             "applied": result.get("applied", []),
             "failed_vms": result.get("failed_vms", []),
             "skipped": result.get("skipped", []),
+            "disks": result.get("disks", {}),
+            "cleanup_errors": cleanup_errors,
             "lines": result.get("lines", []),
             "rounds": state.get("rounds", 0),
         }

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: disk_export
-short_description: Export the disks of OpenStack servers as Glance images for CDI, or delete those exports
+short_description: Export the disks of OpenStack servers as Glance images for CDI, delete those exports, or issue a token
 version_added: 0.1.0
 description:
   - With O(state=present), exports every disk of each server in O(servers) to a Glance image and returns one record
@@ -24,8 +24,16 @@ description:
     image of ours that ended C(killed) is deleted and made again.
   - With O(state=absent), deletes our images, volumes and snapshots of the servers (or only the temporaries of
     O(records)). Only objects whose metadata carries C(ostokubevirt_source_id) are ever deleted.
-  - One disk that fails is reported in RV(errors) naming the server, the disk and the call; the module then fails
-    after exporting every other disk.
+  - One disk that fails is reported in RV(errors) naming the server, the disk and the call; with O(wait=true) the
+    module then fails after exporting every other disk.
+  - With O(wait=false) the module never sleeps. For every disk it takes each step of the export the cloud's current
+    state allows (create the image, or the snapshot, then the temporary volume, then the upload; delete the snapshot
+    and temporary volume once the image is active), and returns at once with RV(records) for the finished disks,
+    RV(pending) for the others and RV(errors) for the failed ones. It does not fail for a failed disk. Call it again
+    (with the same O(run_id)) until RV(pending) is empty; a call never creates a second image, snapshot or volume
+    for a disk. O(wait=true) does the same rounds, sleeping O(poll_interval) between them.
+  - With O(state=token), returns a token Keystone issues for the module's credential right then (not a cached one)
+    and its expiry, for the C(X-Auth-Token) header CDI downloads with. Register the result with C(no_log=true).
   - The Ansible controller carries no disk bytes; CDI pulls them from Glance with a token.
 author: ostokubevirt contributors (@ostokubevirt)
 requirements:
@@ -34,22 +42,36 @@ extends_documentation_fragment: [ostokubevirt.migrate._attributes, ostokubevirt.
 attributes:
   check_mode:
     support: full
-    details: Makes only GET calls and returns RV(plan), what a run would create, reuse or delete.
+    details:
+      - Makes only GET calls and returns RV(plan), what a run would create, reuse or delete.
+      - O(state=token) issues a token in check mode too; that changes nothing on the cloud.
   diff_mode:
     support: none
   idempotent:
     support: full
 options:
   servers:
-    description: Ids of the Nova servers whose disks to export (or whose exports to delete).
+    description: Ids of the Nova servers whose disks to export (or whose exports to delete). Required unless O(state=token).
     type: list
     elements: str
-    required: true
   state:
-    description: C(present) exports, C(absent) deletes our exports.
+    description: C(present) exports, C(absent) deletes our exports, C(token) issues a Keystone token (RV(token)).
     type: str
-    choices: [present, absent]
+    choices: [present, absent, token]
     default: present
+  wait:
+    description:
+      - With O(state=present), C(true) waits until every disk is exported or failed (and fails the module if one
+        failed). C(false) takes the steps the cloud allows now, never sleeps, and returns RV(records), RV(pending)
+        and RV(errors) without failing for a failed disk.
+    type: bool
+    default: true
+  source_ids:
+    description:
+      - Export only these disks of O(servers), by source id (the Cinder volume id, or the server id for an
+        image-booted root disk). Unset exports every disk. An id that is no disk of O(servers) is an error.
+    type: list
+    elements: str
   run_id:
     description:
       - Id of this migration run, stored in the metadata of what is created. Required with O(state=present).
@@ -90,7 +112,7 @@ options:
     type: list
     elements: dict
   timeout:
-    description: Seconds to wait for each image, snapshot or volume to become ready.
+    description: Seconds to wait for each image, snapshot or volume to become ready (with O(wait=true)).
     type: int
     default: 21600
   poll_interval:
@@ -158,6 +180,22 @@ EXAMPLES = r"""
     image_interface: internal
   register: exported
 
+- name: One round of a non-blocking export of one disk (call again until pending is empty)
+  ostokubevirt.migrate.disk_export:
+    cloud: prod
+    servers: [6f1c9e42-0000-4000-8000-000000000001]
+    source_ids: [0b8d4a7e-0000-4000-8000-00000000000a]
+    run_id: "{{ migration_run_id }}"
+    wait: false
+  register: round
+
+- name: A fresh token for CDI's header Secret
+  ostokubevirt.migrate.disk_export:
+    cloud: prod
+    state: token
+  register: glance_token
+  no_log: true
+
 - name: After the import, delete what the export created
   ostokubevirt.migrate.disk_export:
     cloud: prod
@@ -170,7 +208,7 @@ RETURN = r"""
 records:
   description:
     - One export record per disk exported (see the collection's disk documentation for every field).
-  returned: O(state=present), not in check mode
+  returned: O(state=present); empty in check mode
   type: list
   elements: dict
   sample:
@@ -187,14 +225,35 @@ records:
       image_id: 1e2f...
       temporaries: [{kind: image, id: 1e2f..., name: ostokubevirt-vol-0b8d...}]
       tvo: null
+pending:
+  description:
+    - The disks not finished yet (empty with O(wait=true)). C(step) is C(snapshot) (the forced snapshot of a volume
+      in use), C(tmpvol) (the temporary volume made from it), C(upload) (the image being written) or C(release)
+      (the temporary volume being deleted once the image is active); C(status) is that object's status;
+      C(progress) is 0-100 when the cloud reports it (Cinder snapshots), else null.
+  returned: O(state=present)
+  type: list
+  elements: dict
+  sample: [{server_id: 6f1c..., source_id: 0b8d..., step: snapshot, status: creating, progress: 40}]
 errors:
-  description: One entry per disk or server that failed, C(msg) naming the server, the disk and the call.
+  description:
+    - One entry per disk or server that failed, C(message) (and the same text as C(msg)) naming the server, the
+      disk and the call; C(source_id) is null for a server that could not be read.
   returned: always
   type: list
   elements: dict
-  sample: [{server_id: 6f1c..., source_id: 0b8d..., msg: "server 6f1c..., volume 0b8d...: status is 'error'; ..."}]
+  sample: [{server_id: 6f1c..., source_id: 0b8d..., message: "server 6f1c..., volume 0b8d...: status is 'error'; ...", msg: "..."}]
+token:
+  description: With O(state=token), a Keystone token issued by this call for the module's credential. A secret.
+  returned: O(state=token)
+  type: str
+expires_at:
+  description: With O(state=token), when RV(token) expires (ISO 8601, as Keystone says), or null if it did not say.
+  returned: O(state=token)
+  type: str
+  sample: "2026-12-02T13:00:00+00:00"
 created:
-  description: The images, snapshots and volumes this run created.
+  description: The images, snapshots and volumes this call created.
   returned: O(state=present)
   type: list
   elements: dict
@@ -237,8 +296,22 @@ def get_servers(cloud, ids: list[str]) -> tuple[list[dict], list[dict]]:
         try:
             servers.append(cloud.request("GET", "compute", f"/servers/{quote(server_id, safe='')}").get("server") or {"id": server_id})
         except ApiError as exc:
-            errors.append({"server_id": server_id, "source_id": None, "msg": f"server {server_id}: {exc}"})
+            message = f"server {server_id}: {exc}"
+            errors.append({"server_id": server_id, "source_id": None, "msg": message, "message": message})
     return servers, errors
+
+
+def unknown_sources(exporter, servers: list[dict], source_ids) -> list[dict]:
+    """A source id in ``source_ids`` that is no disk of the servers is an error of its own (likely a typo)."""
+    if source_ids is None:
+        return []
+    known = {disk["source_id"] for _server, disk in exporter.disks(servers)}
+    errors = []
+    for source_id in source_ids:
+        if source_id not in known:
+            message = f"source_ids: {source_id} is not a disk of the servers {', '.join(str(s.get('id')) for s in servers)}"
+            errors.append({"server_id": None, "source_id": source_id, "msg": message, "message": message})
+    return errors
 
 
 def present(module, cloud) -> dict:
@@ -251,23 +324,38 @@ def present(module, cloud) -> dict:
         keep_intermediates=params["keep_intermediates"],
         timeout=float(params["timeout"]),
         poll_interval=float(params["poll_interval"]),
+        sleep=cloud.sleep,
     )
     servers, errors = get_servers(cloud, params["servers"])
     exporter = de.DiskExporter(cloud, options)
+    source_ids = params["source_ids"]
     for server in servers:
         if params["source_stopped"] and server.get("status") not in (None, "SHUTOFF"):
             module.warn(f"server {server.get('id')} is {server.get('status')}, not SHUTOFF, although source_stopped is set: its records say cold")
+    if servers:
+        errors += unknown_sources(exporter, servers, source_ids)
     if module.check_mode:
-        plan = [row for server in servers for row in exporter.plan_server(server)]
-        errors += [{"server_id": row["server_id"], "source_id": row["source_id"], "msg": row["error"]} for row in plan if "error" in row]
+        plan = [row for server in servers for row in exporter.plan_server(server, source_ids)]
+        errors += [
+            {"server_id": row["server_id"], "source_id": row["source_id"], "msg": row["error"], "message": row["error"]} for row in plan if "error" in row
+        ]
         changed = any(not row.get("action", "reuse").startswith("reuse") for row in plan)
-        return {"changed": changed, "plan": plan, "errors": errors, "created": [], "reused": []}
-    records = []
-    for server in servers:
-        result = exporter.export_server(server)
-        records += result["records"]
-        errors += result["errors"]
-    return {"changed": bool(exporter.created), "records": records, "errors": errors, "created": exporter.created, "reused": exporter.reused}
+        return {"changed": changed, "plan": plan, "records": [], "pending": [], "errors": errors, "created": [], "reused": []}
+    done = (exporter.export if params["wait"] else exporter.advance)(servers, source_ids)
+    return {
+        "changed": bool(exporter.created or exporter.deleted),
+        "records": done["records"],
+        "pending": done["pending"],
+        "errors": errors + done["errors"],
+        "created": exporter.created,
+        "reused": exporter.reused,
+    }
+
+
+def token(module, cloud) -> dict:
+    """A freshly issued token; check mode issues one too (it changes nothing on the cloud)."""
+    value, expires_at = cloud.issue_token()
+    return {"changed": False, "token": value, "expires_at": expires_at, "errors": []}
 
 
 def absent(module, cloud) -> dict:
@@ -291,8 +379,10 @@ def absent(module, cloud) -> dict:
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
-            "servers": {"type": "list", "elements": "str", "required": True},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+            "servers": {"type": "list", "elements": "str"},
+            "state": {"type": "str", "choices": ["present", "absent", "token"], "default": "present"},
+            "wait": {"type": "bool", "default": True},
+            "source_ids": {"type": "list", "elements": "str"},
             "run_id": {"type": "str"},
             "source_stopped": {"type": "bool", "default": False},
             "image_interface": {"type": "str", "choices": ["public", "internal", "admin"], "default": "public"},
@@ -304,18 +394,20 @@ def main() -> None:
             "poll_interval": {"type": "int", "default": 5},
             **AUTH_ARG_SPEC,
         },
-        required_if=[("state", "present", ["run_id"])],
+        required_if=[("state", "present", ["run_id", "servers"]), ("state", "absent", ["servers"])],
         supports_check_mode=True,
     )
     narrow_masking(module)
     if import_sdk() is None:
         module.fail_json(msg=missing_required_lib("openstacksdk"))
+    state = module.params["state"]
     try:
         cloud = SdkCloud(connect(module.params).conn)
-        result = (present if module.params["state"] == "present" else absent)(module, cloud)
+        result = {"present": present, "absent": absent, "token": token}[state](module, cloud)
     except (ConnectError, ApiError) as exc:
         module.fail_json(msg=f"disk_export: {exc}")
-    if result["errors"]:
+    # with wait false a failed disk is the caller's to handle (it fails that one VM); the others carry on
+    if result["errors"] and not (state == "present" and not module.params["wait"]):
         module.fail_json(msg="disk_export: " + "; ".join(e["msg"] for e in result["errors"]), **result)
     module.exit_json(**result)
 

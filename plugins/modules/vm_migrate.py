@@ -25,7 +25,21 @@ description:
     prints each round's progress lines as they come (ansible-playbook output, AWX job events), sleeps
     O(poll_interval) between rounds and, with O(stop_source), stops a VM's C(ACTIVE) source server with
     M(openstack.cloud.server_action) before the VM's objects are applied. A run is one task.
-  - Check mode applies with a server dry-run, stops nothing and does not wait. When the namespace does not exist
+  - A VM with exported disks (C(disk_transfers) of method C(glance) or C(tvo)) goes [stop] -> export -> import ->
+    VirtualMachine -> Ready. The action plugin exports its C(glance) disks with M(ostokubevirt.migrate.disk_export)
+    (O(cloud), C(wait=false), one non-blocking step per round, so one long upload never holds the window), and the
+    module saves the export records in the progress ConfigMap (C(exports.<vm>)): a run started again never exports
+    a disk twice. C(tvo) disks take their records from O(export_records) (the records of
+    M(ostokubevirt.migrate.tvo_backup)).
+  - When every record of a VM is there (and its StorageClasses have a free slot, O(storage_class_limits)), the
+    action plugin gets a fresh Glance token (M(ostokubevirt.migrate.disk_export) C(state=token)), the module applies
+    the header Secret C(<vm>-disk-token) and the DataVolumes with their C(http) sources, and waits, printing each
+    disk's phase and progress. A 401 from Glance renews the token once (the Secret is applied again and CDI retries);
+    a second 401, a checksum mismatch or another error repeated O(import_error_restarts) times fails the VM, and no
+    VirtualMachine is created for it. After the import, the temporaries of the export are deleted unless
+    O(keep_exports). The token never appears in the output, the results or the progress ConfigMap.
+  - Check mode applies with a server dry-run, stops nothing and does not wait. It exports nothing and gets no token:
+    it reports which disks a run would export and import. When the namespace does not exist
     yet, it reports the VMs that would be migrated without asking the server more.
   - Connection options are those of kubernetes.core (C(kubeconfig), C(context), C(K8S_AUTH_*) environment).
     In module_defaults, the group C(group/ostokubevirt.migrate.k8s) sets them.
@@ -115,6 +129,58 @@ options:
     type: list
     elements: dict
     default: []
+  export_records:
+    description:
+      - Export records made outside the engine (for C(tvo) disks, the C(records) of M(ostokubevirt.migrate.tvo_backup)),
+        used for the disks they name (C(source_id)).
+    type: list
+    elements: dict
+    default: []
+  export_timeout:
+    description: Seconds a VM's disks may take to export.
+    type: int
+    default: 21600
+  export_run_id:
+    description:
+      - Run id stored on what the export creates (O(ostokubevirt.migrate.disk_export#module:run_id)); empty uses the
+        namespace.
+    type: str
+    default: ""
+  glance_interface:
+    description: Service catalog interface of the Glance endpoint in the URLs CDI downloads from.
+    type: str
+    choices: [public, internal, admin]
+    default: public
+  disk_ca_configmap:
+    description:
+      - ConfigMap holding C(ca.pem) for a Glance endpoint with a private CA, when the VM entries do not name one
+        (C(disk_import.ca_configmap)).
+    type: str
+  keep_exports:
+    description: Keep the Glance images (and other temporaries) of the exports after a VM's import succeeded.
+    type: bool
+    default: false
+  storage_class_limits:
+    description:
+      - StorageClass name to the most VMs importing into it at once (besides O(max_parallel)). The key C("") is the
+        cluster's default class (DataVolumes that name none).
+    type: dict
+    default: {}
+  import_error_restarts:
+    description: An import error other than a 401 or a checksum mismatch fails the VM after CDI restarted the import this often.
+    type: int
+    default: 3
+  export_results:
+    description: Internal, set by the action plugin. Outcome of the exports the previous round asked for.
+    type: list
+    elements: dict
+    default: []
+  disk_token:
+    description: Internal, set by the action plugin (no_log). A fresh Glance token for the header Secrets of this round.
+    type: str
+  token_error:
+    description: Internal, set by the action plugin. Why no token could be issued.
+    type: str
 notes:
   - Without the action plugin (a bare module call) one call is one round; the loop is the action plugin's.
 """
@@ -157,6 +223,31 @@ lines:
   returned: always
   type: list
   elements: str
+disks:
+  description:
+    - Per VM with exported disks, one entry per disk with C(source_id), C(datavolume), C(method), C(bytes) (the
+      exported file's size), C(seconds) (import start to C(Succeeded)) and C(checksum_verified).
+  returned: always
+  type: dict
+export_requests:
+  description: Internal (for the action plugin). Per exporting VM its C(server_id) and the C(source_ids) still to export.
+  returned: always
+  type: list
+  elements: dict
+cleanup_requests:
+  description: Internal (for the action plugin). Per imported VM the export records whose temporaries to delete.
+  returned: always
+  type: list
+  elements: dict
+token_needed:
+  description: Internal (for the action plugin). The next round needs a fresh Glance token.
+  returned: always
+  type: bool
+cleanup_errors:
+  description: Deletions of export temporaries that failed (action plugin), each with C(vm) and C(message).
+  returned: always
+  type: list
+  elements: dict
 rounds:
   description: Polling rounds of the run.
   returned: always
@@ -207,6 +298,17 @@ def argument_spec() -> dict:
         force_conflicts={"type": "bool", "default": False},
         round_state={"type": "dict", "default": {}},
         stop_results={"type": "list", "elements": "dict", "default": []},
+        export_records={"type": "list", "elements": "dict", "default": []},
+        export_timeout={"type": "int", "default": 21600},
+        export_run_id={"type": "str", "default": ""},
+        glance_interface={"type": "str", "default": "public", "choices": ["public", "internal", "admin"]},
+        disk_ca_configmap={"type": "str"},
+        keep_exports={"type": "bool", "default": False},
+        storage_class_limits={"type": "dict", "default": {}},
+        import_error_restarts={"type": "int", "default": 3},
+        export_results={"type": "list", "elements": "dict", "default": []},
+        disk_token={"type": "str", "no_log": True},
+        token_error={"type": "str"},
     )
     return spec
 
@@ -219,6 +321,15 @@ def main():
     params = module.params
     if params["max_parallel"] < 1:
         module.fail_json(msg=f"max_parallel must be at least 1, got {params['max_parallel']}")
+    limits = {}
+    for sc, limit in (params["storage_class_limits"] or {}).items():
+        try:
+            limits[sc] = int(limit)
+        except (TypeError, ValueError):
+            limits[sc] = 0
+        if isinstance(limit, bool) or limits[sc] < 1:
+            module.fail_json(msg=f"storage_class_limits[{sc!r}] must be an integer of at least 1, got {limit!r}")
+    params["storage_class_limits"] = limits
     params["secrets"] = {name: {**(params["secret_objects"] or {}).get(name, {}), **data} for name, data in (params["secrets"] or {}).items()}
     problem = check_vms(params["vms"], params["secrets"])
     if problem:

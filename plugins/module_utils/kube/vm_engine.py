@@ -20,6 +20,8 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.api_fail
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.progress import VM_PREFIX
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.vm_wait import WAITING_DISKS
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import k8s_meta
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.disk_import import DiskSourceError, datavolumes_with_sources, header_secret
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import OptionsError, TranslationOptions
 
 PROGRESS_SOURCE_TYPE = "ostokubevirt.progress"
 DATAVOLUME = ("cdi.kubevirt.io/v1beta1", "DataVolume")
@@ -50,6 +52,7 @@ class VmEngine:
         self.configmap = params["progress_configmap"]
         self.apply_params = {"server_side": True, "field_manager": params["field_manager"], "force_conflicts": params["force_conflicts"]}
         self.check_mode = check_mode
+        self.ca_configmap = params.get("disk_ca_configmap") or None
         self.changed = False
         self._resources: dict = {}
         self._versions: dict[tuple[str, str], str] | None = None
@@ -166,6 +169,57 @@ class VmEngine:
                 return f"{obj.get('kind')} {(obj.get('metadata') or {}).get('name')}: {_failure(exc)}"
         return None
 
+    def _apply_secrets(self, vm: dict, secrets: dict) -> str | None:
+        for name in vm["secret_names"] or []:
+            try:
+                self._apply(secrets[name])
+            except Exception as exc:
+                return f"Secret {name}: {_failure(exc).summary(with_message=False)}"
+        return None
+
+    def apply_header_secret(self, vm: dict, token: str) -> str | None:
+        """The VM's <vm>-disk-token Secret with the token's header line; the error never holds the token."""
+        try:
+            secret = header_secret(vm["name"], self.namespace, token, server_id=str(vm["server_id"]))
+        except DiskSourceError as exc:
+            return str(exc)
+        try:
+            self._apply(secret)
+        except Exception as exc:  # the server's message may echo the request, so only status and reason
+            return f"Secret {secret['metadata']['name']}: {_failure(exc).summary(with_message=False)}"
+        return None
+
+    def apply_import(self, vm: dict, secrets: dict, token: str | None, records: list[dict]) -> str | None:
+        """The VM's Secrets, its header Secret (when a record needs the token) and its DataVolumes with sources."""
+        options = vm.get("disk_import") or {}
+        try:
+            import_options = TranslationOptions(
+                verify_disk_checksums=bool(options.get("verify_checksums", True)), disk_ca_configmap=options.get("ca_configmap") or self.ca_configmap
+            )
+            datavolumes = datavolumes_with_sources(vm, records, import_options)
+        except (DiskSourceError, OptionsError) as exc:
+            return str(exc)
+        error = self._apply_secrets(vm, secrets)
+        if error:
+            return error
+        if token:
+            error = self.apply_header_secret(vm, token)
+            if error:
+                return error
+        for obj in datavolumes:
+            try:
+                self._apply(obj)
+            except Exception as exc:
+                return f"DataVolume {obj['metadata']['name']}: {_failure(exc)}"
+        return None
+
+    def apply_virtualmachine(self, vm: dict) -> str | None:
+        try:
+            self._apply(vm["virtualmachine"])
+        except Exception as exc:
+            return f"VirtualMachine {vm['name']}: {_failure(exc)}"
+        return None
+
     def poll(self, state: dict, vms: dict, params: dict, now: float) -> None:
         """One list of DataVolumes and one of VirtualMachines for every waiting VM of the namespace."""
         try:
@@ -180,7 +234,17 @@ class VmEngine:
             self.note_versions("VirtualMachine", live)
         except Exception as exc:
             dvs, live, error = [], [], str(_failure(exc))
-        window.poll(state, vms, dvs, live, now=now, datavolume_timeout=params["datavolume_timeout"], ready_timeout=params["ready_timeout"], read_error=error)
+        window.poll(
+            state,
+            vms,
+            dvs,
+            live,
+            now=now,
+            datavolume_timeout=params["datavolume_timeout"],
+            ready_timeout=params["ready_timeout"],
+            read_error=error,
+            error_restarts=params.get("import_error_restarts") or 3,
+        )
 
 
 def run_round(engine: VmEngine, state: dict | None, params: dict, now=time.time) -> dict:
@@ -199,19 +263,27 @@ def run_round(engine: VmEngine, state: dict | None, params: dict, now=time.time)
                 "changed": bool(vms),
                 "state": {},
                 "stop_requests": [],
+                "export_requests": [],
+                "cleanup_requests": [],
+                "token_needed": False,
+                "disks": {},
                 "done": [],
                 "applied": [],
                 "failed_vms": [],
                 "skipped": [],
                 "lines": [f"Would migrate into the new namespace {engine.namespace}: {', '.join(vms)}"],
             }
-        state = window.begin(params["vms"], engine.read_progress())
+        state = window.begin(params["vms"], engine.read_progress(), params.get("export_records") or [])
         lines += window.summary_lines(state, params["max_parallel"])
     final_before = {name for name, record in state["vms"].items() if record["state"] in window.FINAL}
     changes = window.record_stop_results(state, vms, params["stop_results"] or [], now())
-    if any(record["state"] in window.WAITING for record in state["vms"].values()):
+    changes.update(window.record_export_results(state, vms, params.get("export_results") or [], now(), params.get("export_timeout") or 21600))
+    if params.get("token_error"):
+        window.fail_token_waiters(state, vms, params["token_error"], now())
+    if any(record["state"] in (*window.WAITING, window.IMPORTING) for record in state["vms"].values()):
         engine.poll(state, vms, params, now())
     stop_requests = _fill_window(engine, state, vms, params, changes, now)
+    disk_work = _disk_steps(engine, state, vms, params, changes, now)
     changes.update(window.progress_changes(state, vms))
     record_error = engine.record(state, changes)
     if record_error:
@@ -226,6 +298,8 @@ def run_round(engine: VmEngine, state: dict | None, params: dict, now=time.time)
         "state": state,
         "needed": window.pending(state) + unrecorded,
         "stop_requests": stop_requests,
+        "export_requests": window.export_requests(state, vms, params["stop_source"]),
+        **disk_work,
         "lines": lines,
         **window.outcome(state),
     }
@@ -248,7 +322,15 @@ def _fill_window(engine: VmEngine, state: dict, vms: dict, params: dict, changes
                 changes[key] = value
             stop_requests.append({"vm": name, "server_id": vm["server_id"]})
             continue
+        if not engine.check_mode and window.start_disks(state, vm, now()):
+            continue
         error = engine.apply_vm(vm, params["secrets"] or {})
+        exported = window.exported_disks(vm)
+        if exported and engine.check_mode and not error:
+            # Check mode exports nothing and asks for no token: it says what the run would do.
+            sources = ", ".join(f"{t.get('datavolume')} ({t['method']})" for t in exported)
+            window.set_state(state, name, window.APPLIED, now(), line=f"{name}: would export and import {sources}, then apply its VirtualMachine")
+            continue
         if error:
             window.fail(state, name, error, now())
         elif wait:
@@ -256,3 +338,51 @@ def _fill_window(engine: VmEngine, state: dict, vms: dict, params: dict, changes
         else:
             window.set_state(state, name, window.APPLIED, now(), line=f"{name}: objects applied")
     return stop_requests
+
+
+def _disk_steps(engine: VmEngine, state: dict, vms: dict, params: dict, changes: dict, now) -> dict:
+    """Start the imports that may start, renew tokens, apply the VMs whose disks imported.
+
+    Returns token_needed (the caller fetches a fresh token for the next round) and cleanup_requests.
+    """
+    token = params.get("disk_token") or None
+    token_needed = False
+    cleanup = []
+    for name in window.import_candidates(state, vms, params.get("storage_class_limits") or {}):
+        vm = vms[name]
+        wants_token = window.needs_token(state, name)
+        if wants_token and not token:
+            token_needed = True
+            state["vms"][name]["line"] = f"{name}: exported, getting a Glance token to import"
+            continue
+        changes.update(window.begin_import(state, vm, now()))
+        error = engine.apply_import(vm, params["secrets"] or {}, token if wants_token else None, window.disks_info(state, name).get("records") or [])
+        if error:
+            window.fail(state, name, error, now())
+    for name in window.renewals(state):
+        if not token:
+            token_needed = True
+            continue
+        error = engine.apply_header_secret(vms[name], token)
+        if error:
+            window.fail(state, name, error, now())
+        else:
+            window.renewed(state, name, now())
+            state["vms"][name]["line"] = f"{name}: importing; the token was renewed after a 401, CDI retries the download"
+    for name, record in list(state["vms"].items()):
+        if record["state"] != window.IMPORTED or name not in vms:
+            continue
+        vm = vms[name]
+        stats = window.disks_info(state, name).get("stats") or []
+        error = engine.apply_virtualmachine(vm)
+        if error:
+            window.fail(state, name, error, now())
+            continue
+        if params["wait"]:
+            window.set_state(state, name, window.WAITING_VM, now(), disks=stats, line=f"{name}: disks imported, VirtualMachine applied")
+        else:
+            window.set_state(state, name, window.APPLIED, now(), disks=stats, line=f"{name}: disks imported, VirtualMachine applied")
+        request = None if params.get("keep_exports") else window.cleanup_request(state, vm)
+        if request:
+            cleanup.append(request)
+    return {"token_needed": token_needed, "cleanup_requests": cleanup}

@@ -101,6 +101,46 @@ def step(vm: dict, record: dict | None, dvs: dict, vms: dict, now: float, dv_tim
 def progress_record(vm: dict, record: dict) -> str:
     """The ConfigMap value for a finished VM; only stable fields, so a repeated write changes nothing."""
     value = {"phase": record["state"], "server_id": vm.get("server_id"), "hash": vm.get("hash")}
+    if record.get("disks"):
+        # Per exported disk: bytes, seconds from import start to Succeeded, checksum verified (fixed once done).
+        value["disks"] = record["disks"]
     if record["state"] == FAILED:
         value["message"] = record.get("message", "")
     return json.dumps(value, sort_keys=True)
+
+
+# CDI never sets phase Failed on an import error: the importer pod fails, the DataVolume's condition Running turns
+# False with reason Error and the importer's message, and CDI starts it again (status.restartCount).
+IMPORT_OK = "ok"
+IMPORT_UNAUTHORIZED = "unauthorized"
+IMPORT_CHECKSUM = "checksum"
+IMPORT_ERROR = "error"
+
+
+def import_error(dv: dict | None) -> tuple[str, str, int]:
+    """(kind, importer message, restartCount) of a DataVolume whose importer failed its last attempt.
+
+    kind is IMPORT_OK when the last attempt did not fail, IMPORT_UNAUTHORIZED for an HTTP 401 (an expired or
+    revoked token), IMPORT_CHECKSUM for a checksum mismatch (the message names both digests), else IMPORT_ERROR.
+    """
+    status = (dv or {}).get("status") or {}
+    restarts = int(status.get("restartCount") or 0)
+    for condition in status.get("conditions") or []:
+        if not isinstance(condition, dict) or condition.get("type") != "Running":
+            continue
+        if str(condition.get("status")) == "False" and condition.get("reason") == "Error":
+            message = str(condition.get("message") or "")
+            if "401" in message or "unauthorized" in message.lower():
+                return IMPORT_UNAUTHORIZED, message, restarts
+            if "checksum" in message.lower():
+                return IMPORT_CHECKSUM, message, restarts
+            return IMPORT_ERROR, message, restarts
+    return IMPORT_OK, "", restarts
+
+
+def dv_progress_text(name: str, dv: dict | None) -> str:
+    return _dv_text(name, dv)
+
+
+def settled_phases(vm: dict) -> tuple[str, ...]:
+    return _DV_SETTLED_FOR_HALTED if _wants_halted(vm) else ("Succeeded",)

@@ -12,6 +12,14 @@ what the progress ConfigMap holds (so a round writes only what changed).
 A VM moves queued -> [stopping -> stopped] -> disks -> starting -> done, or ends failed at any step. With no
 wait it ends "applied" right after its objects are applied. A VM holds a window slot from the moment it
 leaves "queued" until it is final, so a finished VM frees its slot for the next round at once.
+
+A VM with exported disks (disk_transfers of method glance or tvo) instead moves [stopping -> stopped] ->
+exporting -> exported -> importing -> imported -> starting -> done: the caller exports its Glance disks one
+non-blocking step per round, the import starts when every record is there (and its StorageClasses have a free
+import slot), and its VirtualMachine is applied only after every DataVolume imported. What each VM's disks
+need between rounds (records, import start, token renewal, per-disk figures) is in state["disks"]; the
+records and the import start are also written to the progress ConfigMap (exports.<vm>, import.<vm>) so a run
+started again neither exports twice nor loses the import's start. The Glance token is never part of the state.
 """
 
 from __future__ import annotations
@@ -21,10 +29,17 @@ import json
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.progress import DONE, STOPPED_PREFIX, VM_PREFIX, read_progress
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.vm_wait import (
     FAILED,
+    IMPORT_CHECKSUM,
+    IMPORT_ERROR,
+    IMPORT_UNAUTHORIZED,
     WAITING_DISKS,
     WAITING_VM,
     by_name,
+    dv_progress_text,
+    import_error,
+    last_condition,
     progress_record,
+    settled_phases,
     step,
 )
 
@@ -32,7 +47,17 @@ QUEUED = "queued"
 STOPPING = "stopping"  # the stop of its source server is asked of the caller
 STOPPED = "stopped"  # its source is stopped: apply it next
 APPLIED = "applied"  # objects applied and not waited for
+EXPORTING = "exporting"  # the caller exports its disks, one non-blocking step per round
+EXPORTED = "exported"  # every export record is there: import when a token and a StorageClass slot are
+IMPORTING = "importing"  # header Secret and DataVolumes applied, CDI imports
+IMPORTED = "imported"  # every DataVolume imported: apply the VirtualMachine next
 FINAL = (DONE, FAILED, APPLIED)
+EXPORT_METHODS = ("glance", "tvo")
+EXPORTS_PREFIX = "exports."
+IMPORT_PREFIX = "import."
+# A renewed Secret reaches a running importer pod only after the kubelet syncs its volume (up to about a minute),
+# so a 401 shortly after the renewal may still be the old token's.
+RENEW_GRACE = 90.0
 WAITING = (WAITING_DISKS, WAITING_VM)
 REQUIRED = ("name", "server_id", "hash", "virtualmachine", "datavolumes", "datavolume_names", "secret_names", "run_strategy", "source_status")
 
@@ -58,13 +83,50 @@ def check_vms(vms: list, secrets: dict) -> str | None:
     return None
 
 
-def begin(vms: list[dict], progress_data: dict | None) -> dict:
-    """The first state: VMs recorded done with the same objects (hash) are skipped, the others queued."""
+def _loads(text) -> dict:
+    try:
+        value = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        value = None
+    return value if isinstance(value, dict) else {}
+
+
+def exported_disks(vm: dict) -> list[dict]:
+    """The VM's disk transfers the engine exports (glance) or imports from given records (tvo)."""
+    return [t for t in vm.get("disk_transfers") or [] if isinstance(t, dict) and t.get("method") in EXPORT_METHODS]
+
+
+def disks_info(state: dict, name: str) -> dict:
+    return state.setdefault("disks", {}).setdefault(name, {})
+
+
+def _restore_disks(vm: dict, data: dict, given: list[dict]) -> dict:
+    """Export records and import start of an earlier run (progress ConfigMap) plus records given as input."""
+    wanted = {str(t["source_id"]) for t in exported_disks(vm)}
+    saved = _loads(data.get(EXPORTS_PREFIX + vm["name"]))
+    records = {str(r.get("source_id")): r for r in saved.get("records") or [] if isinstance(r, dict) and str(r.get("source_id")) in wanted}
+    for record in given:
+        if isinstance(record, dict) and str(record.get("source_id")) in wanted:
+            records.setdefault(str(record["source_id"]), record)
+    info: dict = {"records": list(records.values())}
+    started = _loads(data.get(IMPORT_PREFIX + vm["name"])).get("started")
+    if isinstance(started, (int, float)):
+        info["import_started"] = started
+    return info
+
+
+def begin(vms: list[dict], progress_data: dict | None, given_records: list[dict] | None = None) -> dict:
+    """The first state: VMs recorded done with the same objects (hash) are skipped, the others queued.
+
+    given_records: export records made outside the engine (ostokubevirt.migrate.tvo_backup's), used for the
+    disks they name.
+    """
     progress = read_progress(progress_data)
     done = set(progress["done_hashes"])
     skipped = [vm["name"] for vm in vms if vm["hash"] in done]
     todo = [vm["name"] for vm in vms if vm["hash"] not in done]
     return {
+        "disks": {vm["name"]: _restore_disks(vm, progress_data or {}, given_records or []) for vm in vms if vm["hash"] not in done and exported_disks(vm)},
         "vms": {name: {"state": QUEUED} for name in todo},
         "queue": todo,
         "skipped": skipped,
@@ -140,6 +202,7 @@ def poll(
     ready_timeout: float,
     read_error: str | None = None,
     read_error_limit: int = 5,
+    error_restarts: int = 3,
 ) -> None:
     """Advance every waiting VM by one listing of the namespace's DataVolumes and VirtualMachines.
 
@@ -147,10 +210,11 @@ def poll(
     such rounds in a row the waiting ones fail with that error.
     """
     waiting = [name for name, record in state["vms"].items() if record["state"] in WAITING]
+    importing = [name for name, record in state["vms"].items() if record["state"] == IMPORTING and name in vms]
     state["rounds"] += 1
     if read_error:
         state["read_errors"] += 1
-        for name in waiting:
+        for name in waiting + importing:
             record = state["vms"][name]
             if state["read_errors"] >= read_error_limit:
                 fail(state, name, f"cannot read its objects from the cluster {state['read_errors']} times in a row: {read_error}", now)
@@ -161,6 +225,267 @@ def poll(
     dvs, live = by_name(datavolumes), by_name(virtualmachines)
     for name in waiting:
         state["vms"][name] = step(vms[name], state["vms"][name], dvs, live, now, datavolume_timeout, ready_timeout)
+    for name in importing:
+        import_step(state, vms[name], dvs, now, datavolume_timeout, error_restarts)
+
+
+def _missing(vm: dict, info: dict) -> list[dict]:
+    have = {str(r.get("source_id")) for r in info.get("records") or []}
+    return [t for t in exported_disks(vm) if str(t["source_id"]) not in have]
+
+
+def start_disks(state: dict, vm: dict, now: float) -> bool:
+    """Send a VM with exported disks to exporting (or straight to exported); False: apply it at once."""
+    disks = exported_disks(vm)
+    if not disks:
+        return False
+    name = vm["name"]
+    missing = _missing(vm, disks_info(state, name))
+    manual = [t for t in missing if t["method"] != "glance"]
+    if manual:
+        t = manual[0]
+        fail(
+            state,
+            name,
+            f"disk {t.get('datavolume')} ({t['source_id']}): method {t['method']} needs its export record in export_records "
+            "(the records of ostokubevirt.migrate.tvo_backup); none was given",
+            now,
+        )
+    elif missing:
+        set_state(state, name, EXPORTING, now, line=f"{name}: exporting {len(missing)} of {len(disks)} disk(s)")
+    else:
+        set_state(state, name, EXPORTED, now, line=f"{name}: export records of its {len(disks)} disk(s) found, importing next")
+    return True
+
+
+def source_stopped(vm: dict, stop_source: bool) -> bool:
+    return vm.get("source_status") == "SHUTOFF" or (stop_source and vm.get("source_status") == "ACTIVE")
+
+
+def export_requests(state: dict, vms: dict[str, dict], stop_source: bool) -> list[dict]:
+    """What the caller exports before the next round: per exporting VM its server and disks still missing."""
+    requests = []
+    for name, record in state["vms"].items():
+        if record["state"] == EXPORTING and name in vms:
+            vm = vms[name]
+            requests.append(
+                {
+                    "vm": name,
+                    "server_id": vm["server_id"],
+                    "source_ids": [str(t["source_id"]) for t in _missing(vm, disks_info(state, name))],
+                    "source_stopped": source_stopped(vm, stop_source),
+                }
+            )
+    return requests
+
+
+def _pending_text(label: dict, item: dict) -> str:
+    source_id = str(item.get("source_id"))
+    text = f"disk {label.get(source_id, '?')} ({source_id}) {item.get('step') or 'export'} {item.get('status') or ''}".rstrip()
+    if item.get("progress") is not None:
+        text += f" {item['progress']}%"
+    return text
+
+
+def record_export_results(state: dict, vms: dict[str, dict], results: list[dict], now: float, export_timeout: float) -> dict:
+    """Take the caller's non-blocking export outcomes; returns the progress entries (export records) to write.
+
+    Each result: vm, records (complete disks), pending ({source_id, step, status, progress}), errors
+    ({source_id, message}), or message when the export call itself failed. A failed disk fails its VM only.
+    """
+    changes = {}
+    for result in results:
+        name = result.get("vm")
+        if name not in vms or (state["vms"].get(name) or {}).get("state") != EXPORTING:
+            continue
+        vm, info = vms[name], disks_info(state, name)
+        label = {str(t["source_id"]): t.get("datavolume") for t in exported_disks(vm)}
+        if result.get("message"):
+            fail(state, name, f"export of its disks failed: {result['message']}", now)
+            continue
+        errors = [e for e in result.get("errors") or [] if isinstance(e, dict)]
+        if errors:
+            source_id = str(errors[0].get("source_id"))
+            more = f" (and {len(errors) - 1} more disk(s))" if len(errors) > 1 else ""
+            fail(state, name, f"export of disk {label.get(source_id, '?')} ({source_id}) failed: {errors[0].get('message') or 'no message'}{more}", now)
+            continue
+        records = {str(r.get("source_id")): r for r in info.get("records") or []}
+        new = {str(r.get("source_id")): r for r in result.get("records") or [] if isinstance(r, dict) and str(r.get("source_id")) in label}
+        if any(records.get(k) != v for k, v in new.items()):
+            records.update(new)
+            info["records"] = list(records.values())
+            # Saved as each disk completes: a killed run asks the cloud only for the disks still missing.
+            changes[EXPORTS_PREFIX + name] = json.dumps({"records": info["records"]}, sort_keys=True)
+        missing = _missing(vm, info)
+        if not missing:
+            set_state(state, name, EXPORTED, now, line=f"{name}: {len(label)} disk(s) exported, importing next")
+            continue
+        pending = [_pending_text(label, p) for p in result.get("pending") or [] if isinstance(p, dict)]
+        if now - state["vms"][name]["since"] > export_timeout:
+            stuck = missing[0]
+            fail(
+                state,
+                name,
+                f"timed out after {int(export_timeout)}s exporting disk {stuck.get('datavolume')} ({stuck['source_id']})"
+                + (f": {pending[0]}" if pending else ""),
+                now,
+            )
+            continue
+        state["vms"][name]["line"] = f"{name}: exporting, {len(label) - len(missing)}/{len(label)} disk(s) exported" + (
+            "; " + "; ".join(pending) if pending else ""
+        )
+    return changes
+
+
+def storage_classes(vm: dict) -> set[str]:
+    """The StorageClasses the VM's DataVolumes import into ("" for the cluster's default class)."""
+    classes = set()
+    for dv in vm.get("datavolumes") or []:
+        spec = dv.get("spec") or {}
+        classes.add(str((spec.get("storage") or spec.get("pvc") or {}).get("storageClassName") or ""))
+    return classes
+
+
+def import_candidates(state: dict, vms: dict[str, dict], limits: dict) -> list[str]:
+    """Exported VMs that may start importing now, in queue order, within the per-StorageClass limits."""
+    importing: dict[str, int] = {}
+    for name, record in state["vms"].items():
+        if record["state"] == IMPORTING and name in vms:
+            for sc in storage_classes(vms[name]):
+                importing[sc] = importing.get(sc, 0) + 1
+    chosen = []
+    for name in state["queue"]:
+        if state["vms"][name]["state"] != EXPORTED or name not in vms:
+            continue
+        classes = storage_classes(vms[name])
+        full = sorted(sc for sc in classes if sc in limits and importing.get(sc, 0) >= int(limits[sc]))
+        if full:
+            state["vms"][name]["line"] = (
+                f"{name}: exported, waiting for a free import slot of StorageClass {full[0] or '(default)'} ({limits[full[0]]} importing)"
+            )
+            continue
+        for sc in classes:
+            importing[sc] = importing.get(sc, 0) + 1
+        chosen.append(name)
+    return chosen
+
+
+def needs_token(state: dict, name: str) -> bool:
+    return any(r.get("needs_token", r.get("method") == "glance") for r in disks_info(state, name).get("records") or [])
+
+
+def begin_import(state: dict, vm: dict, now: float) -> dict:
+    """The VM's DataVolumes are being applied: it imports from now (or from the start a killed run recorded)."""
+    name = vm["name"]
+    info = disks_info(state, name)
+    changes = {}
+    if "import_started" not in info:
+        info["import_started"] = now
+        changes[IMPORT_PREFIX + name] = json.dumps({"started": now}, sort_keys=True)
+    set_state(state, name, IMPORTING, now, line=f"{name}: importing {len(vm.get('datavolume_names') or [])} disk(s)")
+    return changes
+
+
+def renewals(state: dict) -> list[str]:
+    """Importing VMs whose importer got a 401: their header Secret needs a fresh token."""
+    return [name for name, record in state["vms"].items() if record["state"] == IMPORTING and disks_info(state, name).get("renew")]
+
+
+def renewed(state: dict, name: str, now: float) -> None:
+    info = disks_info(state, name)
+    info["renew"] = False
+    info["renewed_at"] = now
+
+
+def _disk_stats(vm: dict, info: dict) -> list[dict]:
+    records = {str(r.get("source_id")): r for r in info.get("records") or []}
+    verify = bool((vm.get("disk_import") or {}).get("verify_checksums", True))
+    started = info.get("import_started")
+    stats = []
+    for t in exported_disks(vm):
+        record = records.get(str(t["source_id"])) or {}
+        done_at = (info.get("succeeded") or {}).get(t.get("datavolume"))
+        stats.append(
+            {
+                "source_id": str(t["source_id"]),
+                "datavolume": t.get("datavolume"),
+                "method": t["method"],
+                "bytes": record.get("size"),
+                "seconds": round(done_at - started, 1) if done_at is not None and started is not None else None,
+                "checksum_verified": verify and bool(record.get("checksum")),
+            }
+        )
+    return stats
+
+
+def import_step(state: dict, vm: dict, dvs: dict, now: float, timeout: float, error_restarts: int) -> None:
+    """Advance one importing VM by its DataVolumes as listed now.
+
+    CDI retries a failed import by itself, so an error condition is judged, not final: a 401 asks once for a
+    renewed token (and fails the VM if it persists after the renewal), a checksum mismatch fails at once, any
+    other error after error_restarts restarts.
+    """
+    name = vm["name"]
+    info = disks_info(state, name)
+    sources = {t.get("datavolume"): str(t["source_id"]) for t in vm.get("disk_transfers") or [] if isinstance(t, dict)}
+    settled = settled_phases(vm)
+    pending = []
+    for dv_name in vm.get("datavolume_names") or []:
+        dv = dvs.get(dv_name)
+        status = (dv or {}).get("status") or {}
+        disk = f"DataVolume {dv_name} (disk {sources.get(dv_name, '?')})"
+        if status.get("phase") in settled:
+            info.setdefault("succeeded", {}).setdefault(dv_name, now)
+            continue
+        if status.get("phase") == "Failed":
+            fail(state, name, f"{disk}: import failed, phase Failed; last condition {last_condition(dv)}", now)
+            return
+        kind, message, restarts = import_error(dv)
+        if kind == IMPORT_UNAUTHORIZED and not info.get("renew"):
+            if info.get("renewed_at") is None:
+                info["renew"] = True
+                info["renew_restarts"] = restarts
+            elif restarts > int(info.get("renew_restarts") or 0) and now - info["renewed_at"] >= RENEW_GRACE:
+                fail(state, name, f"{disk}: the source still answers 401 Unauthorized after the token was renewed: {message}", now)
+                return
+        elif kind == IMPORT_CHECKSUM:
+            fail(state, name, f"{disk}: the downloaded bytes fail the checksum verification: {message}", now)
+            return
+        elif kind == IMPORT_ERROR and restarts >= error_restarts:
+            fail(state, name, f"{disk}: import failed {restarts} time(s): {message}", now)
+            return
+        pending.append((dv_name, dv))
+    if not pending:
+        info["stats"] = _disk_stats(vm, info)
+        set_state(state, name, IMPORTED, now, line=f"{name}: {len(vm.get('datavolume_names') or [])} disk(s) imported")
+        return
+    started = info.get("import_started") or state["vms"][name]["since"]
+    if now - started > timeout:
+        stuck, dv = pending[0]
+        cond = last_condition(dv) if dv else "none"
+        fail(state, name, f"timed out after {int(timeout)}s importing the disks: {dv_progress_text(stuck, dv)}; last condition {cond}", now)
+        return
+    renewing = "; 401 Unauthorized: renewing the token" if info.get("renew") else ""
+    done = len(vm.get("datavolume_names") or []) - len(pending)
+    state["vms"][name]["line"] = (
+        f"{name}: importing, {done}/{len(vm.get('datavolume_names') or [])} disk(s) imported; "
+        + "; ".join(dv_progress_text(n, d) for n, d in pending)
+        + renewing
+    )
+
+
+def fail_token_waiters(state: dict, vms: dict[str, dict], error: str, now: float) -> None:
+    """The token could not be issued: the VMs waiting for it to import (or to renew) fail with the reason."""
+    for name, record in list(state["vms"].items()):
+        waiting = record["state"] == EXPORTED and name in vms and needs_token(state, name)
+        if waiting or (record["state"] == IMPORTING and disks_info(state, name).get("renew")):
+            fail(state, name, f"cannot get a Glance token for its import: {error}", now)
+
+
+def cleanup_request(state: dict, vm: dict) -> dict | None:
+    """The temporaries of the VM's exports to delete once its import succeeded, if any."""
+    records = [r for r in disks_info(state, vm["name"]).get("records") or [] if r.get("temporaries")]
+    return {"vm": vm["name"], "server_id": vm["server_id"], "records": records} if records else None
 
 
 def progress_changes(state: dict, vms: dict[str, dict]) -> dict:
@@ -193,6 +518,7 @@ def outcome(state: dict) -> dict:
         "applied": by_state.get(APPLIED, []),
         "failed_vms": [{"name": name, "server_id": state["server_ids"][name], "message": state["vms"][name]["message"]} for name in by_state.get(FAILED, [])],
         "skipped": list(state["skipped"]),
+        "disks": {name: info["stats"] for name, info in (state.get("disks") or {}).items() if info.get("stats")},
     }
 
 

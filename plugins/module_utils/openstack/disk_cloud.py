@@ -10,7 +10,8 @@ real one; the unit tests use a fake that keeps Nova, Cinder and Glance state in 
 * ``request(method, service, path, body=None, params=None, microversion=None, content_type=None)``
   returns the decoded JSON body (``{}`` when there is none) or raises ``ApiError``;
 * ``max_microversion(service) -> tuple[int, int] | None``;
-* ``catalog_url(service, interface) -> str``: the endpoint exactly as the service catalog lists it.
+* ``catalog_url(service, interface) -> str``: the endpoint exactly as the service catalog lists it;
+* ``issue_token() -> (token, expires_at)`` (only for ``state: token``).
 
 Only GETs are repeated after a transient fault (``http_retry``): a repeated POST could start a
 second upload, which is what the export's resume logic exists to prevent.
@@ -90,6 +91,26 @@ class SdkCloud:
             return response.json()
         except ValueError:
             return {}
+
+    def issue_token(self) -> tuple[str, str | None]:
+        """A token Keystone issues now for the connection's credential, and its expiry (ISO 8601).
+
+        The auth plugin's cached token is dropped first, so the token is a new one with its full lifetime
+        (CDI may need it for hours), not whatever the plugin held. Errors never carry the token.
+        """
+        auth = self.conn.session.auth
+        try:
+            auth.invalidate()
+            access = auth.get_access(self.conn.session)
+        except Exception as exc:  # pylint: disable=broad-except  # keystoneauth raises per cause
+            raise ApiError(
+                getattr(exc, "http_status", None), "POST", "identity /auth/tokens", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            ) from exc
+        token = getattr(access, "auth_token", None)
+        if not token:
+            raise ApiError(None, "POST", "identity /auth/tokens", "Keystone answered without a token")
+        expires = getattr(access, "expires", None)
+        return str(token), (expires.isoformat() if hasattr(expires, "isoformat") else None)
 
     def _once(self, method, service, path, body, params, microversion, content_type):
         kwargs = {"params": params, "raise_exc": False}

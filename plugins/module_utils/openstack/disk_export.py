@@ -15,6 +15,12 @@ run, with any run id, looks for those first: an active image is reused, one stil
 is waited for, a failed one is deleted (it is ours) and made again, so no disk is uploaded twice.
 Cleanup and rollback delete only objects whose metadata carries ``ostokubevirt_source_id``.
 
+Each disk moves through small steps (``decide`` picks the next one from what the cloud shows now,
+without I/O): ``advance`` takes every step the cloud's state allows and returns at once, for a
+caller that polls (the VM engine, one round at a time); ``export`` repeats it, sleeping between
+rounds, until every disk is done or failed. A run killed at any point and started again finds
+what it made by metadata, so nothing is created twice.
+
 One disk failing gives that disk an error naming the server, the disk and the call; the other
 disks and servers carry on. Nothing here raises for a cloud fault.
 """
@@ -127,36 +133,401 @@ def _temporary(kind: str, obj: dict) -> dict:
     return {"kind": kind, "id": obj.get("id"), "name": obj.get("name")}
 
 
+# -- the decision: which single step a disk needs next ----------------------------------
+# Steps a disk waits in (``pending[].step``): its forced snapshot, the temporary volume made from it, the image
+# being written (Nova createImage or Cinder upload), and the deletion of the snapshot and temporary volume once
+# the image holds the data.
+STEP_SNAPSHOT, STEP_TMPVOL, STEP_UPLOAD, STEP_RELEASE = "snapshot", "tmpvol", "upload", "release"
+PROGRESS_KEY = "os-extended-snapshot-attributes:progress"
+
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    """What to do next for one disk. ``action`` is one of ACTIONS; ``step`` is the stage it belongs to."""
+
+    action: str
+    step: str | None
+    status: str | None = None
+
+
+# done: record; wait: nothing to do until the cloud moves on; fail_*: the disk failed; delete_*: ours, failed in an
+# earlier run, delete it and decide again; release_*: delete an intermediate once the image is active
+ACTIONS = (
+    "record", "wait", "tag",
+    "create_image", "upload_volume", "create_snapshot", "create_tmpvol", "upload_tmpvol",
+    "delete_image", "delete_snapshot", "delete_tmpvol",
+    "fail_image", "fail_snapshot", "fail_tmpvol", "fail_volume",
+    "release_tmpvol", "release_snapshot",
+)  # fmt: skip
+
+
+def _run_of(item: dict | None, metadata_inside: bool) -> str | None:
+    meta = (item or {}).get("metadata") if metadata_inside else item
+    value = (meta or {}).get(RUN_KEY)
+    return str(value) if value is not None else None
+
+
+def usable_cinder(item: dict | None) -> bool:
+    return item is not None and item.get("status") not in CINDER_GOING
+
+
+def decide(kind: str, run_id: str, image=None, volume=None, snapshot=None, tmpvol=None, keep_intermediates: bool = False) -> Step:
+    """The next step for one disk from what the cloud shows now; no I/O.
+
+    ``kind`` is ``root`` or ``volume``; ``image`` our image of the disk (tagged, or an untagged upload found by its
+    name), ``volume`` the source volume (needed only when nothing of ours is usable), ``snapshot``/``tmpvol`` our
+    snapshot and temporary volume of it, each as the API returns it or None. An object of ours that failed in this
+    run (its run id metadata is ``run_id``) fails the disk; one that failed in another run is deleted and made again.
+    """
+    if image is not None:
+        status = image.get("status")
+        if status in IMAGE_FAILED:
+            return Step("fail_image" if _run_of(image, False) == str(run_id) else "delete_image", STEP_UPLOAD, status)
+        if status != "active":
+            return Step("wait", STEP_UPLOAD, status)
+        if kind == "volume" and not is_ours(image):
+            return Step("tag", STEP_UPLOAD, status)
+        if kind == "root" or keep_intermediates:
+            return Step("record", None, status)
+        return _release_step(snapshot, tmpvol)
+    if kind == "root":
+        return Step("create_image", STEP_UPLOAD)
+    if usable_cinder(tmpvol):
+        status = tmpvol.get("status")
+        if status in CINDER_FAILED:
+            return Step("fail_tmpvol" if _run_of(tmpvol, True) == str(run_id) else "delete_tmpvol", STEP_TMPVOL, status)
+        if status == "available":
+            return Step("upload_tmpvol", STEP_UPLOAD, status)
+        if status == "uploading":  # an upload of it started; its image shows up as soon as Glance lists it
+            return Step("wait", STEP_UPLOAD, status)
+        if status in VOLUME_BUSY:
+            return Step("wait", STEP_TMPVOL, status)
+        return Step("fail_tmpvol", STEP_TMPVOL, status)
+    if usable_cinder(snapshot):
+        status = snapshot.get("status")
+        if status in CINDER_FAILED:
+            return Step("fail_snapshot" if _run_of(snapshot, True) == str(run_id) else "delete_snapshot", STEP_SNAPSHOT, status)
+        if status == "available":
+            return Step("create_tmpvol", STEP_TMPVOL, status)
+        if status in SNAPSHOT_BUSY:
+            return Step("wait", STEP_SNAPSHOT, status)
+        return Step("fail_snapshot", STEP_SNAPSHOT, status)
+    status = (volume or {}).get("status")
+    if status == "available":
+        return Step("upload_volume", STEP_UPLOAD, status)
+    if status == "in-use":
+        return Step("create_snapshot", STEP_SNAPSHOT, status)
+    return Step("fail_volume", None, status)
+
+
+def _release_step(snapshot: dict | None, tmpvol: dict | None) -> Step:
+    """The temporary volume goes first (Cinder keeps a snapshot while a volume made from it exists)."""
+    if tmpvol is not None:
+        status = tmpvol.get("status")
+        if status == "available":
+            return Step("release_tmpvol", STEP_RELEASE, status)
+        if status in VOLUME_BUSY or status in CINDER_GOING:
+            return Step("wait", STEP_RELEASE, status)
+        return Step("record", None, status)  # failed: left in the record's temporaries for the cleanup
+    if usable_cinder(snapshot) and snapshot.get("status") not in SNAPSHOT_BUSY:
+        return Step("release_snapshot", STEP_RELEASE, snapshot.get("status"))
+    return Step("record", None, None)
+
+
+def snapshot_progress(snapshot: dict | None) -> int | None:
+    """Cinder's ``"45%"`` as 45, or None."""
+    text = str((snapshot or {}).get(PROGRESS_KEY) or "").strip().rstrip("%")
+    try:
+        return max(0, min(100, int(float(text))))
+    except ValueError:
+        return None
+
+
 class DiskExporter:
-    """Exports the disks of servers through ``cloud`` (see ``disk_cloud``)."""
+    """Exports the disks of servers through ``cloud`` (see ``disk_cloud``).
+
+    ``advance`` moves each disk on by as many steps as the cloud's current state allows and never sleeps;
+    ``export`` (and ``export_server``) advances until every disk is done or failed, sleeping between rounds.
+    """
 
     def __init__(self, cloud, options: ExportOptions) -> None:
         self.cloud = cloud
         self.options = options
         self._glance_url: str | None = None
-        self.created: list[dict] = []  # what this call created: {kind, id, name, source_id}
+        self.created: list[dict] = []  # what this exporter created: {kind, id, name, source_id}
         self.reused: list[dict] = []
+        self.deleted: list[dict] = []  # failed objects of earlier runs and released intermediates
+        self._mine: set[str] = set()  # ids created or already listed as reused
 
     # -- public ----------------------------------------------------------------
+    def disks(self, servers: list[dict], source_ids=None) -> list[tuple[dict, dict]]:
+        """``(server, disk)`` of every disk of ``servers``, or only those in ``source_ids``."""
+        wanted = {str(s) for s in source_ids} if source_ids is not None else None
+        return [(server, disk) for server in servers for disk in server_disks(server) if wanted is None or disk["source_id"] in wanted]
+
+    def advance(self, servers: list[dict], source_ids=None) -> dict:
+        """One non-blocking pass: ``{records, pending, errors}``, each in disk order."""
+        return self._rounds(self.disks(servers, source_ids), wait=False)
+
+    def export(self, servers: list[dict], source_ids=None) -> dict:
+        """Advance until every disk is done or failed (a disk waiting longer than ``timeout`` in one step fails)."""
+        return self._rounds(self.disks(servers, source_ids), wait=True)
+
     def export_server(self, server: dict) -> dict:
-        """``{server_id, records: [...], errors: [{server_id, source_id, msg}]}``; never raises for a cloud fault."""
-        server_id = str(server.get("id"))
-        result = {"server_id": server_id, "records": [], "errors": []}
-        for disk in server_disks(server):
-            try:
-                if disk["kind"] == "root":
-                    record = self.export_root(server)
-                else:
-                    record = self.export_volume(server, disk["source_id"])
-                result["records"].append(record)
-            except DiskExportError as exc:
-                result["errors"].append({"server_id": server_id, "source_id": disk["source_id"], "msg": str(exc)})
+        """``{server_id, records: [...], errors: [{server_id, source_id, msg, message}]}``; never raises for a cloud fault."""
+        result = self.export([server])
+        return {"server_id": str(server.get("id")), "records": result["records"], "errors": result["errors"]}
+
+    def export_root(self, server: dict) -> dict:
+        return self._export_one(server, {"source_id": str(server["id"]), "kind": "root"})
+
+    def export_volume(self, server: dict, volume_id: str) -> dict:
+        return self._export_one(server, {"source_id": str(volume_id), "kind": "volume"})
+
+    def _export_one(self, server: dict, disk: dict) -> dict:
+        result = self._rounds([(server, disk)], wait=True)
+        if result["errors"]:
+            raise DiskExportError(result["errors"][0]["message"])
+        return result["records"][0]
+
+    def _rounds(self, disks: list[tuple[dict, dict]], wait: bool) -> dict:
+        outcome: dict[int, tuple[str, dict]] = {}
+        since: dict[int, tuple[str, float]] = {}
+        todo = list(range(len(disks)))
+        while todo:
+            still = []
+            for index in todo:
+                server, disk = disks[index]
+                base = {"server_id": str(server.get("id")), "source_id": disk["source_id"]}
+                try:
+                    state, value = self.advance_disk(server, disk)
+                except DiskExportError as exc:
+                    outcome[index] = ("error", {**base, "msg": str(exc), "message": str(exc)})
+                    continue
+                if state == "done":
+                    outcome[index] = ("record", value)
+                    continue
+                outcome[index] = ("pending", {**base, **value})
+                step, started = since.get(index, (None, None))
+                now = self.options.clock() if wait else 0.0
+                if step != value["step"]:
+                    since[index] = (value["step"], now)
+                elif wait and now - started >= self.options.timeout:
+                    message = (
+                        f"server {base['server_id']}, disk {base['source_id']}: {value.pop('_what')} still {value['status']!r} "
+                        f"after {self.options.timeout:g} s; a later run waits for it again"
+                    )
+                    outcome[index] = ("error", {**base, "msg": message, "message": message})
+                    continue
+                still.append(index)
+            todo = still
+            if not wait or not todo:
+                break
+            self.options.sleep(self.options.poll_interval)
+        result = {"records": [], "pending": [], "errors": []}
+        for index in sorted(outcome):
+            what, value = outcome[index]
+            if what == "pending":
+                value = {k: v for k, v in value.items() if not k.startswith("_")}
+            result[{"record": "records", "pending": "pending", "error": "errors"}[what]].append(value)
         return result
 
-    def plan_server(self, server: dict) -> list[dict]:
+    # -- one disk ------------------------------------------------------------------
+    def advance_disk(self, server: dict, disk: dict) -> tuple[str, dict]:
+        """``("done", record)`` or ``("pending", {step, status, progress, _what})``; raises DiskExportError."""
+        for _attempt in range(8):
+            seen = self._observe(server, disk)
+            step = decide(disk["kind"], self.options.run_id, keep_intermediates=self.options.keep_intermediates, **seen)
+            answer = self._act(server, disk, step, seen)
+            if answer is not None:
+                return answer
+        raise DiskExportError(f"server {server.get('id')}, disk {disk['source_id']}: the export went round in circles; a later run tries again")
+
+    def _observe(self, server: dict, disk: dict) -> dict:
+        sid = disk["source_id"]
+        image = self._find_image(server, sid, "look for an earlier export")
+        if image is None and disk["kind"] == "volume":
+            image = self._find_untagged(server, sid)
+        if image is not None and image.get("status") != "active" and image.get("status") not in IMAGE_FAILED:
+            image = self._refresh_image(server, sid, image)
+        seen = {"image": image}
+        if disk["kind"] == "root":
+            return seen
+        if image is None or image.get("status") == "active":
+            seen["snapshot"] = self._find_cinder(server, sid, "snapshot")
+            seen["tmpvol"] = self._find_cinder(server, sid, "volume")
+        if image is None and not usable_cinder(seen.get("snapshot")) and not usable_cinder(seen.get("tmpvol")):
+            seen["volume"] = self._get_volume(server, sid)
+        return seen
+
+    def _act(self, server: dict, disk: dict, step: Step, seen: dict):
+        """Carry ``step`` out: a pending/done answer, or None to look again."""
+        sid = disk["source_id"]
+        server_id = str(server["id"])
+        image, snapshot, tmpvol = seen.get("image"), seen.get("snapshot"), seen.get("tmpvol")
+        action = step.action
+        if action == "record":
+            return "done", self._record(server, disk, image, snapshot, tmpvol)
+        if action == "wait":
+            item = {STEP_SNAPSHOT: ("snapshot", snapshot), STEP_TMPVOL: ("volume", tmpvol), STEP_UPLOAD: ("image", image)}.get(step.step)
+            if step.step == STEP_RELEASE:
+                item = ("volume", tmpvol)
+            if item is None or item[1] is None:
+                item = ("volume", tmpvol)
+            self._note_reused(item[0], item[1], sid)
+            return self._pending(step.step, step.status, item[0], item[1])
+        if action == "tag":
+            self._note_reused("image", image, sid)
+            self._tag(server, sid, image)
+            return None
+        if action == "create_image":
+            return self._pending(STEP_UPLOAD, "queued", "image", self._create_image(server))
+        if action == "upload_volume":
+            return self._pending(STEP_UPLOAD, "queued", "image", self._upload(server, sid, sid, born_tagged=False))
+        if action == "create_snapshot":
+            made = self._create_snapshot(server, sid)
+            return self._pending(STEP_SNAPSHOT, made.get("status"), "snapshot", made)
+        if action == "create_tmpvol":
+            self._note_reused("snapshot", snapshot, sid)
+            made = self._create_tmpvol(server, sid, snapshot)
+            return self._pending(STEP_TMPVOL, made.get("status"), "volume", made)
+        if action == "upload_tmpvol":
+            self._note_reused("volume", tmpvol, sid)
+            return self._pending(STEP_UPLOAD, "queued", "image", self._upload(server, sid, tmpvol["id"], born_tagged=True))
+        if action == "delete_image":
+            self._delete_failed_image(server, sid, image)
+            self.deleted.append({**_temporary("image", image), "source_id": sid})
+            return None
+        if action in ("delete_snapshot", "delete_tmpvol"):
+            kind, item = ("snapshot", snapshot) if action == "delete_snapshot" else ("volume", tmpvol)
+            self._delete(server, sid, kind, item)
+            self.deleted.append({**_temporary(kind, item), "source_id": sid})
+            return None
+        if action == "fail_image":
+            self._delete_failed_image(server, sid, image)
+            raise DiskExportError(
+                f"server {server_id}, disk {sid}: image {image.get('id')} ({image.get('name')}) ended {step.status!r} instead of 'active'; "
+                "it was deleted and the next run exports again"
+            )
+        if action in ("fail_snapshot", "fail_tmpvol"):
+            kind, item = ("snapshot", snapshot) if action == "fail_snapshot" else ("volume", tmpvol)
+            if step.status in CINDER_FAILED and is_ours(item.get("metadata"), sid):
+                self._delete(server, sid, kind, item)
+                again = "it was deleted and the next run makes it again"
+            else:
+                again = "the export needs it 'available'"
+            raise DiskExportError(f"server {server_id}, volume {sid}: {kind} {item.get('id')} ({item.get('name')}) is {step.status!r}; {again}")
+        if action == "fail_volume":
+            raise DiskExportError(
+                f"server {server_id}, volume {sid}: status is {step.status!r}; the export needs 'available' or 'in-use' (wait for the current operation to end)"
+            )
+        if action == "release_tmpvol":
+            if self._release(server, sid, "volume", tmpvol):
+                return self._pending(STEP_RELEASE, "deleting", "volume", tmpvol)
+            return "done", self._record(server, disk, image, snapshot, tmpvol)
+        if action == "release_snapshot":
+            if self._release(server, sid, "snapshot", snapshot):
+                snapshot = None  # on its way out; a later look ignores it
+            return "done", self._record(server, disk, image, snapshot, None)
+        raise DiskExportError(f"server {server_id}, disk {sid}: no handler for step {action!r}")  # a bug, named
+
+    def _pending(self, step: str, status: str | None, kind: str, item: dict | None) -> tuple[str, dict]:
+        item = item or {}
+        progress = snapshot_progress(item) if kind == "snapshot" else None
+        if status == "active" or (kind == "snapshot" and status == "available"):
+            progress = 100
+        return "pending", {"step": step, "status": status, "progress": progress, "_what": f"{kind} {item.get('id')} ({item.get('name')})"}
+
+    def _note_reused(self, kind: str, item: dict | None, source_id: str) -> None:
+        if item and item.get("id") and item["id"] not in self._mine:
+            self._mine.add(item["id"])
+            self.reused.append({"kind": kind, "id": item["id"], "name": item.get("name"), "source_id": source_id})
+
+    def _record(self, server: dict, disk: dict, image: dict, snapshot: dict | None, tmpvol: dict | None) -> dict:
+        sid = disk["source_id"]
+        self._note_reused("image", image, sid)
+        temporaries = [_temporary("image", image)]
+        temporaries += [_temporary(kind, item) for kind, item in (("snapshot", snapshot), ("volume", tmpvol)) if usable_cinder(item)]
+        return build_record(str(server["id"]), sid, image, self._url(server, sid, image["id"]), self.options, temporaries)
+
+    def _release(self, server: dict, source_id: str, kind: str, item: dict) -> bool:
+        """Delete an intermediate of ours; False (kept in the record) when the cloud refuses."""
+        path = f"/volumes/{quote(item['id'], safe='')}" if kind == "volume" else f"/snapshots/{quote(item['id'], safe='')}"
+        if not is_ours(item.get("metadata"), source_id):
+            return False
+        try:
+            self.cloud.request("DELETE", "volume", path)
+        except ApiError as exc:
+            if exc.status != 404:
+                return False
+        self.deleted.append({**_temporary(kind, item), "source_id": source_id})
+        return True
+
+    # -- creating ------------------------------------------------------------------------
+    def _create_image(self, server: dict) -> dict:
+        sid = str(server["id"])
+        name = object_name("root", sid)
+        version = self._call(server, sid, "compute version discovery", lambda: self.cloud.max_microversion("compute"))
+        if not microversion_at_least(version, CREATE_IMAGE_MICROVERSION):
+            have = ".".join(map(str, version)) if version else "none"
+            raise DiskExportError(
+                f"server {sid}, root disk: the compute API offers microversion {have}; createImage needs 2.45 or later to return the image id"
+            )
+        body = {"createImage": {"name": name, "metadata": our_metadata(sid, self.options.run_id, sid)}}
+        answer = self._call(
+            server,
+            sid,
+            f"POST /servers/{sid}/action createImage",
+            lambda: self.cloud.request("POST", "compute", f"/servers/{quote(sid, safe='')}/action", body=body, microversion="2.45"),
+        )
+        image_id = answer.get("image_id")
+        if not image_id:
+            raise DiskExportError(f"server {sid}, root disk: POST /servers/{sid}/action createImage answered without an image_id")
+        self._made("image", image_id, name, sid)
+        return {"id": image_id, "name": name, "status": "queued"}
+
+    def _made(self, kind: str, item_id: str | None, name: str, source_id: str) -> None:
+        self._mine.add(str(item_id))
+        self.created.append({"kind": kind, "id": item_id, "name": name, "source_id": source_id})
+
+    def _create_snapshot(self, server: dict, volume_id: str) -> dict:
+        name = object_name("snap", volume_id)
+        body = {
+            "snapshot": {
+                "volume_id": volume_id,
+                "force": True,
+                "name": name,
+                "description": f"ostokubevirt export of volume {volume_id} (in use by server {server['id']})",
+                "metadata": our_metadata(volume_id, self.options.run_id, server["id"]),
+            }
+        }
+        answer = self._call(server, volume_id, "POST /snapshots", lambda: self.cloud.request("POST", "volume", "/snapshots", body=body))
+        snapshot = answer.get("snapshot") or {}
+        self._made("snapshot", snapshot.get("id"), name, volume_id)
+        return snapshot
+
+    def _create_tmpvol(self, server: dict, volume_id: str, snapshot: dict) -> dict:
+        name = object_name("tmpvol", volume_id)
+        body = {
+            "volume": {
+                "snapshot_id": snapshot["id"],
+                "size": snapshot.get("size"),
+                "name": name,
+                "description": f"ostokubevirt export of volume {volume_id}: a copy to upload while the volume is in use",
+                "metadata": our_metadata(volume_id, self.options.run_id, server["id"]),
+            }
+        }
+        if body["volume"]["size"] is None:
+            del body["volume"]["size"]
+        answer = self._call(server, volume_id, "POST /volumes", lambda: self.cloud.request("POST", "volume", "/volumes", body=body))
+        tmpvol = answer.get("volume") or {}
+        self._made("volume", tmpvol.get("id"), name, volume_id)
+        return tmpvol
+
+    def plan_server(self, server: dict, source_ids=None) -> list[dict]:
         """What ``export_server`` would do, per disk, from GETs only (check mode)."""
         plan = []
-        for disk in server_disks(server):
+        for _server, disk in self.disks([server], source_ids):
             sid = disk["source_id"]
             kind = "root" if disk["kind"] == "root" else "vol"
             row = {"server_id": str(server.get("id")), "source_id": sid, "image_name": object_name(kind, sid)}
@@ -176,71 +547,6 @@ class DiskExporter:
                 row["error"] = str(exc)
             plan.append(row)
         return plan
-
-    # -- root disk -------------------------------------------------------------
-    def export_root(self, server: dict) -> dict:
-        sid = str(server["id"])
-        name = object_name("root", sid)
-        image = self._find_image(server, sid, "look for an earlier export of the root disk")
-        if image is not None and image.get("status") in IMAGE_FAILED:
-            self._delete_failed_image(server, sid, image)
-            image = None
-        if image is None:
-            version = self._call(server, sid, "compute version discovery", lambda: self.cloud.max_microversion("compute"))
-            if not microversion_at_least(version, CREATE_IMAGE_MICROVERSION):
-                have = ".".join(map(str, version)) if version else "none"
-                raise DiskExportError(
-                    f"server {sid}, root disk: the compute API offers microversion {have}; createImage needs 2.45 or later to return the image id"
-                )
-            body = {"createImage": {"name": name, "metadata": our_metadata(sid, self.options.run_id, sid)}}
-            answer = self._call(
-                server,
-                sid,
-                f"POST /servers/{sid}/action createImage",
-                lambda: self.cloud.request("POST", "compute", f"/servers/{quote(sid, safe='')}/action", body=body, microversion="2.45"),
-            )
-            image_id = answer.get("image_id")
-            if not image_id:
-                raise DiskExportError(f"server {sid}, root disk: POST /servers/{sid}/action createImage answered without an image_id")
-            self.created.append({"kind": "image", "id": image_id, "name": name, "source_id": sid})
-            image = {"id": image_id, "name": name, "status": "queued"}
-        else:
-            self.reused.append({"kind": "image", "id": image["id"], "name": image.get("name"), "source_id": sid})
-        image = self._wait_image(server, sid, image)
-        return build_record(sid, sid, image, self._url(server, sid, image["id"]), self.options, [_temporary("image", image)])
-
-    # -- Cinder volume -----------------------------------------------------------
-    def export_volume(self, server: dict, volume_id: str) -> dict:
-        server_id = str(server["id"])
-        image = self._find_image(server, volume_id, "look for an earlier export of the volume")
-        if image is not None and image.get("status") in IMAGE_FAILED:
-            self._delete_failed_image(server, volume_id, image)
-            image = None
-        temporaries: list[dict] = []
-        if image is not None:
-            self.reused.append({"kind": "image", "id": image["id"], "name": image.get("name"), "source_id": volume_id})
-        else:
-            image = self._adopt_untagged(server, volume_id)
-        if image is None:
-            volume = self._get_volume(server, volume_id)
-            status = volume.get("status")
-            if status == "available":
-                image = self._upload(server, volume_id, volume_id, born_tagged=False)
-            elif status == "in-use":
-                snapshot = self._ensure_snapshot(server, volume_id)
-                tmpvol = self._ensure_tmpvol(server, volume_id, snapshot)
-                temporaries += [_temporary("snapshot", snapshot), _temporary("volume", tmpvol)]
-                image = self._upload(server, volume_id, tmpvol["id"], born_tagged=True)
-            else:
-                raise DiskExportError(
-                    f"server {server_id}, volume {volume_id}: status is {status!r}; the export needs 'available' or 'in-use' "
-                    "(wait for the current operation to end)"
-                )
-        image = self._tag(server, volume_id, self._wait_image(server, volume_id, image))
-        temporaries += self._leftover_intermediates(server, volume_id, temporaries)
-        if not self.options.keep_intermediates:
-            temporaries = self._release_intermediates(server, volume_id, temporaries)
-        return build_record(server_id, volume_id, image, self._url(server, volume_id, image["id"]), self.options, [_temporary("image", image), *temporaries])
 
     def _upload(self, server: dict, source_id: str, volume_id: str, born_tagged: bool) -> dict:
         """Start ``os-volume_upload_image`` of ``volume_id`` (the source, or our temporary volume)."""
@@ -267,7 +573,7 @@ class DiskExporter:
         image_id = (answer.get("os-volume_upload_image") or {}).get("image_id")
         if not image_id:
             raise DiskExportError(f"server {server['id']}, volume {source_id}: os-volume_upload_image of volume {volume_id} answered without an image_id")
-        self.created.append({"kind": "image", "id": image_id, "name": name, "source_id": source_id})
+        self._made("image", image_id, name, source_id)
         return {"id": image_id, "name": name, "status": "queued"}
 
     def _tag(self, server: dict, source_id: str, image: dict) -> dict:
@@ -288,126 +594,6 @@ class DiskExporter:
             lambda: self.cloud.request("PATCH", "image", path, body=patch, content_type="application/openstack-images-v2.1-json-patch"),
         )
 
-    def _adopt_untagged(self, server: dict, volume_id: str) -> dict | None:
-        """Our upload of a source volume whose run ended before the image was active and tagged.
-
-        Found by its name, which only this code gives; it is tagged once active, never deleted untagged, so the rule
-        that we delete only what carries our metadata still holds.
-        """
-        name = object_name("vol", volume_id)
-        listed = self._call(server, volume_id, "GET /images (by name)", lambda: self.cloud.request("GET", "image", "/images", params={"name": name}))
-        for image in listed.get("images") or []:
-            if image.get("name") == name and not is_ours(image) and image.get("status") not in IMAGE_FAILED:
-                self.reused.append({"kind": "image", "id": image["id"], "name": name, "source_id": volume_id})
-                return image
-        return None
-
-    def _ensure_snapshot(self, server: dict, volume_id: str) -> dict:
-        name = object_name("snap", volume_id)
-        listed = self._call(
-            server,
-            volume_id,
-            "GET /snapshots/detail",
-            lambda: self.cloud.request("GET", "volume", "/snapshots/detail", params={"volume_id": volume_id, "all_tenants": "1"}),
-        )
-        snapshot = None
-        for item in listed.get("snapshots") or []:
-            if not is_ours(item.get("metadata"), volume_id) or item.get("status") in CINDER_GOING:
-                continue
-            if item.get("status") in CINDER_FAILED:
-                self._delete(server, volume_id, "snapshot", item)
-                continue
-            snapshot = item
-            self.reused.append({"kind": "snapshot", "id": item["id"], "name": item.get("name"), "source_id": volume_id})
-            break
-        if snapshot is None:
-            body = {
-                "snapshot": {
-                    "volume_id": volume_id,
-                    "force": True,
-                    "name": name,
-                    "description": f"ostokubevirt export of volume {volume_id} (in use by server {server['id']})",
-                    "metadata": our_metadata(volume_id, self.options.run_id, server["id"]),
-                }
-            }
-            answer = self._call(server, volume_id, "POST /snapshots", lambda: self.cloud.request("POST", "volume", "/snapshots", body=body))
-            snapshot = answer.get("snapshot") or {}
-            self.created.append({"kind": "snapshot", "id": snapshot.get("id"), "name": name, "source_id": volume_id})
-        return self._wait_cinder(server, volume_id, "snapshot", snapshot, "available", SNAPSHOT_BUSY)
-
-    def _ensure_tmpvol(self, server: dict, volume_id: str, snapshot: dict) -> dict:
-        name = object_name("tmpvol", volume_id)
-        listed = self._call(
-            server, volume_id, "GET /volumes/detail", lambda: self.cloud.request("GET", "volume", "/volumes/detail", params={"name": name, "all_tenants": "1"})
-        )
-        tmpvol = None
-        for item in listed.get("volumes") or []:
-            if not is_ours(item.get("metadata"), volume_id) or item.get("name") != name or item.get("status") in CINDER_GOING:
-                continue
-            if item.get("status") in CINDER_FAILED:
-                self._delete(server, volume_id, "volume", item)
-                continue
-            tmpvol = item
-            self.reused.append({"kind": "volume", "id": item["id"], "name": name, "source_id": volume_id})
-            break
-        if tmpvol is None:
-            body = {
-                "volume": {
-                    "snapshot_id": snapshot["id"],
-                    "size": snapshot.get("size"),
-                    "name": name,
-                    "description": f"ostokubevirt export of volume {volume_id}: a copy to upload while the volume is in use",
-                    "metadata": our_metadata(volume_id, self.options.run_id, server["id"]),
-                }
-            }
-            if body["volume"]["size"] is None:
-                del body["volume"]["size"]
-            answer = self._call(server, volume_id, "POST /volumes", lambda: self.cloud.request("POST", "volume", "/volumes", body=body))
-            tmpvol = answer.get("volume") or {}
-            self.created.append({"kind": "volume", "id": tmpvol.get("id"), "name": name, "source_id": volume_id})
-        # "uploading" means an earlier run's upload of it is still going: its image is found by the caller's wait
-        return self._wait_cinder(server, volume_id, "volume", tmpvol, "available", VOLUME_BUSY)
-
-    def _leftover_intermediates(self, server: dict, volume_id: str, known: list[dict]) -> list[dict]:
-        """Our snapshot and temporary volume of ``volume_id`` left by an earlier run that got as far as its image."""
-        if known:
-            return []
-        found = []
-        try:
-            snaps = self.cloud.request("GET", "volume", "/snapshots/detail", params={"volume_id": volume_id, "all_tenants": "1"})
-            vols = self.cloud.request("GET", "volume", "/volumes/detail", params={"name": object_name("tmpvol", volume_id), "all_tenants": "1"})
-        except ApiError:
-            return []  # only a nicety: cleanup by metadata still finds them
-        found += [_temporary("volume", v) for v in vols.get("volumes") or [] if is_ours(v.get("metadata"), volume_id) and v.get("status") not in CINDER_GOING]
-        found += [
-            _temporary("snapshot", s) for s in snaps.get("snapshots") or [] if is_ours(s.get("metadata"), volume_id) and s.get("status") not in CINDER_GOING
-        ]
-        return found
-
-    def _release_intermediates(self, server: dict, volume_id: str, temporaries: list[dict]) -> list[dict]:
-        """Delete the temporary volume, then the snapshot, once the image holds the data; returns what is left."""
-        left = []
-        for kind in ("volume", "snapshot"):
-            for item in [t for t in temporaries if t["kind"] == kind]:
-                try:
-                    path = f"/volumes/{quote(item['id'], safe='')}" if kind == "volume" else f"/snapshots/{quote(item['id'], safe='')}"
-                    current = self.cloud.request("GET", "volume", path).get(kind) or {}
-                    if not is_ours(current.get("metadata"), volume_id):
-                        left.append(item)
-                        continue
-                    if kind == "volume":
-                        current = self._wait_cinder(server, volume_id, "volume", current, "available", VOLUME_BUSY)
-                    self.cloud.request("DELETE", "volume", path)
-                    if kind == "volume":
-                        self._wait_gone(server, volume_id, "volume", path)
-                except ApiError as exc:
-                    if exc.status != 404:
-                        left.append(item)
-                except DiskExportError:
-                    left.append(item)
-        return left
-
-    # -- lookups and waits -----------------------------------------------------------
     def _find_image(self, server: dict, source_id: str, why: str) -> dict | None:
         """Our image of ``source_id``: the newest usable one, else a failed one (to be redone)."""
         listed = self._call(
@@ -451,65 +637,62 @@ class DiskExporter:
                     f"server {server['id']}, volume {source_id}: our earlier {kind} {item['id']} is {item.get('status')} and could not be deleted: {exc}"
                 ) from exc
 
-    def _wait_image(self, server: dict, source_id: str, image: dict) -> dict:
-        image_id = image["id"]
-        path = f"/images/{quote(image_id, safe='')}"
-        deadline = self.options.clock() + self.options.timeout
-        while True:
-            try:
-                image = self.cloud.request("GET", "image", path)
-            except ApiError as exc:
-                if exc.status == 404:
-                    raise DiskExportError(
-                        f"server {server['id']}, disk {source_id}: image {image_id} disappeared while it was being written (GET {path}: HTTP 404); "
-                        "the service that wrote it gave up, see its log"
-                    ) from exc
-                raise DiskExportError(f"server {server['id']}, disk {source_id}: waiting for image {image_id}: {exc}") from exc
-            status = image.get("status")
-            if status == "active":
+    def _find_untagged(self, server: dict, volume_id: str) -> dict | None:
+        """Our upload of a source volume that is not active and tagged yet (Cinder gives it no properties of ours).
+
+        Found by its name, which only this code gives; it is tagged once active, never deleted untagged, so the rule
+        that we delete only what carries our metadata still holds.
+        """
+        name = object_name("vol", volume_id)
+        listed = self._call(server, volume_id, "GET /images (by name)", lambda: self.cloud.request("GET", "image", "/images", params={"name": name}))
+        for image in listed.get("images") or []:
+            if image.get("name") == name and not is_ours(image) and image.get("status") not in IMAGE_FAILED:
                 return image
-            if status in IMAGE_FAILED:
-                raise DiskExportError(
-                    f"server {server['id']}, disk {source_id}: image {image_id} ({image.get('name')}) ended {status!r} instead of 'active'; "
-                    "the next run deletes it and exports again"
-                )
-            if self.options.clock() >= deadline:
-                raise DiskExportError(
-                    f"server {server['id']}, disk {source_id}: image {image_id} still {status!r} after {self.options.timeout:g} s; "
-                    "a later run waits for it again"
-                )
-            self.options.sleep(self.options.poll_interval)
+        return None
 
-    def _wait_cinder(self, server: dict, source_id: str, kind: str, item: dict, wanted: str, busy: tuple) -> dict:
-        item_id = item.get("id")
-        path = f"/{'volumes' if kind == 'volume' else 'snapshots'}/{quote(str(item_id), safe='')}"
-        deadline = self.options.clock() + self.options.timeout
-        while True:
+    def _refresh_image(self, server: dict, source_id: str, image: dict) -> dict:
+        path = f"/images/{quote(image['id'], safe='')}"
+        try:
+            return self.cloud.request("GET", "image", path)
+        except ApiError as exc:
+            if exc.status == 404:
+                raise DiskExportError(
+                    f"server {server['id']}, disk {source_id}: image {image['id']} disappeared while it was being written (GET {path}: HTTP 404); "
+                    "the service that wrote it gave up, see its log"
+                ) from exc
+            raise DiskExportError(f"server {server['id']}, disk {source_id}: waiting for image {image['id']}: {exc}") from exc
+
+    def _find_cinder(self, server: dict, volume_id: str, kind: str) -> dict | None:
+        """Our snapshot or temporary volume of ``volume_id``: a usable one first, then a failed one, then one being deleted."""
+        if kind == "snapshot":
+            path, params, key, name = "/snapshots/detail", {"volume_id": volume_id, "all_tenants": "1"}, "snapshots", None
+        else:
+            path, params, key, name = (
+                "/volumes/detail",
+                {"name": object_name("tmpvol", volume_id), "all_tenants": "1"},
+                "volumes",
+                object_name("tmpvol", volume_id),
+            )
+        listed = self._call(server, volume_id, f"GET {path}", lambda: self.cloud.request("GET", "volume", path, params=params))
+        items = [i for i in listed.get(key) or [] if is_ours(i.get("metadata"), volume_id) and (name is None or i.get("name") == name)]
+        if not items:
+            return None
+
+        def rank(item):
             status = item.get("status")
-            if status == wanted:
-                return item
-            if status is not None and status not in busy:
-                raise DiskExportError(
-                    f"server {server['id']}, volume {source_id}: {kind} {item_id} ({item.get('name')}) is {status!r} instead of {wanted!r} (GET {path})"
-                )
-            if self.options.clock() >= deadline:
-                raise DiskExportError(f"server {server['id']}, volume {source_id}: {kind} {item_id} still {status!r} after {self.options.timeout:g} s")
-            if status is not None:
-                self.options.sleep(self.options.poll_interval)
-            item = self._call(server, source_id, f"GET {path}", lambda: self.cloud.request("GET", "volume", path)).get(kind) or {}
+            return (2 if status in CINDER_GOING else 1 if status in CINDER_FAILED else 0, str(item.get("created_at") or ""))
 
-    def _wait_gone(self, server: dict, source_id: str, kind: str, path: str) -> None:
-        deadline = self.options.clock() + self.options.timeout
-        while self.options.clock() < deadline:
+        item = sorted(items, key=rank)[0]
+        busy = SNAPSHOT_BUSY if kind == "snapshot" else VOLUME_BUSY + CINDER_GOING
+        if item.get("status") in busy:
+            one = f"/{key}/{quote(str(item['id']), safe='')}"
             try:
-                item = self.cloud.request("GET", "volume", path).get(kind) or {}
+                item = self.cloud.request("GET", "volume", one).get(kind) or item
             except ApiError as exc:
                 if exc.status == 404:
-                    return
-                raise
-            if item.get("status") in CINDER_FAILED:
-                raise DiskExportError(f"server {server['id']}, volume {source_id}: deleting {kind} {path} left it {item.get('status')!r}")
-            self.options.sleep(self.options.poll_interval)
+                    return None
+                raise DiskExportError(f"server {server['id']}, volume {volume_id}: GET {one} failed: {exc}") from exc
+        return item
 
     def _url(self, server: dict, source_id: str, image_id: str) -> str:
         if self._glance_url is None:

@@ -28,3 +28,119 @@ def test_a_failed_stop_message_masks_the_cloud_credentials():
     assert sorted(secret_values(cloud)) == ["acs", "hunter22"]
     assert stop_failure_message({"msg": "login u/hunter22 failed (acs)"}, cloud) == "login u/******** failed (********)"
     assert secret_values("mycloud") == set()
+
+
+TOKEN = "gAAAAA-the-token-itself"
+
+
+def _action(args, module):
+    """The action plugin with its module calls answered by module(name, args) and no sleeping."""
+    from unittest import mock
+
+    from ansible_collections.ostokubevirt.migrate.plugins.action import vm_migrate
+
+    task = mock.MagicMock(args=args, async_val=0, check_mode=False, diff=False)
+    action = vm_migrate.ActionModule(task, mock.MagicMock(), mock.MagicMock(), loader=None, templar=None, shared_loader_obj=None)
+    calls = []
+
+    def execute(module_name, module_args, task_vars):
+        calls.append((module_name, module_args))
+        return module(module_name, module_args)
+
+    action._execute_module = execute
+    return action, calls
+
+
+def test_the_loop_exports_gets_a_token_for_one_round_and_cleans_up(monkeypatch, capsys):
+    from ansible_collections.ostokubevirt.migrate.plugins.action import vm_migrate
+
+    monkeypatch.setattr(vm_migrate.time, "sleep", lambda _s: None)
+    record = {"source_id": "id-a", "server_id": "id-a", "method": "glance", "temporaries": [{"kind": "image", "id": "img"}]}
+    rounds = iter(
+        [
+            {"export_requests": [{"vm": "a", "server_id": "id-a", "source_ids": ["id-a"], "source_stopped": True}], "lines": ["a: exporting 1 of 1 disk(s)"]},
+            {"export_requests": [{"vm": "a", "server_id": "id-a", "source_ids": ["id-a"], "source_stopped": True}], "lines": []},
+            {"token_needed": True, "lines": ["a: exported"]},
+            {"lines": ["a: importing 1 disk(s)"]},
+            {"cleanup_requests": [{"vm": "a", "server_id": "id-a", "records": [record]}], "lines": []},
+            {"finished": True, "done": ["a"], "disks": {"a": [{"bytes": 5}]}, "lines": ["a: Ready"]},
+        ]
+    )
+    exports = iter(
+        [
+            {"records": [], "pending": [{"server_id": "id-a", "source_id": "id-a", "step": "upload", "status": "saving", "progress": 50}], "errors": []},
+            {"records": [record], "pending": [], "errors": []},
+        ]
+    )
+
+    def module(name, args):
+        if name == vm_migrate.MODULE:
+            return {"state": {"rounds": 1}, **next(rounds)}
+        if args.get("state") == "token":
+            return {"token": TOKEN, "expires_at": None}
+        if args.get("state") == "absent":
+            return {"deleted": [{"id": "img"}]}
+        return next(exports)
+
+    vms = [{"name": "a", "secret_names": []}]
+    action, calls = _action({"namespace": "ns", "vms": vms, "cloud": "mycloud", "keep_exports": False}, module)
+    result = action.run(task_vars={})
+    rounds_args = [args for name, args in calls if name == vm_migrate.MODULE]
+    exports_args = [args for name, args in calls if name == vm_migrate.EXPORT_MODULE]
+    assert exports_args[0] == {
+        "cloud": "mycloud",
+        "servers": ["id-a"],
+        "source_ids": ["id-a"],
+        "state": "present",
+        "wait": False,
+        "run_id": "ns",
+        "source_stopped": True,
+        "image_interface": "public",
+    }
+    assert rounds_args[2]["export_results"] == [{"vm": "a", "records": [record], "pending": [], "errors": []}]
+    # The token reaches only the round after it was asked for, in the module's no_log option, and no other.
+    assert [args.get("disk_token") for args in rounds_args] == [None, None, None, TOKEN, None, None]
+    assert all("cloud" not in args for args in rounds_args)
+    assert exports_args[-1] == {"cloud": "mycloud", "servers": ["id-a"], "state": "absent", "records": [record]}
+    assert result["done"] == ["a"] and result["disks"] == {"a": [{"bytes": 5}]} and result["cleanup_errors"] == []
+    out = capsys.readouterr().out
+    assert "a: disk id-a upload saving 50%" in out
+    assert TOKEN not in out and TOKEN not in str(result)
+
+
+def test_a_failed_export_call_or_token_reaches_the_module_per_vm(monkeypatch):
+    from ansible_collections.ostokubevirt.migrate.plugins.action import vm_migrate
+
+    monkeypatch.setattr(vm_migrate.time, "sleep", lambda _s: None)
+    rounds = iter(
+        [
+            {"export_requests": [{"vm": "a", "server_id": "id-a", "source_ids": ["id-a"], "source_stopped": False}], "token_needed": True, "lines": []},
+            {"finished": True, "failed_vms": [{"name": "a"}], "lines": []},
+        ]
+    )
+
+    def module(name, args):
+        if name == vm_migrate.MODULE:
+            return {"state": {}, **next(rounds)}
+        return {"failed": True, "msg": "disk_export: Keystone said 401 for password hunter22"}
+
+    action, calls = _action({"namespace": "ns", "vms": [{"name": "a"}], "cloud": {"auth": {"password": "hunter22"}}}, module)
+    action.run(task_vars={})
+    last = [args for name, args in calls if name == vm_migrate.MODULE][-1]
+    assert last["export_results"] == [{"vm": "a", "message": "disk_export: Keystone said 401 for password ********"}]
+    assert last["token_error"] == "disk_export: Keystone said 401 for password ********"
+    assert "disk_token" not in last
+
+
+def test_split_exports_keeps_each_vms_disks_and_its_server_errors():
+    from ansible_collections.ostokubevirt.migrate.plugins.action.vm_migrate import split_exports
+
+    requests = [{"vm": "a", "server_id": "s1", "source_ids": ["v1"]}, {"vm": "b", "server_id": "s2", "source_ids": ["s2"]}]
+    answer = {
+        "records": [{"server_id": "s1", "source_id": "v1"}, {"server_id": "s1", "source_id": "v9"}],
+        "pending": [{"server_id": "s2", "source_id": "s2", "step": "upload"}],
+        "errors": [{"server_id": "s2", "source_id": None, "message": "server s2: 404"}],
+    }
+    a, b = split_exports(requests, answer, None)
+    assert a == {"vm": "a", "records": [{"server_id": "s1", "source_id": "v1"}], "pending": [], "errors": []}
+    assert b["errors"] == [{"server_id": "s2", "source_id": None, "message": "server s2: 404"}] and len(b["pending"]) == 1

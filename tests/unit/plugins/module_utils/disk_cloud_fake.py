@@ -34,7 +34,9 @@ class FakeCloud:
         self.compute_microversion = compute_microversion
         self.steps = 2  # polls an operation takes
         self.servers: dict[str, dict] = {}
-        self.sleep = lambda seconds: None
+        self.sleeps: list[float] = []
+        self.sleep = self.sleeps.append
+        self.tokens_issued: list[str] = []
 
     # -- setup helpers -----------------------------------------------------------------
     def add_volume(self, volume_id, status="available", metadata=None, name=None, size=1):
@@ -47,6 +49,10 @@ class FakeCloud:
         return self.images[image_id]
 
     # -- the api -------------------------------------------------------------------------
+    def issue_token(self):
+        self.tokens_issued.append(f"gAAAAAfake-token-{len(self.tokens_issued) + 1:04d}-" + "x" * 40)
+        return self.tokens_issued[-1], "2026-12-02T13:00:00+00:00"
+
     def max_microversion(self, service):
         return self.compute_microversion if service == "compute" else (3, 70)
 
@@ -148,6 +154,7 @@ class FakeCloud:
                 "volume_id": volume["id"],
                 "size": volume["size"],
                 "metadata": dict(spec.get("metadata") or {}),
+                "os-extended-snapshot-attributes:progress": "0%",
                 "_progress": 0,
             }
             return {"snapshot": {k: v for k, v in self.snapshots[snap_id].items() if not k.startswith("_")}}
@@ -180,6 +187,8 @@ class FakeCloud:
                 self._purge_deleting(store)
             if item["status"] == "creating":
                 item["_progress"] += 1
+                if key == "snapshot":
+                    item["os-extended-snapshot-attributes:progress"] = f"{min(100, 100 * item['_progress'] // self.steps)}%"
                 if item["_progress"] >= self.steps:
                     item["status"] = "available"
             return {key: {k: v for k, v in item.items() if not k.startswith("_")}}

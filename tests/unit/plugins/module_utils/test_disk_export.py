@@ -145,7 +145,7 @@ def test_second_run_with_another_run_id_reuses_everything():
     assert (cloud.created("image"), cloud.created("snapshot"), cloud.created("volume")) == counts == (3, 1, 1)
     assert [r["image_id"] for r in first["records"]] == [r["image_id"] for r in second["records"]]
     assert again.created == [] and {r["kind"] for r in again.reused} == {"image"}
-    assert [t["kind"] for t in second["records"][1]["temporaries"]] == ["image", "volume", "snapshot"]
+    assert [t["kind"] for t in second["records"][1]["temporaries"]] == ["image", "snapshot", "volume"]  # as the first run lists them
 
 
 def test_resume_waits_for_an_image_still_being_written():
@@ -187,9 +187,9 @@ def test_killed_image_of_ours_is_deleted_and_redone_and_first_error_names_it():
     first = de.DiskExporter(cloud, options()).export_server(server())
     msg = first["errors"][0]["msg"]
     assert "killed" in msg and SERVER in msg and f"ostokubevirt-root-{SERVER}" in msg
-    killed = next(iter(cloud.images))
+    assert cloud.images == {}  # ours and useless: deleted when the run saw it fail
     second = de.DiskExporter(cloud, options()).export_server(server())
-    assert second["errors"] == [] and killed not in cloud.images and len(cloud.images) == 1
+    assert second["errors"] == [] and len(cloud.images) == 1 and cloud.created("image") == 2
 
 
 def test_a_failing_disk_does_not_stop_the_others():

@@ -60,3 +60,59 @@ def test_unknown_server_and_failed_disk_fail_the_module_after_the_rest(cloud, ca
 def test_run_id_is_required_to_export(cloud, capsys, monkeypatch):
     result = run(cloud, capsys, monkeypatch, servers=["s-1"])
     assert result["failed"] is True and "run_id" in result["msg"]
+
+
+# -- wait: false, source_ids, state: token ---------------------------------------------------------
+def test_wait_false_returns_rounds_without_sleeping_until_the_records_are_those_of_a_blocking_run(cloud, capsys, monkeypatch):
+    rounds = []
+    for _ in range(30):
+        rounds.append(run(cloud, capsys, monkeypatch, servers=["s-1"], run_id="r1", wait=False, poll_interval=5))
+        if not rounds[-1]["pending"]:
+            break
+    assert cloud.sleeps == []
+    assert len(rounds) > 3 and all(not r.get("failed") for r in rounds)
+    assert rounds[0]["changed"] is True and {p["step"] for p in rounds[0]["pending"]} == {"upload", "snapshot"}
+    assert [r["source_id"] for r in rounds[-1]["records"]] == ["s-1", "v-1"] and rounds[-1]["errors"] == []
+    counts = (cloud.created("image"), cloud.created("snapshot"), cloud.created("volume"))
+    blocking = run(cloud, capsys, monkeypatch, servers=["s-1"], run_id="r1")
+    assert blocking["records"] == rounds[-1]["records"] and blocking["changed"] is False and blocking["pending"] == []
+    assert (cloud.created("image"), cloud.created("snapshot"), cloud.created("volume")) == counts == (2, 1, 1)
+
+
+def test_wait_false_reports_a_failed_disk_without_failing(cloud, capsys, monkeypatch):
+    cloud.volumes["v-1"]["status"] = "error"
+    result = run(cloud, capsys, monkeypatch, servers=["s-1"], run_id="r1", wait=False)
+    assert not result.get("failed")
+    (error,) = result["errors"]
+    assert error["source_id"] == "v-1" and error["server_id"] == "s-1" and "'error'" in error["message"]
+    assert [p["source_id"] for p in result["pending"]] == ["s-1"]
+    blocking = run(cloud, capsys, monkeypatch, servers=["s-1"], run_id="r1")
+    assert blocking["failed"] is True and "v-1" in blocking["msg"] and [r["source_id"] for r in blocking["records"]] == ["s-1"]
+
+
+def test_source_ids_and_an_unknown_source_id(cloud, capsys, monkeypatch):
+    result = run(cloud, capsys, monkeypatch, servers=["s-1"], run_id="r1", wait=False, source_ids=["v-1"])
+    assert [p["source_id"] for p in result["pending"]] == ["v-1"] and cloud.created("image") == 0
+    wrong = run(cloud, capsys, monkeypatch, servers=["s-1"], run_id="r1", wait=False, source_ids=["v-typo"])
+    assert not wrong.get("failed") and wrong["errors"][0]["source_id"] == "v-typo" and "not a disk of the servers s-1" in wrong["errors"][0]["message"]
+
+
+def test_check_mode_with_wait_false_creates_nothing(cloud, capsys, monkeypatch):
+    result = run(cloud, capsys, monkeypatch, check_mode=True, servers=["s-1"], run_id="r1", wait=False, source_ids=["v-1"])
+    assert result["changed"] is True and [p["source_id"] for p in result["plan"]] == ["v-1"]
+    assert result["records"] == [] and result["pending"] == []
+    assert {c[0] for c in cloud.calls} == {"GET"}
+
+
+def test_token_state_needs_no_servers_and_issues_a_new_token_each_call(cloud, capsys, monkeypatch):
+    first = run(cloud, capsys, monkeypatch, state="token")
+    second = run(cloud, capsys, monkeypatch, state="token")
+    assert first["token"] == cloud.tokens_issued[0] and second["token"] == cloud.tokens_issued[1] and first["token"] != second["token"]
+    assert first["expires_at"] == "2026-12-02T13:00:00+00:00" and first["changed"] is False
+    assert cloud.calls == []  # a token is all it does
+
+
+def test_servers_are_required_to_export_or_delete(cloud, capsys, monkeypatch):
+    for state in ("present", "absent"):
+        result = run(cloud, capsys, monkeypatch, state=state, run_id="r1")
+        assert result["failed"] is True and "servers" in result["msg"]
