@@ -438,3 +438,32 @@ def test_stop_source_is_recorded_before_the_stop_and_only_when_asked(cluster):
     rc, out = run(cluster, "-e", "confirm=yes", "-e", unreachable, playbook=ROLLBACK)
     assert rc != 0 and "Restart the source servers apply mode stopped" in out
     assert sorted(cluster.snapshot_state()) == sorted(before)
+
+
+def test_rollback_looks_for_our_disk_exports_of_the_tenants_servers_unless_kept(cluster):
+    """No OpenStack here: with the cloud unreachable the export cleanup fails before anything on the cluster is
+    deleted, which shows it runs for the tenant's servers. The deletion itself (only our images, volumes and
+    snapshots) is tested live in tests/openstack_testbed/tests/test_disk_export.py and the end-to-end tests."""
+    cluster.reset()
+    rc, out = run(cluster)
+    assert rc == 0, out[-3000:]
+    servers = sorted({v["server_id"] for k, v in progress(cluster).items() if k.startswith("vm.")})
+    assert len(servers) == len(VMS)
+    before = cluster.snapshot_state()
+    cleanup = "Delete our temporary Glance images, Cinder snapshots and volumes of the tenant's servers"
+
+    # No cloud configured: nothing is looked for, and the servers are named so the user can run again with one.
+    env = {"OS_CLOUD": "", "OS_AUTH_URL": ""}
+    rc, out = run(cluster, "-e", "confirm=yes", playbook=ROLLBACK, check=True, extra_env=env)
+    assert rc == 0, out[-3000:]
+    assert "were not looked for" in out and all(s in out for s in servers)
+
+    unreachable = json.dumps({"migration_cloud": {"auth": {"auth_url": "http://127.0.0.1:9/v3", "username": "u", "password": "p", "project_name": "p"}}})
+    rc, out = run(cluster, "-e", "confirm=yes", "-e", unreachable, "-e", "migration_keep_exports=true", playbook=ROLLBACK, check=True, extra_env=env)
+    assert rc == 0 and cleanup not in out, out[-3000:]
+
+    for check in (True, False):
+        rc, out = run(cluster, "-e", "confirm=yes", "-e", unreachable, playbook=ROLLBACK, check=check, extra_env=env)
+        assert rc != 0 and f"TASK [ostokubevirt.migrate.rollback_tenant : {cleanup}]" in out, out[-3000:]
+        assert "disk_export" in out and "127.0.0.1:9" in out, out[-3000:]
+        assert sorted(cluster.snapshot_state()) == sorted(before)  # the cluster objects wait for the cleanup

@@ -12,6 +12,8 @@
 #   ci.sh --fresh         drop the testbed's data first (what a fresh CI machine sees)
 #   ci.sh --keep          leave the testbed running afterwards (for debugging; stop with down.sh)
 #   ci.sh -- PYTEST ARGS  extra pytest arguments, e.g. -- -k non_admin -x
+#   ci.sh --bench         then run benchmarks/disk_path.py --quick on the same testbed (a control plane too:
+#                         OKV_CONTROL_PLANE_DIR, or one started with OKV_CONTROL_PLANE_PYTHON; see the script)
 #
 # Needs root (apt, MariaDB as root) on Debian 12 / Python 3.11. Prints a timing line per
 # phase and the peak resident memory of all testbed processes together.
@@ -23,11 +25,12 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 export OSTK_TESTBED_WORK=${OSTK_TESTBED_WORK:-$HERE/.work}
 WORK=$OSTK_TESTBED_WORK
-FRESH='' KEEP='' PYTEST_ARGS=()
+FRESH='' KEEP='' BENCH='' PYTEST_ARGS=()
 while (($#)); do
   case $1 in
     --fresh) FRESH=1 ;;
     --keep) KEEP=1 ;;
+    --bench) BENCH=1 ;;
     --) shift; PYTEST_ARGS=("$@"); break ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d;s/^# \{0,1\}//'; exit 0 ;;
     *) echo "ci.sh: unknown argument: $1" >&2; exit 2 ;;
@@ -124,4 +127,15 @@ env PYTHONPATH="$COLL:$HERE/tests" ANSIBLE_COLLECTIONS_PATH="$COLL:$BUNDLE" ANSI
 rc=$?
 set -e
 stamp "live tests done (pytest exit $rc)"
+if [[ -n $BENCH ]]; then
+  # Where the disk bytes go and how fast (printed, never asserted); a failure of the run itself fails the step.
+  set +e
+  env PYTHONPATH="$COLL" ANSIBLE_COLLECTIONS_PATH="$COLL:$BUNDLE" ANSIBLE_HOME="$WORK/ansible-home" \
+    OSTK_OPENSTACK_CLOUDS="$WORK/clouds.yaml" OSTK_TESTBED_SUMMARY="$WORK/seed-summary.json" \
+    "$VENV/bin/python" "$REPO/benchmarks/disk_path.py" --quick </dev/null
+  bench_rc=$?
+  set -e
+  stamp "disk path benchmark done (exit $bench_rc)"
+  ((rc != 0)) || rc=$bench_rc
+fi
 exit "$rc"

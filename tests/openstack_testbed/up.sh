@@ -41,8 +41,9 @@ PY_PKGS=(keystone==30.0.0 glance==33.0.0 nova==34.0.0 neutron==29.0.0
          cinder==29.0.0 openstack-placement==16.0.0 openstacksdk==4.22.0
          python-openstackclient==10.5.0 PyMySQL==1.2.4 gunicorn==27.0.1
          pytest==9.0.3 ansible-core==2.19.14 kubernetes-validate==1.37.0)
-# iproute2: ss, for the loopback-only test; python3-venv: Debian's python3 has no ensurepip without it
-APT_PKGS=(mariadb-server rabbitmq-server qemu-utils iproute2 python3-venv)
+# iproute2: ss, for the loopback-only test; python3-venv: Debian's python3 has no ensurepip without it;
+# curl: the baseline of benchmarks/disk_path.py (qemu-utils: the importer double and the TVO stand-in)
+APT_PKGS=(mariadb-server rabbitmq-server qemu-utils iproute2 python3-venv curl)
 
 MODE=up
 for arg in "$@"; do
@@ -71,7 +72,7 @@ die() { echo "up.sh: $*" >&2; exit 1; }
 
 # ------------------------------------------------------------------ install
 install_apt() {
-  if command -v mariadbd >/dev/null && command -v qemu-img >/dev/null && command -v ss >/dev/null \
+  if command -v mariadbd >/dev/null && command -v qemu-img >/dev/null && command -v ss >/dev/null && command -v curl >/dev/null \
      && "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null \
      && [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]]; then return; fi
   [[ -z ${NO_INSTALL:-} ]] || die "missing Debian packages: ${APT_PKGS[*]}"
