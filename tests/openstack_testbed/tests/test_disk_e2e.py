@@ -283,11 +283,11 @@ def wait_all(plane, paths, timeout=900):
 
 def test_every_disk_imported_byte_for_byte(control_plane, conn, disks, exported, source_raw):
     started = time.monotonic()
-    paths = import_disks(control_plane, conn, disks, exported['records'], 'acme-disks')
+    paths = import_disks(control_plane, conn, disks, exported['records'], 'e2e-harness')
     states = wait_all(control_plane, paths)
     seconds = time.monotonic() - started
     assert {name: state for name, (state, _s) in states.items()} == dict.fromkeys(disks, 'Succeeded'), states
-    imported = control_plane.imported_disks('acme-disks')
+    imported = control_plane.imported_disks('e2e-harness')
     assert imported == {dv_name(name): digest for name, digest in source_raw.items()}
     log = (control_plane.dir / 'logs' / 'doubles.log').read_text(errors='replace')
     assert header_token(conn) not in log and not FERNET.search(log)
@@ -368,7 +368,7 @@ def test_a_byte_flipped_in_transit_fails_only_that_disk(control_plane, conn, clo
     thread = threading.Thread(target=proxy.serve_forever, daemon=True)
     thread.start()
     try:
-        paths = import_disks(control_plane, conn, disks, exported['records'], 'acme-disks-flip', url=lambda r: proxy.base(r['url']))
+        paths = import_disks(control_plane, conn, disks, exported['records'], 'e2e-flip', url=lambda r: proxy.base(r['url']))
         states = wait_all(control_plane, paths)
     finally:
         proxy.shutdown()
@@ -379,7 +379,7 @@ def test_a_byte_flipped_in_transit_fails_only_that_disk(control_plane, conn, clo
     message = condition['message']
     assert f"expected {record['checksum']}" in message and f'calculated {calculated}' in message, message
     assert {name: s for name, (s, _c) in states.items()} == dict.fromkeys(states, 'Succeeded')
-    imported = control_plane.imported_disks('acme-disks-flip')
+    imported = control_plane.imported_disks('e2e-flip')
     assert imported == {dv_name(name): source_raw[name] for name in states}, 'the corrupt disk was written, or another disk differs'
     assert source_state(cloud, disks) == exported['before']
     for name, disk in disks.items():

@@ -1,0 +1,125 @@
+# Copyright (c) 2026 ostokubevirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""playbooks/migrate_tenant.yml in apply mode, disks by Glance, from the testbed to a real control plane.
+
+Project acme-disks (seed.py: every disk holds known bytes) is migrated with disk_method glance and
+stop_source true: the engine stops each server, exports its disks through the real Nova/Cinder/Glance,
+imports them with the CDI importer double (fetching from Glance on loopback) and creates the VMs. The first
+run is killed (SIGKILL of the ansible-playbook process group) once the export is under way and run again:
+every disk is exported once (Glance/Cinder listings of ours, watched throughout), every imported raw disk
+is the source's bytes, and the temporaries are gone afterwards.
+
+The playbook runs with the Python of OKV_CONTROL_PLANE_PYTHON when it has ansible, openstacksdk and the
+kubernetes client (scripts/test passes its tools venv); otherwise the test is skipped, saying so.
+"""
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import time
+
+import pytest
+from conftest import CLOUDS, REPO
+from test_disk_e2e import FERNET, Watcher, ours, rollback, server_ids
+
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.disk_cloud import SdkCloud
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import SOURCE_ID_ANNOTATION
+
+PLAYBOOK = REPO / 'playbooks' / 'migrate_tenant.yml'
+CDI = '/apis/cdi.kubevirt.io/v1beta1'
+KUBEVIRT = '/apis/kubevirt.io/v1'
+
+
+@pytest.fixture(scope='module')
+def python():
+    python = os.environ.get('OKV_CONTROL_PLANE_PYTHON')
+    probe = [python, '-c', 'import ansible, openstack, kubernetes'] if python else None
+    if not python or not (pathlib.Path(python).parent / 'ansible-playbook').exists() or subprocess.run(probe, capture_output=True, check=False).returncode:
+        pytest.skip('the playbook needs a Python with ansible, openstacksdk and kubernetes: OKV_CONTROL_PLANE_PYTHON (scripts/test passes its venv)')
+    return pathlib.Path(python)
+
+
+@pytest.fixture(scope='module')
+def disks(seed):
+    return {name: disk for name, disk in seed['disks']['disks'].items() if disk['server_id']}
+
+
+@pytest.fixture(scope='module')
+def conn(connect, seed):
+    return connect(seed['disks']['cloud'])
+
+
+@pytest.fixture(scope='module')
+def cloud(conn):
+    return SdkCloud(conn)
+
+
+def migrate(plane, python, tmp, seed, background=False):
+    argv = [str(python.parent / 'ansible-playbook'), '-i', 'localhost,', str(PLAYBOOK)]
+    extra = {
+        'tenant': seed['disks']['project'],
+        'domain': 'acme',
+        'migration_cloud': seed['disks']['cloud'],
+        'migration_mode': 'apply',
+        'migration_kubeconfig': str(plane.kubeconfig),
+        'migration_stop_source': True,
+        'migration_poll_interval': 1,
+        'migration_options': {'disk_method': 'glance'},
+        'export_dir': str(tmp / 'snapshots'),
+        'migration_output_dir': str(tmp / 'rendered'),
+        'ansible_python_interpreter': str(python),
+    }
+    argv += ['-e', json.dumps(extra)]
+    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=CLOUDS, ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='0', PYTHONWARNINGS='ignore')
+    if background:
+        return subprocess.Popen(argv, env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.run(argv, env=env, cwd=tmp, capture_output=True, text=True, timeout=1800, check=False)
+
+
+@pytest.fixture(scope='module')
+def migrated(control_plane, python, conn, cloud, disks, seed, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('migrate')
+    rollback(cloud, disks)
+    watcher = Watcher(cloud, disks)
+    watcher.start()
+    started = time.monotonic()
+    killed = migrate(control_plane, python, tmp, seed, background=True)
+    deadline = time.monotonic() + 600
+    while not (watcher.seen['image'] or watcher.seen['snapshot']):
+        assert killed.poll() is None, f'the playbook ended (rc {killed.returncode}) before the export could be killed'
+        assert time.monotonic() < deadline, 'the playbook exported nothing within 600 s'
+        time.sleep(0.2)
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait()
+    at_kill = {kind: sorted(ids) for kind, ids in watcher.seen.items()}
+    done = migrate(control_plane, python, tmp, seed)
+    created = watcher.stop()
+    yield {'done': done, 'created': created, 'at_kill': at_kill, 'seconds': time.monotonic() - started}
+    rollback(cloud, disks)
+    for sid in server_ids(disks):
+        server = conn.compute.get_server(sid)
+        if server.status == 'SHUTOFF':
+            conn.compute.start_server(server)
+            conn.compute.wait_for_server(server, status='ACTIVE', interval=1, wait=120)
+
+
+def test_migrate_tenant_glance_killed_and_resumed_byte_for_byte(control_plane, cloud, disks, seed, migrated):
+    done = migrated['done']
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-4000:]
+    namespace = seed['disks']['project']
+    datavolumes = control_plane.items(f'{CDI}/namespaces/{namespace}/datavolumes')
+    source_of = {dv['metadata']['name']: dv['metadata']['annotations'][SOURCE_ID_ANNOTATION] for dv in datavolumes}
+    imported = {source_of[name]: digest for name, digest in control_plane.imported_disks(namespace).items() if name in source_of}
+    assert imported == {d['source_id']: d['sha256'] for d in disks.values()}, 'an imported disk differs from its source, or is missing'
+    vms = control_plane.items(f'{KUBEVIRT}/namespaces/{namespace}/virtualmachines')
+    assert len(vms) == len(server_ids(disks))
+    # one image per disk over both runs; the in-use volumes one snapshot and one temporary volume each
+    assert migrated['created'] == {'image': len(disks), 'snapshot': 2, 'volume': 2}, (migrated['created'], migrated['at_kill'])
+    assert ours(cloud, disks) == {'image': [], 'volume': [], 'snapshot': []}, 'temporaries left after the imports succeeded'
+    assert not FERNET.search(output)
+    seconds = migrated['seconds']
+    print(f"\n[e2e] migrate_tenant (glance, stop_source) killed after {migrated['at_kill']}, resumed: {len(imported)} disks byte for byte, {seconds:.1f} s")
