@@ -300,9 +300,19 @@ class FlipProxy(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, upstream, image_id):
+        """``image_id``: the id whose file is corrupted, or a predicate on the id (asked once per id)."""
         self.upstream = urllib.parse.urlsplit(upstream)
-        self.image_id, self.flipped = image_id, 0
+        self.victim = image_id if callable(image_id) else image_id.__eq__
+        self.verdicts, self.flipped = {}, 0
         super().__init__(('127.0.0.1', 0), FlipHandler)
+
+    def flips(self, path):
+        match = re.search(r'/images/([0-9a-f-]+)/file$', urllib.parse.urlsplit(path).path)
+        if not match:
+            return False
+        if match[1] not in self.verdicts:
+            self.verdicts[match[1]] = bool(self.victim(match[1]))
+        return self.verdicts[match[1]]
 
     def base(self, url):
         parts = urllib.parse.urlsplit(url)
@@ -327,7 +337,7 @@ class FlipHandler(http.server.BaseHTTPRequestHandler):
                 self.send_header(key, value)
         self.send_header('Connection', 'close')
         self.end_headers()
-        flip = body and answer.status == 200 and f'/images/{self.server.image_id}/file' in self.path
+        flip = body and answer.status == 200 and self.server.flips(self.path)
         offset = 0
         while body:
             chunk = answer.read(1 << 20)

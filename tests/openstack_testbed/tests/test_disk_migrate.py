@@ -17,13 +17,15 @@ kubernetes client (scripts/test passes its tools venv); otherwise the test is sk
 import json
 import os
 import pathlib
+import re
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
 from conftest import CLOUDS, REPO
-from test_disk_e2e import FERNET, Watcher, ours, rollback, server_ids
+from test_disk_e2e import FERNET, FlipProxy, Watcher, file_sha256, ours, rollback, server_ids, source_file, source_state
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.disk_cloud import SdkCloud
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import SOURCE_ID_ANNOTATION
@@ -57,9 +59,9 @@ def cloud(conn):
     return SdkCloud(conn)
 
 
-def migrate(plane, python, tmp, seed, background=False):
+def migrate(plane, python, tmp, seed, background=False, extra=None):
     argv = [str(python.parent / 'ansible-playbook'), '-i', 'localhost,', str(PLAYBOOK)]
-    extra = {
+    settings = {
         'tenant': seed['disks']['project'],
         'domain': 'acme',
         'migration_cloud': seed['disks']['cloud'],
@@ -72,7 +74,7 @@ def migrate(plane, python, tmp, seed, background=False):
         'migration_output_dir': str(tmp / 'rendered'),
         'ansible_python_interpreter': str(python),
     }
-    argv += ['-e', json.dumps(extra)]
+    argv += ['-e', json.dumps(dict(settings, **(extra or {})))]
     env = dict(os.environ, OS_CLIENT_CONFIG_FILE=CLOUDS, ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='0', PYTHONWARNINGS='ignore')
     if background:
         return subprocess.Popen(argv, env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -123,3 +125,57 @@ def test_migrate_tenant_glance_killed_and_resumed_byte_for_byte(control_plane, c
     assert not FERNET.search(output)
     seconds = migrated['seconds']
     print(f"\n[e2e] migrate_tenant (glance, stop_source) killed after {migrated['at_kill']}, resumed: {len(imported)} disks byte for byte, {seconds:.1f} s")
+
+
+@pytest.fixture
+def admin_image_endpoint(connect):
+    """The catalog's admin Glance endpoint, pointed elsewhere for one test and restored afterwards."""
+    admin = connect('admin')
+    service = next(s for s in admin.identity.services() if s.type == 'image')
+    endpoint = next(e for e in admin.identity.endpoints(service_id=service.id) if e.interface == 'admin')
+    original = endpoint.url
+
+    def point(url):
+        admin.identity.update_endpoint(endpoint, url=url)
+
+    yield original, point
+    admin.identity.update_endpoint(endpoint, url=original)
+
+
+def test_a_byte_flipped_in_transit_fails_only_that_vm(control_plane, python, conn, cloud, disks, seed, migrated, admin_image_endpoint, tmp_path):
+    namespace = seed['disks']['project']
+    control_plane.delete_namespace(namespace)
+    rollback(cloud, disks)
+    victim = 'disks-vol/root'
+    victim_server = disks[victim]['server_id']
+    before = source_state(cloud, disks)
+    original, point = admin_image_endpoint
+    proxy = FlipProxy(original, lambda image_id: conn.image.get_image(image_id).name == f"ostokubevirt-root-{disks[victim]['source_id']}")
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    try:
+        point(f'http://127.0.0.1:{proxy.server_address[1]}')
+        done = migrate(control_plane, python, tmp_path, seed, extra={'migration_options': {'disk_method': 'glance', 'glance_interface': 'admin'}})
+    finally:
+        proxy.shutdown()
+        thread.join()
+    output = done.stdout + done.stderr
+    assert proxy.flipped >= 1, output[-3000:]
+    failures = [line for line in output.splitlines() if 'checksum' in line and 'expected' in line]
+    assert any(victim_server in line or 'disks-vol' in line for line in failures), output[-4000:]
+    assert re.search(r'expected sha\d+:[0-9a-f]{64,}', output) and re.search(r'calculated sha\d+:[0-9a-f]{64,}', output), output[-4000:]
+    vms = {vm['metadata']['name'] for vm in control_plane.items(f'{KUBEVIRT}/namespaces/{namespace}/virtualmachines')}
+    assert vms == {'disks-img', 'disks-bfv'}, vms
+    datavolumes = control_plane.items(f'{CDI}/namespaces/{namespace}/datavolumes')
+    source_of = {dv['metadata']['name']: dv['metadata']['annotations'][SOURCE_ID_ANNOTATION] for dv in datavolumes}
+    imported = {source_of[n]: digest for n, digest in control_plane.imported_disks(namespace).items() if n in source_of}
+    assert disks[victim]['source_id'] not in imported, 'the corrupt disk was written'
+    for name, disk in disks.items():
+        if disk['server_id'] != victim_server:
+            assert imported[disk['source_id']] == disk['sha256'], name
+    after = source_state(cloud, disks)
+    for name, disk in disks.items():
+        # stop_source stopped the servers it exported (the victim's too, before its export): that is asked for
+        assert {k: v for k, v in after[name].items() if k != 'server'} == {k: v for k, v in before[name].items() if k != 'server'}, name
+        assert after[name]['server']['metadata'] == before[name]['server']['metadata'], name
+        assert file_sha256(source_file(disk)) == disk['sha256'], f'{name}: the source disk changed'
