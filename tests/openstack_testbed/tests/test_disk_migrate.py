@@ -24,13 +24,14 @@ import threading
 import time
 
 import pytest
-from conftest import CLOUDS, REPO
+from conftest import CLOUDS, REPO, Ansible
 from test_disk_e2e import FERNET, FlipProxy, Watcher, file_sha256, ours, rollback, server_ids, source_file, source_state
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.disk_cloud import SdkCloud
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import SOURCE_ID_ANNOTATION
 
 PLAYBOOK = REPO / 'playbooks' / 'migrate_tenant.yml'
+ROLLBACK = REPO / 'playbooks' / 'rollback_tenant.yml'
 CDI = '/apis/cdi.kubevirt.io/v1beta1'
 KUBEVIRT = '/apis/kubevirt.io/v1'
 
@@ -179,3 +180,33 @@ def test_a_byte_flipped_in_transit_fails_only_that_vm(control_plane, python, con
         assert {k: v for k, v in after[name].items() if k != 'server'} == {k: v for k, v in before[name].items() if k != 'server'}, name
         assert after[name]['server']['metadata'] == before[name]['server']['metadata'], name
         assert file_sha256(source_file(disk)) == disk['sha256'], f'{name}: the source disk changed'
+
+
+def test_rollback_deletes_only_our_temporaries(control_plane, python, conn, cloud, disks, seed, migrated, tmp_path):
+    """After the runs above: our exports of every server (made here if the engine cleaned up), plus an image and a
+    volume that are not ours; rollback_tenant deletes ours and only ours, and starts the stopped servers again."""
+    ansible = Ansible(tmp_path)
+    made = ansible.module('ostokubevirt.migrate.disk_export', cloud=seed['disks']['cloud'], servers=server_ids(disks), run_id='e2e-rollback', poll_interval=1)
+    assert not made.get('failed'), made.get('msg')
+    assert len(ours(cloud, disks)['image']) == len(disks)
+    image = conn.image.create_image(name='not-ours-rollback', disk_format='raw', container_format='bare', data=b'not ours', allow_duplicates=True)
+    volume = conn.block_storage.create_volume(name='not-ours-rollback', size=1, metadata={'owner': 'someone else'})
+    try:
+        conn.block_storage.wait_for_status(volume, status='available', interval=1, wait=120)
+        argv = [str(python.parent / 'ansible-playbook'), '-i', 'localhost,', str(ROLLBACK)]
+        extra = {
+            'tenant': seed['disks']['project'],
+            'confirm': 'yes',
+            'migration_cloud': seed['disks']['cloud'],
+            'migration_kubeconfig': str(control_plane.kubeconfig),
+            'ansible_python_interpreter': str(python),
+        }
+        env = dict(os.environ, OS_CLIENT_CONFIG_FILE=CLOUDS, ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='0', PYTHONWARNINGS='ignore')
+        done = subprocess.run([*argv, '-e', json.dumps(extra)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=900, check=False)
+        assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+        assert ours(cloud, disks) == {'image': [], 'volume': [], 'snapshot': []}, (done.stdout + done.stderr)[-4000:]
+        assert conn.image.find_image(image.id) is not None and conn.block_storage.find_volume(volume.id) is not None
+        assert not FERNET.search(done.stdout + done.stderr)
+    finally:
+        conn.image.delete_image(image, ignore_missing=True)
+        conn.block_storage.delete_volume(volume, ignore_missing=True)
