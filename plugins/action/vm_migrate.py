@@ -126,10 +126,7 @@ class ActionModule(ActionBase):
             result = self._execute_module(module_name=EXPORT_MODULE, module_args=export_args, task_vars=task_vars)
             failure = self._failure(result, args) if result.get("failed") else None
             outcomes += split_exports(group, result, failure)
-        for outcome in outcomes:
-            for item in outcome.get("pending") or []:
-                progress = f" {item['progress']}%" if item.get("progress") is not None else ""
-                display.display(f"{outcome['vm']}: disk {item.get('source_id')} {item.get('step') or 'export'} {item.get('status') or ''}{progress}")
+        # The next round prints each disk's export step, status and progress in its VM's line.
         return outcomes
 
     def _token(self, args: dict, task_vars: dict) -> tuple[str | None, str | None]:

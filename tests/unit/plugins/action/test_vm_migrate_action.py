@@ -104,7 +104,7 @@ def test_the_loop_exports_gets_a_token_for_one_round_and_cleans_up(monkeypatch, 
     assert exports_args[-1] == {"cloud": "mycloud", "servers": ["id-a"], "state": "absent", "records": [record]}
     assert result["done"] == ["a"] and result["disks"] == {"a": [{"bytes": 5}]} and result["cleanup_errors"] == []
     out = capsys.readouterr().out
-    assert "a: disk id-a upload saving 50%" in out
+    assert "a: exporting 1 of 1 disk(s)" in out and "[poll 6] a: Ready" in out
     assert TOKEN not in out and TOKEN not in str(result)
 
 

@@ -18,7 +18,19 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.opt
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.tenant import translate_tenant
 
 CONTRACT_KEYS = {"namespace", "namespace_rbac", "security_group_policies", "floating_ip_services", "instancetypes", "vms", "secrets"}
-VM_KEYS = {"name", "server_id", "hash", "virtualmachine", "datavolumes", "datavolume_names", "secret_names", "run_strategy", "source_status"}
+VM_KEYS = {
+    "name",
+    "server_id",
+    "hash",
+    "virtualmachine",
+    "datavolumes",
+    "datavolume_names",
+    "secret_names",
+    "run_strategy",
+    "source_status",
+    "disk_transfers",
+    "disk_import",
+}
 
 
 def _key(obj):
@@ -110,3 +122,17 @@ def test_a_vm_mounting_a_secret_nobody_produces_is_an_error(demo_snapshot):
     translation.vms[0].secret_names.append("gone")
     with pytest.raises(ApplyInputError, match=rf"VirtualMachine {translation.vms[0].vm_name}: references Secret\(s\) \['gone'\]"):
         apply_input(translation)
+
+
+def test_vm_entries_carry_the_disk_transfers_and_import_options_outside_the_hash(demo_snapshot):
+    plain = apply_input(translate_tenant(demo_snapshot, tenant="web-shop"))
+    options = TranslationOptions(disk_ca_configmap="glance-ca", verify_disk_checksums=False)
+    groups = apply_input(translate_tenant(demo_snapshot, tenant="web-shop", options=options), options)
+    for vm, before in zip(groups["vms"], plain["vms"], strict=True):
+        assert vm["disk_import"] == {"verify_checksums": False, "ca_configmap": "glance-ca"}
+        assert all({"source_id", "datavolume", "method"} <= set(t) for t in vm["disk_transfers"])
+        assert {t["datavolume"] for t in vm["disk_transfers"]} == set(vm["datavolume_names"])
+        # Import options and transfers are not objects: they do not change what was applied, nor the hash.
+        assert vm["hash"] == before["hash"]
+    assert plain["vms"][0]["disk_import"] == {"verify_checksums": True, "ca_configmap": None}
+    assert any(t["method"] == "glance" for vm in groups["vms"] for t in vm["disk_transfers"])
