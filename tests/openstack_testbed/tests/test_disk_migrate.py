@@ -37,6 +37,7 @@ PLAYBOOK = REPO / 'playbooks' / 'migrate_tenant.yml'
 ROLLBACK = REPO / 'playbooks' / 'rollback_tenant.yml'
 CDI = '/apis/cdi.kubevirt.io/v1beta1'
 KUBEVIRT = '/apis/kubevirt.io/v1'
+NAMESPACE = 'acme-disks-e2e'
 
 
 @pytest.fixture(scope='module')
@@ -73,7 +74,7 @@ def migrate(plane, python, tmp, seed, background=False, extra=None):
         'migration_kubeconfig': str(plane.kubeconfig),
         'migration_stop_source': True,
         'migration_poll_interval': 1,
-        'migration_options': {'disk_method': 'glance'},
+        'migration_options': {'disk_method': 'glance', 'namespace': NAMESPACE},
         'export_dir': str(tmp / 'snapshots'),
         'migration_output_dir': str(tmp / 'rendered'),
         'ansible_python_interpreter': str(python),
@@ -116,7 +117,7 @@ def test_migrate_tenant_glance_killed_and_resumed_byte_for_byte(control_plane, c
     done = migrated['done']
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-4000:]
-    namespace = seed['disks']['project']
+    namespace = NAMESPACE
     datavolumes = control_plane.items(f'{CDI}/namespaces/{namespace}/datavolumes')
     source_of = {dv['metadata']['name']: dv['metadata']['annotations'][SOURCE_ID_ANNOTATION] for dv in datavolumes}
     imported = {source_of[name]: digest for name, digest in control_plane.imported_disks(namespace).items() if name in source_of}
@@ -147,7 +148,7 @@ def admin_image_endpoint(connect):
 
 
 def test_a_byte_flipped_in_transit_fails_only_that_vm(control_plane, python, conn, cloud, disks, seed, migrated, admin_image_endpoint, tmp_path):
-    namespace = seed['disks']['project']
+    namespace = NAMESPACE
     control_plane.delete_namespace(namespace)
     rollback(cloud, disks)
     victim = 'disks-vol/root'
@@ -159,7 +160,8 @@ def test_a_byte_flipped_in_transit_fails_only_that_vm(control_plane, python, con
     thread.start()
     try:
         point(f'http://127.0.0.1:{proxy.server_address[1]}')
-        done = migrate(control_plane, python, tmp_path, seed, extra={'migration_options': {'disk_method': 'glance', 'glance_interface': 'admin'}})
+        options = {'disk_method': 'glance', 'glance_interface': 'admin', 'namespace': NAMESPACE}
+        done = migrate(control_plane, python, tmp_path, seed, extra={'migration_options': options})
     finally:
         proxy.shutdown()
         thread.join()
@@ -207,6 +209,7 @@ def test_rollback_deletes_only_our_temporaries(control_plane, python, conn, clou
         extra = {
             'tenant': seed['disks']['project'],
             'confirm': 'yes',
+            'migration_namespace': NAMESPACE,
             'migration_cloud': seed['disks']['cloud'],
             'migration_kubeconfig': str(control_plane.kubeconfig),
             'ansible_python_interpreter': str(python),
