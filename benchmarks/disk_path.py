@@ -37,7 +37,6 @@ import http.client
 import http.server
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -54,8 +53,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "control_plane"))
 sys.path.insert(0, str(REPO / "tests" / "control_plane" / "doubles"))
 sys.path.insert(0, str(REPO / "tests" / "tvo_standin"))
-from control_plane import ControlPlane  # noqa: E402
-from importer import HttpSource, Transfer  # noqa: E402
+from control_plane import ControlPlane
+from importer import HttpSource, Transfer
 
 THROUGHPUT_TARGET = 0.9
 DISKS, IN_FLIGHT = 8, 4
@@ -113,7 +112,7 @@ class CountingProxy:
                     proxy.sent += head_out + len(data)
                     proxy.largest_body = max(proxy.largest_body, len(data), len(body))
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _relay  # noqa: N815
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _relay
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -173,7 +172,7 @@ def upload_image(cloud: Cloud, name: str, size: int) -> tuple[str, str, str]:
 
 
 # ----------------------------------------------------------------------------- (a) controller bytes
-def run_module(workdir: Path, name: str, args: dict, proxy: CountingProxy, clouds: str, check_failed: bool = True) -> dict:
+def run_module(workdir: Path, name: str, args: dict, proxy: CountingProxy, clouds: str) -> dict:
     """One module run through ansible-playbook with every HTTP request of the controller sent through the proxy."""
     out = workdir / f"{name.rsplit('.', 1)[-1]}.json"
     play = [
@@ -206,7 +205,7 @@ def run_module(workdir: Path, name: str, args: dict, proxy: CountingProxy, cloud
     except (OSError, ValueError):
         raise SystemExit(f"{name} gave no result:\n{(done.stdout + done.stderr)[-3000:]}") from None
     out.unlink()
-    if check_failed and result.get("failed"):
+    if result.get("failed"):
         raise SystemExit(f"{name} failed: {result.get('msg')}")
     return result
 
@@ -225,14 +224,18 @@ def controller_bytes_glance(workdir: Path, proxy: CountingProxy, clouds: str, su
     pulled = 0
     for record in records:
         scratch = workdir / f"pull-{record['source_id']}"
-        transfer = Transfer(HttpSource(record["url"], [f"X-Auth-Token: {cloud.token}"], checksum=record["checksum"] or ""), scratch.with_suffix(".img"), scratch, 1 << 40)
+        transfer = Transfer(
+            HttpSource(record["url"], [f"X-Auth-Token: {cloud.token}"], checksum=record["checksum"] or ""), scratch.with_suffix(".img"), scratch, 1 << 40
+        )
         transfer.run()
         if transfer.error:
             raise SystemExit(f"importing {record['source_id']}: {transfer.error}")
         pulled += transfer.downloaded
         scratch.with_suffix(".img").unlink()
     proxy.reset()
-    cleaned = run_module(workdir, "ostokubevirt.migrate.disk_export", {"cloud": DISK_CLOUD, "servers": servers, "state": "absent", "records": records}, proxy, clouds)
+    cleaned = run_module(
+        workdir, "ostokubevirt.migrate.disk_export", {"cloud": DISK_CLOUD, "servers": servers, "state": "absent", "records": records}, proxy, clouds
+    )
     return {
         "method": "glance",
         "disks": len(records),
@@ -279,7 +282,13 @@ def controller_bytes_tvo(workdir: Path, proxy: CountingProxy, clouds: str) -> di
         compute = member.endpoint("compute")
         servers = [s["id"] for s in member.call("GET", f"{compute}/servers")["servers"] if s["name"] == "web-1"]
         proxy.reset()
-        args = {"cloud": TVO_CLOUD, "servers": servers, "mount_path": str(target), "http_base_url": "http://ostokubevirt-tvo-http.migration.svc:8080"}
+        args = {
+            "cloud": TVO_CLOUD,
+            "servers": servers,
+            "mount_path": str(target),
+            "http_base_url": "http://ostokubevirt-tvo-http.migration.svc:8080",
+            "poll_interval": 1,
+        }
         result = run_module(workdir, "ostokubevirt.migrate.tvo_backup", args, proxy, clouds)
     finally:
         unregister()

