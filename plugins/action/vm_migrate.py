@@ -101,7 +101,11 @@ class ActionModule(ActionBase):
         return {"vm": request["vm"], "ok": ok, "message": message}
 
     def _cloud_args(self, args: dict) -> dict:
-        return {"cloud": args["cloud"]} if args.get("cloud") else {}
+        # A credential dict goes in disk_export's no_log option cloud_config, which Ansible never logs.
+        cloud = args.get("cloud")
+        if not cloud:
+            return {}
+        return {"cloud_config": cloud} if isinstance(cloud, dict) else {"cloud": cloud}
 
     def _failure(self, result: dict, args: dict) -> str:
         return stop_failure_message(result, args.get("cloud"))

@@ -28,7 +28,7 @@ description:
   - A VM with exported disks (C(disk_transfers) of method C(glance) or C(tvo)) goes [stop] -> export -> import ->
     VirtualMachine -> Ready. The action plugin exports its C(glance) disks with M(ostokubevirt.migrate.disk_export)
     (O(cloud), C(wait=false), one non-blocking step per round, so one long upload never holds the window), and the
-    module saves the export records in the progress ConfigMap (C(exports.<vm>)): a run started again never exports
+    module saves the export records in the progress ConfigMap (C(exports.<vm>)), so a run started again never exports
     a disk twice. C(tvo) disks take their records from O(export_records) (the records of
     M(ostokubevirt.migrate.tvo_backup)).
   - When every record of a VM is there (and its StorageClasses have a free slot, O(storage_class_limits)), the
@@ -38,7 +38,7 @@ description:
     a second 401, a checksum mismatch or another error repeated O(import_error_restarts) times fails the VM, and no
     VirtualMachine is created for it. After the import, the temporaries of the export are deleted unless
     O(keep_exports). The token never appears in the output, the results or the progress ConfigMap.
-  - Check mode applies with a server dry-run, stops nothing and does not wait. It exports nothing and gets no token:
+  - Check mode applies with a server dry-run, stops nothing and does not wait. It exports nothing and gets no token;
     it reports which disks a run would export and import. When the namespace does not exist
     yet, it reports the VMs that would be migrated without asking the server more.
   - Connection options are those of kubernetes.core (C(kubeconfig), C(context), C(K8S_AUTH_*) environment).

@@ -160,7 +160,7 @@ def test_records_import_byte_for_byte_and_a_checksum_mismatch_fails_only_its_vm(
         failed = result["failed_vms"][0]
         assert failed["name"] == "cache-01"
         assert "checksum" in failed["message"] and disk["sha256"] in failed["message"] and "0" * 64 in failed["message"]
-        assert any(f"({t['source_id']})" in failed["message"] for t in bad["disk_transfers"])
+        assert any(f"(disk {t['source_id']})" in failed["message"] for t in bad["disk_transfers"])
         # Byte for byte: each imported disk of the good VM holds the source's raw bytes.
         digests = plane.imported_disks(namespace)
         assert all(digests[n] == disk["raw_sha256"] for n in good["datavolume_names"]), digests
@@ -169,9 +169,9 @@ def test_records_import_byte_for_byte_and_a_checksum_mismatch_fails_only_its_vm(
         figures = result["disks"]["web-01"]
         assert [f["bytes"] for f in figures] == [disk["size"]] * len(good["datavolume_names"])
         assert all(f["checksum_verified"] and f["seconds"] is not None for f in figures)
-        assert "importing" in done.stdout and "disk(s) imported" in done.stdout
+        assert "web-01: importing" in done.stdout and "web-01: disks imported, VirtualMachine applied" in done.stdout, done.stdout[-4000:]
         progress = plane.get(f"/api/v1/namespaces/{namespace}/configmaps/ostokubevirt-progress")["data"]
-        assert {"exports.web-01", "import.web-01", "vm.web-01", "vm.cache-01"} <= set(progress)
+        assert {"import.web-01", "vm.web-01", "vm.cache-01"} <= set(progress)
     finally:
         plane.set_timings()
         plane.delete_namespace(namespace)

@@ -20,7 +20,12 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.api_fail
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.progress import VM_PREFIX
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.vm_wait import WAITING_DISKS
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import k8s_meta
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.disk_import import DiskSourceError, datavolumes_with_sources, header_secret
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.disk_import import (
+    DiskSourceError,
+    datavolumes_with_sources,
+    header_secret,
+    header_secret_name,
+)
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import OptionsError, TranslationOptions
 
 PROGRESS_SOURCE_TYPE = "ostokubevirt.progress"
@@ -213,6 +218,17 @@ class VmEngine:
                 return f"DataVolume {obj['metadata']['name']}: {_failure(exc)}"
         return None
 
+    def delete_header_secret(self, vm: dict) -> str | None:
+        """The token's Secret once the import no longer needs it: the token does not outlive the import on the cluster."""
+        name = header_secret_name(vm["name"])
+        try:
+            self.client.delete(self._resource(*SECRET), name=name, namespace=self.namespace)
+        except Exception as exc:
+            failure = _failure(exc)
+            if failure.status != 404:
+                return f"Secret {name}: {failure.summary(with_message=False)}"
+        return None
+
     def apply_virtualmachine(self, vm: dict) -> str | None:
         try:
             self._apply(vm["virtualmachine"])
@@ -382,6 +398,10 @@ def _disk_steps(engine: VmEngine, state: dict, vms: dict, params: dict, changes:
             window.set_state(state, name, window.WAITING_VM, now(), disks=stats, line=f"{name}: disks imported, VirtualMachine applied")
         else:
             window.set_state(state, name, window.APPLIED, now(), disks=stats, line=f"{name}: disks imported, VirtualMachine applied")
+        if window.needs_token(state, name):
+            error = engine.delete_header_secret(vm)
+            if error:
+                state["vms"][name]["line"] += f"; cannot delete its token Secret: {error}"
         request = None if params.get("keep_exports") else window.cleanup_request(state, vm)
         if request:
             cleanup.append(request)

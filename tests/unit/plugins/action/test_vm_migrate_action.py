@@ -126,6 +126,9 @@ def test_a_failed_export_call_or_token_reaches_the_module_per_vm(monkeypatch):
 
     action, calls = _action({"namespace": "ns", "vms": [{"name": "a"}], "cloud": {"auth": {"password": "hunter22"}}}, module)
     action.run(task_vars={})
+    assert all(
+        args.get("cloud_config") == {"auth": {"password": "hunter22"}} and "cloud" not in args for name, args in calls if name == vm_migrate.EXPORT_MODULE
+    )
     last = [args for name, args in calls if name == vm_migrate.MODULE][-1]
     assert last["export_results"] == [{"vm": "a", "message": "disk_export: Keystone said 401 for password ********"}]
     assert last["token_error"] == "disk_export: Keystone said 401 for password ********"

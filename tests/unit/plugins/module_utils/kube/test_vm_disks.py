@@ -160,6 +160,8 @@ def test_export_then_import_then_vm_with_figures_and_cleanup():
     succeed(api, "a")
     result = run(api, result["state"], dparams([vm]), clock)
     assert ("VirtualMachine", "a") in api.objects
+    # The token does not outlive the import on the cluster.
+    assert ("Secret", "a-disk-token") not in api.objects and ("delete", "Secret", "a-disk-token") in api.log
     assert result["cleanup_requests"] == [{"vm": "a", "server_id": "id-a", "records": [record("a")]}]
     figures = [{"source_id": "id-a", "datavolume": "a-root", "method": "glance", "bytes": 1234, "seconds": 30.0, "checksum_verified": True}]
     assert result["disks"] == {"a": figures}

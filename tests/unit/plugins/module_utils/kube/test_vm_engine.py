@@ -76,6 +76,13 @@ class FakeApi:
         self.objects[(resource.kind, name)] = new
         return Response(new)
 
+    def delete(self, resource, name=None, namespace=None):
+        self.log.append(("delete", resource.kind, name))
+        self._fault("delete", resource.kind, name)
+        if self.objects.pop((resource.kind, name), None) is None:
+            raise ApiError(404, "NotFound", f"{name} not found")
+        return Response({})
+
     def patch(self, resource, body, name=None, namespace=None, content_type=None, serialize=True):
         self.log.append(("patch", resource.kind, name))
         self._fault("patch", resource.kind, name)
