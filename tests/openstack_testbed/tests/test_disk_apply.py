@@ -136,8 +136,8 @@ def test_migrate_tenant_glance_killed_and_resumed_byte_for_byte(control_plane, c
 def admin_image_endpoint(connect):
     """The catalog's admin Glance endpoint, pointed elsewhere for one test and restored afterwards."""
     admin = connect('admin')
-    service = next(s for s in admin.identity.services() if s.type == 'image')
-    endpoint = next(e for e in admin.identity.endpoints(service_id=service.id) if e.interface == 'admin')
+    (service,) = [s for s in admin.identity.services() if s.type == 'image']
+    (endpoint,) = [e for e in admin.identity.endpoints(service_id=service.id) if e.interface == 'admin']
     original = endpoint.url
 
     def point(url):
