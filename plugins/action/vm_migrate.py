@@ -56,6 +56,15 @@ def split_secrets(secrets: dict) -> dict:
     return {"secrets": data, "secret_objects": objects}
 
 
+def _for_server(items, server: str, wanted: set) -> list[dict]:
+    # An error with no source_id is the server's own (it could not be read): it fails the VM too.
+    return [
+        i
+        for i in items or []
+        if isinstance(i, dict) and str(i.get("server_id")) == server and (i.get("source_id") is None or str(i.get("source_id")) in wanted)
+    ]
+
+
 def split_exports(requests: list[dict], result: dict, failure: str | None) -> list[dict]:
     """One disk_export answer (records, pending, errors of several servers) -> one outcome per requesting VM."""
     outcomes = []
@@ -63,20 +72,8 @@ def split_exports(requests: list[dict], result: dict, failure: str | None) -> li
         if failure:
             outcomes.append({"vm": request["vm"], "message": failure})
             continue
-        server = str(request["server_id"])
-        wanted = set(request["source_ids"])
-
-        def mine(items, server=server, wanted=wanted):
-            # An error with no source_id is the server's own (it could not be read): it fails the VM too.
-            return [
-                i
-                for i in items or []
-                if isinstance(i, dict) and str(i.get("server_id")) == server and (i.get("source_id") is None or str(i.get("source_id")) in wanted)
-            ]
-
-        outcomes.append(
-            {"vm": request["vm"], "records": mine(result.get("records")), "pending": mine(result.get("pending")), "errors": mine(result.get("errors"))}
-        )
+        server, wanted = str(request["server_id"]), set(request["source_ids"])
+        outcomes.append({key: _for_server(result.get(key), server, wanted) for key in ("records", "pending", "errors")} | {"vm": request["vm"]})
     return outcomes
 
 

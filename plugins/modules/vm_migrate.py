@@ -308,7 +308,7 @@ def argument_spec() -> dict:
         import_error_restarts={"type": "int", "default": 3},
         export_results={"type": "list", "elements": "dict", "default": []},
         disk_token={"type": "str", "no_log": True},
-        token_error={"type": "str"},
+        token_error={"type": "str", "no_log": False},
     )
     return spec
 

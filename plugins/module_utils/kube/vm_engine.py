@@ -300,6 +300,11 @@ def run_round(engine: VmEngine, state: dict | None, params: dict, now=time.time)
         engine.poll(state, vms, params, now())
     stop_requests = _fill_window(engine, state, vms, params, changes, now)
     disk_work = _disk_steps(engine, state, vms, params, changes, now)
+    for name, record in state["vms"].items():
+        info = (state.get("disks") or {}).get(name) or {}
+        if record["state"] == window.FAILED and name not in final_before and name in vms and "import_started" in info and window.needs_token(state, name):
+            # A failed import needs its token no more either.
+            engine.delete_header_secret(vms[name])
     changes.update(window.progress_changes(state, vms))
     record_error = engine.record(state, changes)
     if record_error:

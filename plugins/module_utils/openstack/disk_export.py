@@ -369,13 +369,12 @@ class DiskExporter:
         if action == "record":
             return "done", self._record(server, disk, image, snapshot, tmpvol)
         if action == "wait":
-            item = {STEP_SNAPSHOT: ("snapshot", snapshot), STEP_TMPVOL: ("volume", tmpvol), STEP_UPLOAD: ("image", image)}.get(step.step)
-            if step.step == STEP_RELEASE:
-                item = ("volume", tmpvol)
-            if item is None or item[1] is None:
-                item = ("volume", tmpvol)
-            self._note_reused(item[0], item[1], sid)
-            return self._pending(step.step, step.status, item[0], item[1])
+            # what the disk waits for; an upload of our copy whose image Glance does not list yet waits on the copy
+            kind, item = {STEP_SNAPSHOT: ("snapshot", snapshot), STEP_UPLOAD: ("image", image)}.get(step.step, ("volume", tmpvol))
+            if item is None:
+                kind, item = "volume", tmpvol
+            self._note_reused(kind, item, sid)
+            return self._pending(step.step, step.status, kind, item)
         if action == "tag":
             self._note_reused("image", image, sid)
             self._tag(server, sid, image)

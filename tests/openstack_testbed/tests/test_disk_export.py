@@ -13,6 +13,7 @@ downloaded from the URL of its record and its sha256 compared with the source di
 import hashlib
 import pathlib
 import re
+import time
 
 import pytest
 import requests
@@ -218,6 +219,40 @@ def test_kill_then_resume_creates_nothing_twice(cloud, disks, first_export, wher
     assert [f['kind'] for f in left] == ['image']
 
 
+def test_rounds_without_waiting_reach_the_blocking_records_and_create_nothing_twice(cloud, disks, first_export):
+    """The engine's way: repeated non-blocking calls (a new exporter and run id each, as separate module runs)."""
+    data = disks['disks']['disks-vol/disks-data']
+    server = cloud.request('GET', 'compute', f"/servers/{data['server_id']}")['server']
+    sources = [d['source_id'] for d in de.server_disks(server)]
+    assert de.rollback(cloud, server_ids=[server['id']], poll_interval=1)['errors'] == []
+    before = ours(cloud, disks)
+    made, steps, sleeps = [], [], []
+    for call in range(600):
+        exporter = de.DiskExporter(cloud, de.ExportOptions(run_id=f'round-{call}', sleep=sleeps.append))
+        result = exporter.advance([server])
+        made += exporter.created
+        assert result['errors'] == [], result['errors']
+        steps += [(p['source_id'], p['step']) for p in result['pending']]
+        if not result['pending']:
+            break
+        time.sleep(1)
+    assert sleeps == [] and not result['pending']
+    records = result['records']
+    assert [r['source_id'] for r in records] == sources
+    # each disk went through its steps once: one image per disk, one snapshot and one copy for the volume in use
+    assert sorted(c['kind'] for c in made) == sorted(['image'] * len(sources) + ['snapshot', 'volume'])
+    assert {step for source, step in steps if source == data['source_id']} >= {'snapshot', 'tmpvol', 'upload'}
+    after = ours(cloud, disks)
+    assert len(after['image']) == len(before['image']) + len(sources)
+    assert after['snapshot'] == before['snapshot'] and after['volume'] == before['volume']  # released once the image was active
+    blocking = de.DiskExporter(cloud, options('round-blocking'))
+    again = blocking.export([server])
+    assert again['errors'] == [] and blocking.created == [] and again['records'] == records
+    assert ours(cloud, disks) == after
+    by_source = {r['source_id']: r for r in records}
+    assert download(cloud.conn, by_source[data['source_id']]['url'])[0] == data['sha256']
+
+
 def test_cleanup_deletes_only_ours(conn, cloud, disks, first_export):
     records = first_export['records']
     img = disks['disks']['disks-img/root']
@@ -259,3 +294,28 @@ def test_module_exports_and_cleans_up_without_leaking_the_token(ansible, clouds,
     for result in (checked, done, again, gone):
         assert not FERNET.search(result['_output']), 'a Keystone token is in the module output'
         assert password not in result['_output']
+
+
+def test_module_without_waiting_and_a_fresh_token(ansible, clouds, conn, cloud, disks, clean_start):
+    sid = disks['disks']['disks-img/root']['server_id']
+    assert de.rollback(cloud, server_ids=[sid], poll_interval=1)['errors'] == []
+    calls = []
+    for _round in range(60):
+        calls.append(ansible.module('ostokubevirt.migrate.disk_export', cloud=disks['cloud'], servers=[sid], source_ids=[sid], run_id='mod-nw', wait=False))
+        assert not calls[-1].get('failed') and calls[-1]['errors'] == [], calls[-1].get('msg')
+        if not calls[-1]['pending']:
+            break
+        time.sleep(1)
+    (record,) = calls[-1]['records']
+    assert [f['kind'] for f in de.find_ours(cloud, server_ids=[sid])] == ['image']
+    issued = ansible.module('ostokubevirt.migrate.disk_export', cloud=disks['cloud'], state='token')
+    assert not issued.get('failed'), issued.get('msg')
+    token = issued['token']
+    assert token and token != conn.session.get_token() and issued['expires_at']
+    response = requests.get(record['url'], headers={'X-Auth-Token': token}, stream=True, timeout=120)
+    assert response.status_code == 200
+    response.close()
+    password = clouds[disks['cloud']]['auth']['password']
+    for result in (*calls, issued):
+        assert token not in result['_output'] and password not in result['_output']
+        assert not FERNET.search(result['_output']), 'a Keystone token is in the module output'

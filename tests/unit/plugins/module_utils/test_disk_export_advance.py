@@ -119,7 +119,7 @@ def counts(cloud):
 def rounds(cloud, servers, limit=40, **kw):
     """Call advance with a new exporter each time (as separate module runs do) until nothing is pending."""
     seen = []
-    for _ in range(limit):
+    for _round in range(limit):
         result = exporter(cloud, **kw).advance(servers)
         seen.append(result)
         if not result["pending"]:
@@ -167,7 +167,7 @@ def test_snapshot_progress_is_reported():
     cloud.steps = 4
     cloud.add_volume("v-1", status="in-use")
     progress = []
-    for _ in range(5):
+    for _round in range(5):
         (pending,) = exporter(cloud).advance([server(image=False)])["pending"]
         if pending["step"] == "snapshot":
             progress.append(pending["progress"])
@@ -232,7 +232,7 @@ def test_runs_killed_after_every_post_create_nothing_twice():
 def test_image_killed_during_the_run_fails_that_disk_once_and_is_redone_next_time():
     cloud = FakeCloud()
     cloud.fail_upload.add(SERVER)
-    outcomes = [exporter(cloud).advance([server(volumes=[])]) for _ in range(3)]
+    outcomes = [exporter(cloud).advance([server(volumes=[])]) for _call in range(3)]
     assert outcomes[0]["pending"][0]["step"] == "upload"
     failed = next(o for o in outcomes if o["errors"])
     assert "killed" in failed["errors"][0]["message"] and "deleted" in failed["errors"][0]["message"]

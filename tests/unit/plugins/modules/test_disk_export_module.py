@@ -65,7 +65,7 @@ def test_run_id_is_required_to_export(cloud, capsys, monkeypatch):
 # -- wait: false, source_ids, state: token ---------------------------------------------------------
 def test_wait_false_returns_rounds_without_sleeping_until_the_records_are_those_of_a_blocking_run(cloud, capsys, monkeypatch):
     rounds = []
-    for _ in range(30):
+    for _round in range(30):
         rounds.append(run(cloud, capsys, monkeypatch, servers=["s-1"], run_id="r1", wait=False, poll_interval=5))
         if not rounds[-1]["pending"]:
             break

@@ -235,6 +235,7 @@ def test_a_checksum_mismatch_fails_its_vm_naming_both_digests_and_the_other_vm_c
     assert "DataVolume a-root (disk id-a)" in failed["a"] and SHA in failed["a"] and calculated in failed["a"]
     assert ("VirtualMachine", "a") not in api.objects and ("VirtualMachine", "b") in api.objects
     assert json.loads(progress(api)["vm.a"])["phase"] == "failed"
+    assert ("Secret", "a-disk-token") not in api.objects and ("Secret", "b-disk-token") not in api.objects
 
 
 def test_other_import_errors_fail_after_the_allowed_restarts():
