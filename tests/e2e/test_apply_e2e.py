@@ -458,12 +458,19 @@ def test_rollback_looks_for_our_disk_exports_of_the_tenants_servers_unless_kept(
     assert rc == 0, out[-3000:]
     assert "were not looked for" in out and all(s in out for s in servers)
 
-    unreachable = json.dumps({"migration_cloud": {"auth": {"auth_url": "http://127.0.0.1:9/v3", "username": "u", "password": "p", "project_name": "p"}}})
+    # A password no message contains: Ansible masks every occurrence of a no_log value in the output.
+    auth = {
+        "auth_url": "http://127.0.0.1:9/v3",
+        "username": "unreachable-user",
+        "password": "unreachable-cloud-password",
+        "project_name": "unreachable-project",
+    }
+    unreachable = json.dumps({"migration_cloud": {"auth": auth}})
     rc, out = run(cluster, "-e", "confirm=yes", "-e", unreachable, "-e", "migration_keep_exports=true", playbook=ROLLBACK, check=True, extra_env=env)
     assert rc == 0 and cleanup not in out, out[-3000:]
 
     for check in (True, False):
         rc, out = run(cluster, "-e", "confirm=yes", "-e", unreachable, playbook=ROLLBACK, check=check, extra_env=env)
         assert rc != 0 and f"TASK [ostokubevirt.migrate.rollback_tenant : {cleanup}]" in out, out[-3000:]
-        assert "disk_export: " in out, out[-3000:]  # the module failed on the unreachable cloud
+        assert "disk_export: cannot reach the identity endpoint 127.0.0.1:9" in out, out[-3000:]
         assert sorted(cluster.snapshot_state()) == sorted(before)  # the cluster objects wait for the cleanup
