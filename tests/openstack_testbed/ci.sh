@@ -91,6 +91,29 @@ if [[ ! -f $BUNDLE/.complete ]]; then
   "$VENV/bin/pip" install -q --no-deps --target "$BUNDLE" ansible==12.3.0 </dev/null
   touch "$BUNDLE/.complete"
 fi
+# The disk tests import into a real Kubernetes control plane (tests/control_plane): its binaries are
+# built once (Go, cached outside the checkout), and its Python needs the kubernetes client:
+# OKV_CONTROL_PLANE_PYTHON (scripts/test passes its tools venv), else the checkout's .venv, else a
+# small venv cached next to the testbed's.
+stamp "control plane: build (cached after the first time)"
+"$REPO/tests/control_plane/build.sh" >/dev/null </dev/null
+if [[ -z ${OKV_CONTROL_PLANE_PYTHON:-} ]]; then
+  if [[ -x $REPO/.venv/bin/python ]] && "$REPO/.venv/bin/python" -c 'import kubernetes, yaml' 2>/dev/null; then
+    OKV_CONTROL_PLANE_PYTHON=$REPO/.venv/bin/python
+  else
+    KVENV=${OSTK_TESTBED_CACHE:-$HOME/.cache/ostokubevirt-testbed}/control-plane-venv
+    if ! "$KVENV/bin/python" -c 'import kubernetes, yaml' 2>/dev/null; then
+      stamp "control plane: a venv with the kubernetes client in $KVENV"
+      rm -rf "$KVENV"
+      python3 -m venv "$KVENV"
+      "$KVENV/bin/pip" install -q kubernetes pyyaml </dev/null
+    fi
+    OKV_CONTROL_PLANE_PYTHON=$KVENV/bin/python
+  fi
+fi
+export OKV_CONTROL_PLANE_PYTHON
+stamp "control plane: binaries built, python $OKV_CONTROL_PLANE_PYTHON"
+
 # The collection must sit at .../ansible_collections/ostokubevirt/migrate for Python and Ansible:
 # a link in a temporary directory (not inside the checkout, where tools walking it would loop).
 COLL=$(mktemp -d)

@@ -125,3 +125,25 @@ def admin_export(tmp_path_factory):
     assert not result.get('failed'), result.get('msg')
     with open(result['path']) as handle:
         return result, yaml.safe_load(handle)
+
+
+@pytest.fixture(scope='session')
+def control_plane(tmp_path_factory):
+    """A real Kubernetes control plane next to the testbed (tests/control_plane/up.sh), stopped by its recorded PIDs.
+
+    The CDI importer double fetches ``http`` sources for real in every namespace (OKV_FETCH_HTTP=1): the
+    disks come from the testbed's Glance on loopback. The control plane's Python needs the kubernetes
+    client: OKV_CONTROL_PLANE_PYTHON (scripts/test passes its tools venv), else up.sh's default.
+    """
+    sys.path.insert(0, str(REPO / 'tests' / 'control_plane'))
+    from control_plane import ControlPlane
+
+    directory = tmp_path_factory.mktemp('control-plane')
+    env = dict(os.environ, OKV_FETCH_HTTP='1')
+    env.setdefault('OKV_IMPORT_SECONDS', '0.2')
+    try:
+        subprocess.run([str(REPO / 'tests' / 'control_plane' / 'up.sh'), str(directory)], env=env, check=True, timeout=600)
+        plane = ControlPlane(directory, owned=True)
+        yield plane
+    finally:
+        subprocess.run([str(REPO / 'tests' / 'control_plane' / 'down.sh'), str(directory)], check=False, timeout=120)
