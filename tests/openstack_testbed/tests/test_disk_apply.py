@@ -82,7 +82,8 @@ def migrate(plane, python, tmp, seed, background=False, extra=None):
     argv += ['-e', json.dumps(dict(settings, **(extra or {})))]
     env = dict(os.environ, OS_CLIENT_CONFIG_FILE=CLOUDS, ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='0', PYTHONWARNINGS='ignore')
     if background:
-        return subprocess.Popen(argv, env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        with (tmp / 'background.log').open('w', encoding='utf-8') as log:
+            return subprocess.Popen(argv, env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     return subprocess.run(argv, env=env, cwd=tmp, capture_output=True, text=True, timeout=1800, check=False)
 
 
@@ -96,7 +97,9 @@ def migrated(control_plane, python, conn, cloud, disks, seed, tmp_path_factory):
     killed = migrate(control_plane, python, tmp, seed, background=True)
     deadline = time.monotonic() + 600
     while not (watcher.seen['image'] or watcher.seen['snapshot']):
-        assert killed.poll() is None, f'the playbook ended (rc {killed.returncode}) before the export could be killed'
+        if killed.poll() is not None:
+            tail = (tmp / 'background.log').read_text(encoding='utf-8')[-4000:]
+            pytest.fail(f'the playbook ended (rc {killed.returncode}) before the export could be killed:\n{tail}')
         assert time.monotonic() < deadline, 'the playbook exported nothing within 600 s'
         time.sleep(0.2)
     os.killpg(killed.pid, signal.SIGKILL)
