@@ -123,7 +123,7 @@ ln -sfn "$REPO" "$COLL/ansible_collections/ostokubevirt/migrate"
 set +e
 env PYTHONPATH="$COLL:$HERE/tests" ANSIBLE_COLLECTIONS_PATH="$COLL:$BUNDLE" ANSIBLE_HOME="$WORK/ansible-home" \
   OSTK_OPENSTACK_CLOUDS="$WORK/clouds.yaml" OSTK_TESTBED_SUMMARY="$WORK/seed-summary.json" \
-  "$VENV/bin/python" -m pytest "$HERE/tests" -p no:cacheprovider -ra -q -s "${PYTEST_ARGS[@]}" </dev/null
+  "$VENV/bin/python" -m pytest "$HERE/tests" -p no:cacheprovider -ra -q -s --durations=15 "${PYTEST_ARGS[@]}" </dev/null
 rc=$?
 set -e
 stamp "live tests done (pytest exit $rc)"
