@@ -409,6 +409,18 @@ EOF
 }
 
 # ------------------------------------------------------- MariaDB + RabbitMQ
+# The ports are fixed: a testbed of another work directory still running would answer this one's clients (and
+# this one's services would fail to bind), so a run would test the wrong cloud. Refuse before starting anything.
+refuse_foreign_listeners() {
+  local port
+  running mariadb && return 0
+  for port in 3306 5672 5000 9292 8778 8774 8776 9696; do
+    if port_open "$port"; then
+      die "$HOST:$port is already taken by another process (a testbed of another OSTK_TESTBED_WORK left running? stop it with OSTK_TESTBED_WORK=<its directory> $HERE/down.sh); not starting this one ($WORK)"
+    fi
+  done
+}
+
 start_infra() {
   if [[ ! -d $STATE/mysql/mysql ]]; then
     mariadb-install-db --user=root --datadir="$STATE/mysql" \
@@ -490,6 +502,7 @@ install_venv
 load_secrets
 write_configs
 write_clouds_yaml
+refuse_foreign_listeners
 start_infra
 log "MariaDB up"
 db_syncs
