@@ -10,8 +10,9 @@ and Display lines from the worker reach the main process (ansible-core proxies t
 is shown as it happens (AWX records them as verbose events). The loop is flat and bounded: the module fails a VM
 on its timeouts, and the loop also stops after the rounds those timeouts allow for every VM.
 
-The stops of source servers happen here, between two rounds, with openstack.cloud.server_action: the module asks
-for them (and records the request first), the next round applies the VM only after its stop succeeded.
+The stops of source servers happen here, between two rounds, with ostokubevirt.migrate.server_power (raw Nova
+os-stop, so no openstacksdk version dependence): the module asks for them (and records the request first), the next
+round applies the VM only after its stop succeeded.
 
 So do the disk exports (ostokubevirt.migrate.disk_export with wait false: one step per round, never a blocking
 upload), the Glance token right before an import (state token, only ever passed on in the module's no_log option
@@ -33,16 +34,29 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.cre
 display = Display()
 
 MODULE = "ostokubevirt.migrate.vm_migrate"
-STOP_MODULE = "openstack.cloud.server_action"
+STOP_MODULE = "ostokubevirt.migrate.server_power"
 EXPORT_MODULE = "ostokubevirt.migrate.disk_export"
 # Options of this action only: the cloud credential and what the loop hands from one round to the next.
 LOOP_ONLY = ("cloud", "round_state", "stop_results", "export_results", "disk_token", "token_error")
 SECRET_DATA = ("data", "stringData")
 
 
+def _tail(text, lines: int = 3) -> str:
+    return " | ".join(line.strip() for line in str(text or "").strip().splitlines()[-lines:] if line.strip())
+
+
 def stop_failure_message(result: dict, cloud) -> str:
-    """A failed stop's message with the cloud credential's secrets masked as Ansible masks no_log values."""
-    return remove_values(str(result.get("msg") or "failed"), secret_values(cloud))
+    """A failed module call's message with the cloud credential's secrets masked as Ansible masks no_log values.
+
+    A module that crashed (an import error, a traceback) has no ``msg``, only ``module_stderr`` or ``exception``:
+    their last lines say why, where "failed" alone would not.
+    """
+    text = str(result.get("msg") or "").strip()
+    detail = _tail(result.get("module_stderr")) or _tail(result.get("exception")) or _tail(result.get("module_stdout"))
+    if not text or text.startswith("MODULE FAILURE"):
+        first = text.splitlines()[0] if text else ""
+        text = f"{first + ': ' if first else ''}{detail}" if detail else first
+    return remove_values(text or f"the module failed without a message or error output (rc {result.get('rc', 'unknown')})", secret_values(cloud))
 
 
 def split_secrets(secrets: dict) -> dict:
@@ -88,9 +102,7 @@ class ActionModule(ActionBase):
         return result
 
     def _stop(self, request: dict, args: dict, task_vars: dict) -> dict:
-        stop_args = {"server": request["server_id"], "action": "stop", "wait": True, "timeout": args["stop_timeout"]}
-        if args.get("cloud"):
-            stop_args["cloud"] = args["cloud"]
+        stop_args = {**self._cloud_args(args), "server": request["server_id"], "state": "stopped", "wait": True, "timeout": args["stop_timeout"]}
         display.display(f"{request['vm']}: stopping source server {request['server_id']}")
         result = self._execute_module(module_name=STOP_MODULE, module_args=stop_args, task_vars=task_vars)
         ok = not result.get("failed")
@@ -98,7 +110,7 @@ class ActionModule(ActionBase):
         return {"vm": request["vm"], "ok": ok, "message": message}
 
     def _cloud_args(self, args: dict) -> dict:
-        # A credential dict goes in disk_export's no_log option cloud_config, which Ansible never logs.
+        # A credential dict goes in the no_log option cloud_config (disk_export, server_power), which Ansible never logs.
         cloud = args.get("cloud")
         if not cloud:
             return {}
