@@ -158,7 +158,8 @@ def test_a_crashed_module_says_why_from_its_stderr_or_exception_masked():
         "rc": 1,
     }
     assert stop_failure_message(crashed, cloud) == (
-        "MODULE FAILURE: No start of json char found: Traceback (most recent call last): | File x | AttributeError: module 'openstack' has no attribute 'version' (********)"
+        "MODULE FAILURE: No start of json char found: Traceback (most recent call last): | File x | "
+        "AttributeError: module 'openstack' has no attribute 'version' (********)"
     )
     # openstack.cloud's modules put the error in exception, not msg
     assert stop_failure_message({"failed": True, "exception": "Traceback\nValueError: boom hunter22"}, cloud) == "Traceback | ValueError: boom ********"
