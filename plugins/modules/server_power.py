@@ -29,7 +29,7 @@ attributes:
   check_mode:
     support: full
     details:
-      - Makes only GET calls; RV(changed) says whether the action would be posted.
+      - Makes only GET calls; C(changed) and RV(action) say whether the action would be posted.
   diff_mode:
     support: none
   idempotent:
