@@ -16,7 +16,8 @@ round applies the VM only after its stop succeeded.
 
 So do the disk exports (ostokubevirt.migrate.disk_export with wait false: one step per round, never a blocking
 upload), the Glance token right before an import (state token, only ever passed on in the module's no_log option
-disk_token, for one round) and the deletion of an imported VM's export temporaries (state absent with its records).
+disk_token, for one round) and the deletion of the imported VMs' export temporaries (state absent with their
+records, one call per round for all of them).
 """
 
 from __future__ import annotations
@@ -149,15 +150,25 @@ class ActionModule(ActionBase):
             return None, self._failure(result, args) if result.get("failed") else "disk_export returned no token"
         return str(result["token"]), None
 
-    def _cleanup(self, request: dict, args: dict, task_vars: dict) -> dict | None:
-        cleanup_args = {**self._cloud_args(args), "servers": [request["server_id"]], "state": "absent", "records": request["records"]}
+    def _cleanup(self, requests: list[dict], args: dict, task_vars: dict) -> list[dict]:
+        """One disk_export state=absent call for every VM of the round whose import finished, as the export does."""
+        if not requests:
+            return []
+        names = [r["vm"] for r in requests]
+        cleanup_args = {
+            **self._cloud_args(args),
+            "servers": sorted({str(r["server_id"]) for r in requests}),
+            "state": "absent",
+            "records": [record for r in requests for record in r["records"]],
+        }
         result = self._execute_module(module_name=EXPORT_MODULE, module_args=cleanup_args, task_vars=task_vars)
         if result.get("failed"):
+            # The module's message names each temporary it could not delete; which VM's it was is in the record.
             message = self._failure(result, args)
-            display.warning(f"{request['vm']}: the temporaries of its disk export were not deleted: {message}")
-            return {"vm": request["vm"], "message": message}
-        display.display(f"{request['vm']}: temporaries of its disk export deleted")
-        return None
+            display.warning(f"{', '.join(names)}: the temporaries of their disk exports were not all deleted: {message}")
+            return [{"vm": name, "message": message} for name in names]
+        display.display(f"{', '.join(names)}: temporaries of their disk exports deleted")
+        return []
 
     def run(self, tmp=None, task_vars=None):
         super().run(tmp, task_vars)
@@ -216,10 +227,7 @@ class ActionModule(ActionBase):
                 break
             loop_args = {**args, "cloud": cloud}
             stop_results = [self._stop(request, loop_args, task_vars) for request in result.get("stop_requests") or []]
-            for request in result.get("cleanup_requests") or []:
-                error = self._cleanup(request, loop_args, task_vars)
-                if error:
-                    cleanup_errors.append(error)
+            cleanup_errors += self._cleanup(result.get("cleanup_requests") or [], loop_args, task_vars)
             export_results = self._export(result.get("export_requests") or [], loop_args, task_vars)
             # A token lives for one round only: fetched right before the round that applies it.
             token, token_error = self._token(loop_args, task_vars) if result.get("token_needed") else (None, None)

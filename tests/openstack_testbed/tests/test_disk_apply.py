@@ -126,5 +126,11 @@ def test_migrate_tenant_glance_killed_and_resumed_byte_for_byte(control_plane, c
     assert not FERNET.search(output)
     # stop_source: every source server was stopped (server_power) before its disks were exported, and stays so
     assert {conn.compute.get_server(sid).status for sid in server_ids(disks)} == {'SHUTOFF'}
+    # The resumed run read the servers SHUTOFF (our stop); the stop records kept their status before it (ACTIVE),
+    # which won: every VM runs (Always), as the killed run applied it, not Halted.
+    progress = control_plane.get(f'/api/v1/namespaces/{namespace}/configmaps/ostokubevirt-progress')['data']
+    assert {sid: json.loads(progress[f'stopped.{sid}'])['source_status'] for sid in server_ids(disks)} == dict.fromkeys(server_ids(disks), 'ACTIVE')
+    assert {vm['metadata']['name']: vm['spec'].get('runStrategy') for vm in vms} == {vm['metadata']['name']: 'Always' for vm in vms}
+    assert 'Status before our stop (progress record)' in done.stdout
     seconds = migrated['seconds']
     print(f"\n[e2e] migrate_tenant (glance, stop_source) killed after {migrated['at_kill']}, resumed: {len(imported)} disks byte for byte, {seconds:.1f} s")

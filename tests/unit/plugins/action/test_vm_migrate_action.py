@@ -200,3 +200,38 @@ def test_a_stop_request_goes_to_server_power_with_the_credential_as_cloud_config
     named, named_calls = _action({}, lambda _name, _args: {"changed": False})
     assert named._stop({"vm": "a", "server_id": "id-a"}, {"cloud": "prod", "stop_timeout": 600}, {}) == {"vm": "a", "ok": True, "message": ""}
     assert named_calls == [("ostokubevirt.migrate.server_power", {"cloud": "prod", "server": "id-a", "state": "stopped", "wait": True, "timeout": 600})]
+
+
+def test_a_rounds_cleanup_is_one_disk_export_call_for_all_its_vms(monkeypatch, capsys):
+    from ansible_collections.ostokubevirt.migrate.plugins.action import vm_migrate
+
+    monkeypatch.setattr(vm_migrate.time, "sleep", lambda _s: None)
+    records = {
+        name: {"source_id": f"vol-{name}", "server_id": f"id-{name}", "method": "glance", "temporaries": [{"kind": "image", "id": f"img-{name}"}]}
+        for name in ("a", "b", "c")
+    }
+    rounds = iter(
+        [
+            {"cleanup_requests": [{"vm": n, "server_id": f"id-{n}", "records": [records[n]]} for n in ("a", "b")], "lines": []},
+            {"cleanup_requests": [{"vm": "c", "server_id": "id-c", "records": [records["c"]]}], "lines": []},
+            {"finished": True, "done": ["a", "b", "c"], "lines": []},
+        ]
+    )
+    answers = iter([{"deleted": [{"id": "img-a"}, {"id": "img-b"}]}, {"failed": True, "msg": "disk_export: image img-c: 503 from Glance (password hunter22)"}])
+
+    def module(name, args):
+        if name == vm_migrate.MODULE:
+            return {"state": {}, **next(rounds)}
+        return next(answers)
+
+    cloud = {"auth": {"password": "hunter22"}}
+    action, calls = _action({"namespace": "ns", "vms": [{"name": n} for n in "abc"], "cloud": cloud}, module)
+    result = action.run(task_vars={})
+    cleanups = [args for name, args in calls if name == vm_migrate.EXPORT_MODULE]
+    # One call per round, whatever the number of VMs it finished: servers and records of all of them.
+    assert cleanups == [
+        {"cloud_config": cloud, "servers": ["id-a", "id-b"], "state": "absent", "records": [records["a"], records["b"]]},
+        {"cloud_config": cloud, "servers": ["id-c"], "state": "absent", "records": [records["c"]]},
+    ]
+    assert result["cleanup_errors"] == [{"vm": "c", "message": "disk_export: image img-c: 503 from Glance (password ********)"}]
+    assert "a, b: temporaries of their disk exports deleted" in capsys.readouterr().out
