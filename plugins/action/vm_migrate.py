@@ -10,12 +10,14 @@ and Display lines from the worker reach the main process (ansible-core proxies t
 is shown as it happens (AWX records them as verbose events). The loop is flat and bounded: the module fails a VM
 on its timeouts, and the loop also stops after the rounds those timeouts allow for every VM.
 
-The stops of source servers happen here, between two rounds, with openstack.cloud.server_action: the module asks
-for them (and records the request first), the next round applies the VM only after its stop succeeded.
+The stops of source servers happen here, between two rounds, with ostokubevirt.migrate.server_power (raw Nova
+os-stop, so no openstacksdk version dependence): the module asks for them (and records the request first), the next
+round applies the VM only after its stop succeeded.
 
 So do the disk exports (ostokubevirt.migrate.disk_export with wait false: one step per round, never a blocking
 upload), the Glance token right before an import (state token, only ever passed on in the module's no_log option
-disk_token, for one round) and the deletion of an imported VM's export temporaries (state absent with its records).
+disk_token, for one round) and the deletion of the imported VMs' export temporaries (state absent with their
+records, one call per round for all of them).
 """
 
 from __future__ import annotations
@@ -33,16 +35,29 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.cre
 display = Display()
 
 MODULE = "ostokubevirt.migrate.vm_migrate"
-STOP_MODULE = "openstack.cloud.server_action"
+STOP_MODULE = "ostokubevirt.migrate.server_power"
 EXPORT_MODULE = "ostokubevirt.migrate.disk_export"
 # Options of this action only: the cloud credential and what the loop hands from one round to the next.
 LOOP_ONLY = ("cloud", "round_state", "stop_results", "export_results", "disk_token", "token_error")
 SECRET_DATA = ("data", "stringData")
 
 
+def _tail(text, lines: int = 3) -> str:
+    return " | ".join(line.strip() for line in str(text or "").strip().splitlines()[-lines:] if line.strip())
+
+
 def stop_failure_message(result: dict, cloud) -> str:
-    """A failed stop's message with the cloud credential's secrets masked as Ansible masks no_log values."""
-    return remove_values(str(result.get("msg") or "failed"), secret_values(cloud))
+    """A failed module call's message with the cloud credential's secrets masked as Ansible masks no_log values.
+
+    A module that crashed (an import error, a traceback) has no ``msg``, only ``module_stderr`` or ``exception``:
+    their last lines say why, where "failed" alone would not.
+    """
+    text = str(result.get("msg") or "").strip()
+    detail = _tail(result.get("module_stderr")) or _tail(result.get("exception")) or _tail(result.get("module_stdout"))
+    if not text or text.startswith("MODULE FAILURE"):
+        first = text.splitlines()[0] if text else ""
+        text = f"{first + ': ' if first else ''}{detail}" if detail else first
+    return remove_values(text or f"the module failed without a message or error output (rc {result.get('rc', 'unknown')})", secret_values(cloud))
 
 
 def split_secrets(secrets: dict) -> dict:
@@ -88,9 +103,7 @@ class ActionModule(ActionBase):
         return result
 
     def _stop(self, request: dict, args: dict, task_vars: dict) -> dict:
-        stop_args = {"server": request["server_id"], "action": "stop", "wait": True, "timeout": args["stop_timeout"]}
-        if args.get("cloud"):
-            stop_args["cloud"] = args["cloud"]
+        stop_args = {**self._cloud_args(args), "server": request["server_id"], "state": "stopped", "wait": True, "timeout": args["stop_timeout"]}
         display.display(f"{request['vm']}: stopping source server {request['server_id']}")
         result = self._execute_module(module_name=STOP_MODULE, module_args=stop_args, task_vars=task_vars)
         ok = not result.get("failed")
@@ -98,7 +111,7 @@ class ActionModule(ActionBase):
         return {"vm": request["vm"], "ok": ok, "message": message}
 
     def _cloud_args(self, args: dict) -> dict:
-        # A credential dict goes in disk_export's no_log option cloud_config, which Ansible never logs.
+        # A credential dict goes in the no_log option cloud_config (disk_export, server_power), which Ansible never logs.
         cloud = args.get("cloud")
         if not cloud:
             return {}
@@ -137,15 +150,25 @@ class ActionModule(ActionBase):
             return None, self._failure(result, args) if result.get("failed") else "disk_export returned no token"
         return str(result["token"]), None
 
-    def _cleanup(self, request: dict, args: dict, task_vars: dict) -> dict | None:
-        cleanup_args = {**self._cloud_args(args), "servers": [request["server_id"]], "state": "absent", "records": request["records"]}
+    def _cleanup(self, requests: list[dict], args: dict, task_vars: dict) -> list[dict]:
+        """One disk_export state=absent call for every VM of the round whose import finished, as the export does."""
+        if not requests:
+            return []
+        names = [r["vm"] for r in requests]
+        cleanup_args = {
+            **self._cloud_args(args),
+            "servers": sorted({str(r["server_id"]) for r in requests}),
+            "state": "absent",
+            "records": [record for r in requests for record in r["records"]],
+        }
         result = self._execute_module(module_name=EXPORT_MODULE, module_args=cleanup_args, task_vars=task_vars)
         if result.get("failed"):
+            # The module's message names each temporary it could not delete; which VM's it was is in the record.
             message = self._failure(result, args)
-            display.warning(f"{request['vm']}: the temporaries of its disk export were not deleted: {message}")
-            return {"vm": request["vm"], "message": message}
-        display.display(f"{request['vm']}: temporaries of its disk export deleted")
-        return None
+            display.warning(f"{', '.join(names)}: the temporaries of their disk exports were not all deleted: {message}")
+            return [{"vm": name, "message": message} for name in names]
+        display.display(f"{', '.join(names)}: temporaries of their disk exports deleted")
+        return []
 
     def run(self, tmp=None, task_vars=None):
         super().run(tmp, task_vars)
@@ -204,10 +227,7 @@ class ActionModule(ActionBase):
                 break
             loop_args = {**args, "cloud": cloud}
             stop_results = [self._stop(request, loop_args, task_vars) for request in result.get("stop_requests") or []]
-            for request in result.get("cleanup_requests") or []:
-                error = self._cleanup(request, loop_args, task_vars)
-                if error:
-                    cleanup_errors.append(error)
+            cleanup_errors += self._cleanup(result.get("cleanup_requests") or [], loop_args, task_vars)
             export_results = self._export(result.get("export_requests") or [], loop_args, task_vars)
             # A token lives for one round only: fetched right before the round that applies it.
             token, token_error = self._token(loop_args, task_vars) if result.get("token_needed") else (None, None)

@@ -29,7 +29,7 @@ options:
         C(quota_vm_overhead_memory_mib), C(allow_unread_security_groups), C(eviction_strategy),
         C(cluster_tsc_frequency), C(address_mode), C(static_bridge_map), C(ipv6_network_data), C(instancetypes),
         C(instancetype_scope), C(disk_method), C(disk_method_by_server), C(bandwidth_mbps), C(verify_disk_checksums),
-        C(glance_interface), C(disk_ca_configmap), C(stop_source).
+        C(glance_interface), C(disk_ca_configmap), C(stop_source), C(source_status_before_stop).
       - C(allow_unread_security_groups=true) translates a snapshot whose security groups or ports were not read
         (C(source.unreadable)); the VMs then get no NetworkPolicy, and the summary says so. Without it such a
         snapshot is refused.
@@ -44,6 +44,10 @@ options:
         downloads from; C(disk_ca_configmap) names the ConfigMap with its CA when privately signed (keys C(ca.pem) and C(tls.crt)).
       - C(stop_source=true) tells the plan that each running server is stopped before its export (a cold copy);
         without it a Glance export of a running server is crash-consistent and the plan warns, naming the VM.
+      - C(source_status_before_stop) maps a server id to its Nova status before apply mode stopped it (apply mode
+        sets it from the progress record's stop records). A server the snapshot shows C(SHUTOFF) is then translated
+        with that status (its C(runStrategy) and object hash as the first run applied them), and its plan row names
+        the record in C(source_status_from). Any other server is translated as the snapshot shows it.
     type: dict
     default: {}
 """

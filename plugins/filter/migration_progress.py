@@ -40,7 +40,15 @@ _value:
       type: list
       elements: str
     stopped:
-      description: Source server id to its stop record (C(state) C(requested) or C(stopped), C(vm)).
+      description:
+        - Source server id to its stop record (C(state) C(requested) or C(stopped), C(vm), and C(source_status), the
+          server's Nova status when the stop was asked for).
+      type: dict
+    status_before_stop:
+      description:
+        - Source server id to its Nova status before apply mode stopped it, for the stop records whose stop may have
+          happened (C(requested) or C(stopped)). Apply mode passes it as the translation option
+          C(source_status_before_stop), so a resumed run translates those servers as they were before the stop.
       type: dict
     unreadable:
       description: Keys whose value is not a JSON object.

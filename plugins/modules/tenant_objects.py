@@ -130,7 +130,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _yaml
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.apply_input import ApplyInputError, apply_input
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.job import TENANT_SOURCE_ARGS, RenderError, parse_options, translate_snapshot
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.job import TENANT_SOURCE_ARGS, RenderError, translate_snapshot
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.plan import blocked_servers, summary_lines
 
 
@@ -145,7 +145,7 @@ def main() -> None:
     try:
         translation = translate_snapshot(params["snapshot"], tenant=params["tenant"], raw_options=params["options"])
         # The import options (checksum verification, CA ConfigMap) travel with each VM entry to the engine.
-        groups = apply_input(translation, parse_options(params["options"]))
+        groups = apply_input(translation)
     except RenderError as exc:
         module.fail_json(msg=str(exc))
     except ApplyInputError as exc:

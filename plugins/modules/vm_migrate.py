@@ -24,7 +24,7 @@ description:
   - The work is done in short rounds. The action plugin of the same name calls the module once per round,
     prints each round's progress lines as they come (ansible-playbook output, AWX job events), sleeps
     O(poll_interval) between rounds and, with O(stop_source), stops a VM's C(ACTIVE) source server with
-    M(openstack.cloud.server_action) before the VM's objects are applied. A run is one task.
+    M(ostokubevirt.migrate.server_power) before the VM's objects are applied. A run is one task.
   - A VM with exported disks (C(disk_transfers) of method C(glance) or C(tvo)) goes [stop] -> export -> import ->
     VirtualMachine -> Ready. The action plugin exports its C(glance) disks with M(ostokubevirt.migrate.disk_export)
     (O(cloud), C(wait=false), one non-blocking step per round, so one long upload never holds the window), and the
@@ -97,8 +97,9 @@ options:
     default: false
   cloud:
     description:
-      - Cloud name in C(clouds.yaml) or an auth dict for M(openstack.cloud.server_action); empty uses the
-        environment. Used by the action plugin only.
+      - Cloud name in C(clouds.yaml), or a cloud config dict (passed on as the no_log O(ostokubevirt.migrate.server_power#module:cloud_config)),
+        for M(ostokubevirt.migrate.server_power) and M(ostokubevirt.migrate.disk_export); empty uses the environment.
+        Used by the action plugin only.
     type: raw
     default: ""
   stop_timeout:

@@ -401,7 +401,7 @@ def test_stop_source_is_recorded_before_the_stop_and_only_when_asked(cluster):
     """No OpenStack here: the stop request fails, which shows the hook runs, is recorded first, and fails per VM."""
     cluster.reset()
     rc, out = run(cluster)  # migration_stop_source defaults to false: the source cloud is never contacted
-    assert rc == 0 and "server_action" not in out and not [k for k in progress(cluster) if k.startswith("stopped.")]
+    assert rc == 0 and "server_power" not in out and "stopping source server" not in out and not [k for k in progress(cluster) if k.startswith("stopped.")]
 
     cluster.reset()
     unreachable = json.dumps(
@@ -438,6 +438,31 @@ def test_stop_source_is_recorded_before_the_stop_and_only_when_asked(cluster):
     rc, out = run(cluster, "-e", "confirm=yes", "-e", unreachable, playbook=ROLLBACK)
     assert rc != 0 and "Restart the source servers apply mode stopped" in out
     assert sorted(cluster.snapshot_state()) == sorted(before)
+
+
+def test_a_resumed_run_translates_the_servers_we_stopped_with_their_status_before_the_stop(cluster, tmp_path):
+    """The stop records keep each server's status before our stop; a run that reads the servers SHUTOFF uses it."""
+    import yaml
+
+    cluster.reset()
+    unreachable = json.dumps({"migration_cloud": {"auth": {"auth_url": "http://127.0.0.1:9/v3", "username": "u", "password": "p", "project_name": "p"}}})
+    rc, _ = run(cluster, "-e", "migration_stop_source=true", "-e", unreachable, "-e", "migration_max_parallel=9")
+    records = {k: v for k, v in progress(cluster).items() if k.startswith("stopped.")}
+    assert rc != 0 and records and {v["source_status"] for v in records.values()} == {"ACTIVE"}
+    # The tenant as a run after our stop reads it: the servers whose stop was recorded are SHUTOFF.
+    snapshot = yaml.safe_load(SNAPSHOT.read_text(encoding="utf-8"))
+    stopped_ids = {k.split(".", 1)[1] for k in records}
+    for server in snapshot["servers"]:
+        if server["id"] in stopped_ids:
+            server["status"] = "SHUTOFF"
+    resumed = tmp_path / "after-stop.yaml"
+    resumed.write_text(yaml.safe_dump(snapshot), encoding="utf-8")
+    rc, out = run(cluster, "-e", f"migration_snapshot={resumed}")
+    assert rc == 0, out[-3000:]
+    assert "Status before our stop (progress record)" in out
+    vms = {v["metadata"]["name"]: v["spec"]["runStrategy"] for v in cluster.items(f"/apis/kubevirt.io/v1/namespaces/{NAMESPACE}/virtualmachines")}
+    # SHUTOFF at the source before any stop of ours (no record): Halted; the others run as before the stop.
+    assert vms == {name: "Halted" if name == "batch-01" else "Always" for name in VMS}
 
 
 def test_rollback_looks_for_our_disk_exports_of_the_tenants_servers_unless_kept(cluster):

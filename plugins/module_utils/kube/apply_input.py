@@ -33,16 +33,12 @@ def bundle_hash(objects: list[dict]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def _disk_import(vm: ServerResult, options: TranslationOptions | None) -> dict:
+def _disk_import(options: TranslationOptions) -> dict:
     """What the engine needs to build the import sources from export records, as the translation chose it."""
-    if options is not None:
-        return {"verify_checksums": bool(options.verify_disk_checksums), "ca_configmap": options.disk_ca_configmap}
-    # Without the options the plan's entries still say whether the exported disks are verified.
-    exported = [t for t in vm.disk_transfers if t.get("method") != "manual"]
-    return {"verify_checksums": all(t.get("checksum_verified", True) for t in exported), "ca_configmap": None}
+    return {"verify_checksums": bool(options.verify_disk_checksums), "ca_configmap": options.disk_ca_configmap}
 
 
-def _vm_entry(vm: ServerResult, secrets: dict[str, dict], options: TranslationOptions | None = None) -> dict:
+def _vm_entry(vm: ServerResult, secrets: dict[str, dict], options: TranslationOptions) -> dict:
     missing = [name for name in vm.secret_names if name not in secrets]
     if missing:
         raise ApplyInputError(f"VirtualMachine {vm.vm_name}: references Secret(s) {missing} that the translation does not produce")
@@ -56,20 +52,20 @@ def _vm_entry(vm: ServerResult, secrets: dict[str, dict], options: TranslationOp
         "virtualmachine": vm.virtualmachine,
         "secret_names": list(vm.secret_names),
         "disk_transfers": [dict(t) for t in vm.disk_transfers],
-        "disk_import": _disk_import(vm, options),
+        "disk_import": _disk_import(options),
         # The Glance token's header Secret is made at import time and never hashed: it changes with every token.
         "hash": bundle_hash([secrets[n] for n in vm.secret_names] + vm.datavolumes + [vm.virtualmachine]),
     }
 
 
-def apply_input(translation: TenantTranslation, options: TranslationOptions | None = None) -> dict:
+def apply_input(translation: TenantTranslation) -> dict:
     """Objects per apply step, VMs in render order, Secrets by name.
 
     Returns a dict with namespace, namespace_rbac, security_group_policies, floating_ip_services and
     instancetypes (lists of objects), vms (one dict per VM: name, server_id, source_status, run_strategy,
     datavolumes, datavolume_names, virtualmachine, secret_names, disk_transfers (the plan's transfer entries,
-    each with source_id and datavolume), disk_import (verify_checksums, ca_configmap: from options, the
-    translation's options), hash) and secrets (name -> Secret).
+    each with source_id and datavolume), disk_import (verify_checksums, ca_configmap: from the options the
+    translation was made with, which it carries), hash) and secrets (name -> Secret).
     """
     secrets = {secret["metadata"]["name"]: secret for secret in translation.secrets}
     return {
@@ -78,6 +74,6 @@ def apply_input(translation: TenantTranslation, options: TranslationOptions | No
         "security_group_policies": translation.policies,
         "floating_ip_services": translation.services,
         "instancetypes": translation.instancetypes,
-        "vms": [_vm_entry(vm, secrets, options) for vm in translation.vms],
+        "vms": [_vm_entry(vm, secrets, translation.options) for vm in translation.vms],
         "secrets": secrets,
     }

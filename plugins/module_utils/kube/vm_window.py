@@ -172,7 +172,10 @@ def fail(state: dict, name: str, message: str, now: float) -> None:
 
 
 def stop_record(vm: dict, stop_state: str) -> tuple[str, str]:
-    return f"{STOPPED_PREFIX}{vm['server_id']}", json.dumps({"state": stop_state, "vm": vm["name"]}, sort_keys=True)
+    # The status before the stop: a resumed run reads the tenant where our stop shows SHUTOFF, and translates the
+    # server with this one instead (progress.read_progress: status_before_stop).
+    record = {"state": stop_state, "vm": vm["name"], "source_status": vm.get("source_status") or ""}
+    return f"{STOPPED_PREFIX}{vm['server_id']}", json.dumps(record, sort_keys=True)
 
 
 def record_stop_results(state: dict, vms: dict[str, dict], results: list[dict], now: float) -> dict:

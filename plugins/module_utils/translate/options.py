@@ -101,9 +101,22 @@ class TranslationOptions:
     disk_ca_configmap: str | None = None
     # The source server is stopped before its disks are exported (the role's stop_source): a cold copy.
     stop_source: bool = False
+    # Server id -> Nova status before apply mode stopped it (the progress record's stopped.<server id> entries). A
+    # resumed run reads the tenant again, where our own stop shows SHUTOFF: the status before the stop wins, so the
+    # VM keeps the runStrategy (and hash) the first run applied.
+    source_status_before_stop: Mapping = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("storage_map", "network_map", "role_map", "node_selector_map", "disk_sources", "static_bridge_map", "disk_method_by_server"):
+        for name in (
+            "storage_map",
+            "network_map",
+            "role_map",
+            "node_selector_map",
+            "disk_sources",
+            "static_bridge_map",
+            "disk_method_by_server",
+            "source_status_before_stop",
+        ):
             value = getattr(self, name)
             if not isinstance(value, Mapping):
                 raise OptionsError(f"option {name} must be a mapping, got {type_name(value)}")
@@ -145,6 +158,9 @@ class TranslationOptions:
                 raise OptionsError(f"option disk_sources[{key!r}] must be one CDI DataVolume source such as {{'http': {{'url': ...}}}}")
 
     def _check_disk_transfer(self) -> None:
+        for key, status in self.source_status_before_stop.items():
+            if not isinstance(key, str) or not key or not isinstance(status, str) or not status:
+                raise OptionsError(f"option source_status_before_stop maps server ids to Nova statuses (such as ACTIVE), got {key!r}: {status!r}")
         for key, method in self.disk_method_by_server.items():
             if not isinstance(key, str) or not key:
                 raise OptionsError(f"option disk_method_by_server has key {key!r}: keys are server ids or names")

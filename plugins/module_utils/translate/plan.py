@@ -93,6 +93,12 @@ def summary_lines(plan: dict, *, output_dir: str | None = None) -> list[str]:
     warned = [row for row in plan["servers"] if row["status"] == "warning"]
     if warned:
         lines.append("With warnings: " + ", ".join(f"{row['name']} ({len(row['findings'])})" for row in warned))
+    restored = [row for row in plan["servers"] if row.get("source_status_from")]
+    if restored:
+        lines.append(
+            "Status before our stop (progress record): "
+            + ", ".join(f"{row['name']} {row['source_status']} (the cloud shows {row['source_status_from']['cloud_status']})" for row in restored)
+        )
     lines += disk_lines(plan)
     for prerequisite in summary.get("prerequisites", []):
         lines.append(f"Cluster prerequisite: {prerequisite}")

@@ -46,6 +46,8 @@ READY, WARN, BLOCKED = "ready", "warning", "blocked"
 # The server field each free-form annotation is copied from, for findings that name the field.
 _ANNOTATION_SOURCES = {_guest.METADATA_ANNOTATION: "metadata", _guest.TAGS_ANNOTATION: "tags", SOURCE_NAME_ANNOTATION: "name"}
 ROOT_DEVICES = ("/dev/vda", "/dev/sda", "/dev/xvda", "/dev/hda")
+# The Nova status a server has after os-stop (apply mode's stop of the source).
+STOPPED_STATUS = "SHUTOFF"
 _NOTE_SCRATCH = (
     "the emptyDisks ({gib} GiB, requested as ephemeral-storage) are copied to the target node on every "
     "live migration, which makes each migration move that much more data"
@@ -291,7 +293,10 @@ def translate_server(
         disk_method = options.disk_method_for_server(server_id, server.get("name") if isinstance(server.get("name"), str) else None)
     collector = FindingCollector("server", describe(server, "server"))
     collector.findings.extend(snapshot.server_findings.get(server_id, []))
+    server, recorded = _status_before_stop(server, server_id, options)
     plan: dict = {"id": server_id, "name": server.get("name"), "vm_name": vm_name, "source_status": server.get("status")}
+    if recorded:
+        plan["source_status_from"] = recorded
     result = ServerResult(
         server_id, str(server.get("name") or server_id), vm_name, READY, collector.findings, plan, source_status=str(server.get("status") or "")
     )
@@ -317,6 +322,24 @@ def translate_server(
     plan["status"] = result.status
     plan["findings"] = [f.as_dict() for f in findings]
     return result
+
+
+def _status_before_stop(server: dict, server_id: str, options: TranslationOptions) -> tuple[dict, dict | None]:
+    """The server as it was before apply mode stopped it, and what the plan says about where its status came from.
+
+    Only a server the cloud shows SHUTOFF (what our stop leaves) takes the recorded status: a record of a stop that
+    never happened, or a server that has since changed otherwise (started again, ERROR, deleted), changes nothing.
+    """
+    before = options.source_status_before_stop.get(server_id)
+    now = str(server.get("status") or "")
+    if not before or now.upper() != STOPPED_STATUS or before.upper() == STOPPED_STATUS:
+        return server, None
+    note = {
+        "record": f"stopped.{server_id}",
+        "cloud_status": now,
+        "reason": f"apply mode stopped this server (status {before} before); the VM is translated as it was before the stop",
+    }
+    return {**server, "status": before}, note
 
 
 def _build(

@@ -60,6 +60,8 @@ class TenantTranslation:
     vms: list[ServerResult]
     # Tenant-wide Secrets: the key pairs the VMs use. Each VM's own Secrets are in its ServerResult.
     keypair_secrets: list[dict]
+    # The options it was made with: apply reads the import settings from here instead of parsing them again.
+    options: TranslationOptions = dataclasses.field(default_factory=TranslationOptions)
 
     @property
     def namespace_rbac(self) -> list[dict]:
@@ -228,6 +230,7 @@ def translate_tenant(raw_snapshot: Mapping, *, tenant: str | None = None, option
         instancetypes=catalog.sorted_objects() if catalog is not None else [],
         vms=sorted(migrated, key=lambda r: r.vm_name),
         keypair_secrets=[keypair_secret(snapshot.keypairs_by_name[k], namespace=namespace) for k in used_keys if k in snapshot.keypairs_by_name],
+        options=options,
     )
     objects = translation.objects
     for obj in objects:

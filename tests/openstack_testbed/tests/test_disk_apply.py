@@ -3,19 +3,13 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """playbooks/migrate_tenant.yml in apply mode, disks by Glance, from the testbed to a real control plane.
 
-Project acme-disks (seed.py: every disk holds known bytes) is migrated with disk_method glance: the engine
-exports each server's disks through the real Nova/Cinder/Glance, imports them with the CDI importer double
+Project acme-disks (seed.py: every disk holds known bytes) is migrated with disk_method glance and
+stop_source true: the engine stops each server (module server_power), exports its disks through the real
+Nova/Cinder/Glance (a cold copy), imports them with the CDI importer double
 (fetching from Glance on loopback) and creates the VMs. The first run is killed (SIGKILL of the
 ansible-playbook process group) once the export is under way and run again: every disk is exported once
 (Glance/Cinder listings of ours, watched throughout), every imported raw disk is the source's bytes, and the
 temporaries are gone afterwards.
-
-The sources keep running (stop_source false, a crash-consistent copy): the stop goes through
-openstack.cloud.server_action, which fails with the openstacksdk our requirements install (openstack.cloud
-2.5.0 reads openstack.version, removed in openstacksdk 4.15) until the collection stops servers itself.
-
-The playbook runs with the Python of OKV_CONTROL_PLANE_PYTHON when it has ansible, openstacksdk and the
-kubernetes client (scripts/test passes its tools venv); otherwise the test is skipped, saying so.
 """
 
 import json
@@ -71,7 +65,7 @@ def migrate(plane, python, tmp, seed, background=False, extra=None):
         'migration_cloud': seed['disks']['cloud'],
         'migration_mode': 'apply',
         'migration_kubeconfig': str(plane.kubeconfig),
-        'migration_stop_source': False,
+        'migration_stop_source': True,
         'migration_poll_interval': 1,
         'migration_options': {'disk_method': 'glance', 'namespace': NAMESPACE},
         'export_dir': str(tmp / 'snapshots'),
@@ -115,7 +109,7 @@ def migrated(control_plane, python, conn, cloud, disks, seed, tmp_path_factory):
             conn.compute.wait_for_server(server, status='ACTIVE', interval=1, wait=120)
 
 
-def test_migrate_tenant_glance_killed_and_resumed_byte_for_byte(control_plane, cloud, disks, seed, migrated):
+def test_migrate_tenant_glance_killed_and_resumed_byte_for_byte(control_plane, conn, cloud, disks, seed, migrated):
     done = migrated['done']
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-4000:]
@@ -130,5 +124,13 @@ def test_migrate_tenant_glance_killed_and_resumed_byte_for_byte(control_plane, c
     assert migrated['created'] == {'image': len(disks), 'snapshot': 2, 'volume': 2}, (migrated['created'], migrated['at_kill'])
     assert ours(cloud, disks) == {'image': [], 'volume': [], 'snapshot': []}, 'temporaries left after the imports succeeded'
     assert not FERNET.search(output)
+    # stop_source: every source server was stopped (server_power) before its disks were exported, and stays so
+    assert {conn.compute.get_server(sid).status for sid in server_ids(disks)} == {'SHUTOFF'}
+    # The resumed run read the servers SHUTOFF (our stop); the stop records kept their status before it (ACTIVE),
+    # which won: every VM runs (Always), as the killed run applied it, not Halted.
+    progress = control_plane.get(f'/api/v1/namespaces/{namespace}/configmaps/ostokubevirt-progress')['data']
+    assert {sid: json.loads(progress[f'stopped.{sid}'])['source_status'] for sid in server_ids(disks)} == dict.fromkeys(server_ids(disks), 'ACTIVE')
+    assert {vm['metadata']['name']: vm['spec'].get('runStrategy') for vm in vms} == {vm['metadata']['name']: 'Always' for vm in vms}
+    assert 'Status before our stop (progress record)' in done.stdout
     seconds = migrated['seconds']
-    print(f"\n[e2e] migrate_tenant (glance) killed after {migrated['at_kill']}, resumed: {len(imported)} disks byte for byte, {seconds:.1f} s")
+    print(f"\n[e2e] migrate_tenant (glance, stop_source) killed after {migrated['at_kill']}, resumed: {len(imported)} disks byte for byte, {seconds:.1f} s")

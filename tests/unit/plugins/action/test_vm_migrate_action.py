@@ -147,3 +147,91 @@ def test_split_exports_keeps_each_vms_disks_and_its_server_errors():
     a, b = split_exports(requests, answer, None)
     assert a == {"vm": "a", "records": [{"server_id": "s1", "source_id": "v1"}], "pending": [], "errors": []}
     assert b["errors"] == [{"server_id": "s2", "source_id": None, "message": "server s2: 404"}] and len(b["pending"]) == 1
+
+
+def test_a_crashed_module_says_why_from_its_stderr_or_exception_masked():
+    cloud = {"auth": {"auth_url": "http://k/v3", "username": "u", "password": "hunter22"}}
+    crashed = {
+        "failed": True,
+        "msg": "MODULE FAILURE: No start of json char found\nSee stdout/stderr for the exact error",
+        "module_stderr": "Traceback (most recent call last):\n  File x\nAttributeError: module 'openstack' has no attribute 'version' (hunter22)\n",
+        "rc": 1,
+    }
+    assert stop_failure_message(crashed, cloud) == (
+        "MODULE FAILURE: No start of json char found: Traceback (most recent call last): | File x | "
+        "AttributeError: module 'openstack' has no attribute 'version' (********)"
+    )
+    # openstack.cloud's modules put the error in exception, not msg
+    assert stop_failure_message({"failed": True, "exception": "Traceback\nValueError: boom hunter22"}, cloud) == "Traceback | ValueError: boom ********"
+    assert stop_failure_message({"failed": True, "rc": 2}, cloud) == "the module failed without a message or error output (rc 2)"
+
+
+def test_a_stop_request_goes_to_server_power_with_the_credential_as_cloud_config(monkeypatch):
+    from ansible_collections.ostokubevirt.migrate.plugins.action import vm_migrate
+
+    monkeypatch.setattr(vm_migrate.time, "sleep", lambda _s: None)
+    rounds = iter(
+        [
+            {"stop_requests": [{"vm": "a", "server_id": "id-a"}, {"vm": "b", "server_id": "id-b"}], "lines": []},
+            {"finished": True, "lines": []},
+        ]
+    )
+
+    def module(name, args):
+        if name == vm_migrate.MODULE:
+            return {"state": {}, **next(rounds)}
+        if args["server"] == "id-a":
+            return {"changed": True, "status": "SHUTOFF"}
+        return {"failed": True, "msg": "server_power: server id-b cannot be made SHUTOFF: status ERROR (hunter22)"}
+
+    cloud = {"auth": {"password": "hunter22"}}
+    action, calls = _action({"namespace": "ns", "vms": [{"name": "a"}, {"name": "b"}], "cloud": cloud, "stop_timeout": 30}, module)
+    action.run(task_vars={})
+    stops = [args for name, args in calls if name == "ostokubevirt.migrate.server_power"]
+    assert stops == [
+        {"cloud_config": cloud, "server": "id-a", "state": "stopped", "wait": True, "timeout": 30},
+        {"cloud_config": cloud, "server": "id-b", "state": "stopped", "wait": True, "timeout": 30},
+    ]
+    last = [args for name, args in calls if name == vm_migrate.MODULE][-1]
+    assert last["stop_results"] == [
+        {"vm": "a", "ok": True, "message": ""},
+        {"vm": "b", "ok": False, "message": "server_power: server id-b cannot be made SHUTOFF: status ERROR (********)"},
+    ]
+    named, named_calls = _action({}, lambda _name, _args: {"changed": False})
+    assert named._stop({"vm": "a", "server_id": "id-a"}, {"cloud": "prod", "stop_timeout": 600}, {}) == {"vm": "a", "ok": True, "message": ""}
+    assert named_calls == [("ostokubevirt.migrate.server_power", {"cloud": "prod", "server": "id-a", "state": "stopped", "wait": True, "timeout": 600})]
+
+
+def test_a_rounds_cleanup_is_one_disk_export_call_for_all_its_vms(monkeypatch, capsys):
+    from ansible_collections.ostokubevirt.migrate.plugins.action import vm_migrate
+
+    monkeypatch.setattr(vm_migrate.time, "sleep", lambda _s: None)
+    records = {
+        name: {"source_id": f"vol-{name}", "server_id": f"id-{name}", "method": "glance", "temporaries": [{"kind": "image", "id": f"img-{name}"}]}
+        for name in ("a", "b", "c")
+    }
+    rounds = iter(
+        [
+            {"cleanup_requests": [{"vm": n, "server_id": f"id-{n}", "records": [records[n]]} for n in ("a", "b")], "lines": []},
+            {"cleanup_requests": [{"vm": "c", "server_id": "id-c", "records": [records["c"]]}], "lines": []},
+            {"finished": True, "done": ["a", "b", "c"], "lines": []},
+        ]
+    )
+    answers = iter([{"deleted": [{"id": "img-a"}, {"id": "img-b"}]}, {"failed": True, "msg": "disk_export: image img-c: 503 from Glance (password hunter22)"}])
+
+    def module(name, args):
+        if name == vm_migrate.MODULE:
+            return {"state": {}, **next(rounds)}
+        return next(answers)
+
+    cloud = {"auth": {"password": "hunter22"}}
+    action, calls = _action({"namespace": "ns", "vms": [{"name": n} for n in "abc"], "cloud": cloud}, module)
+    result = action.run(task_vars={})
+    cleanups = [args for name, args in calls if name == vm_migrate.EXPORT_MODULE]
+    # One call per round, whatever the number of VMs it finished: servers and records of all of them.
+    assert cleanups == [
+        {"cloud_config": cloud, "servers": ["id-a", "id-b"], "state": "absent", "records": [records["a"], records["b"]]},
+        {"cloud_config": cloud, "servers": ["id-c"], "state": "absent", "records": [records["c"]]},
+    ]
+    assert result["cleanup_errors"] == [{"vm": "c", "message": "disk_export: image img-c: 503 from Glance (password ********)"}]
+    assert "a, b: temporaries of their disk exports deleted" in capsys.readouterr().out

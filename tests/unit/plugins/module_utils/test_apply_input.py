@@ -127,7 +127,10 @@ def test_a_vm_mounting_a_secret_nobody_produces_is_an_error(demo_snapshot):
 def test_vm_entries_carry_the_disk_transfers_and_import_options_outside_the_hash(demo_snapshot):
     plain = apply_input(translate_tenant(demo_snapshot, tenant="web-shop"))
     options = TranslationOptions(disk_ca_configmap="glance-ca", verify_disk_checksums=False)
-    groups = apply_input(translate_tenant(demo_snapshot, tenant="web-shop", options=options), options)
+    translation = translate_tenant(demo_snapshot, tenant="web-shop", options=options)
+    # The translation carries the options it was made with: apply reads them there, parsed once.
+    assert translation.options is options
+    groups = apply_input(translation)
     for vm, before in zip(groups["vms"], plain["vms"], strict=True):
         assert vm["disk_import"] == {"verify_checksums": False, "ca_configmap": "glance-ca"}
         assert all({"source_id", "datavolume", "method"} <= set(t) for t in vm["disk_transfers"])

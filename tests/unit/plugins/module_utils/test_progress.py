@@ -38,4 +38,20 @@ def test_done_without_hash_is_not_done():
 
 
 def test_empty():
-    assert read_progress(None) == {"vms": {}, "done_hashes": [], "stopped": {}, "unreadable": []}
+    assert read_progress(None) == {"vms": {}, "done_hashes": [], "stopped": {}, "status_before_stop": {}, "unreadable": []}
+
+
+def test_status_before_stop_comes_only_from_stops_that_may_have_happened():
+    data = {
+        "stopped.s1": json.dumps({"state": "stopped", "vm": "a", "source_status": "ACTIVE"}),
+        # Written before the stop was asked for: a run killed right after may have stopped the server.
+        "stopped.s2": json.dumps({"state": "requested", "vm": "b", "source_status": "ACTIVE"}),
+        # A record of an earlier version without the status, an unknown state, a damaged record: no status.
+        "stopped.s3": json.dumps({"state": "stopped", "vm": "c"}),
+        "stopped.s4": json.dumps({"state": "whatever", "vm": "d", "source_status": "ACTIVE"}),
+        "stopped.s5": "garbage",
+        "stopped.s6": json.dumps({"state": "stopped", "vm": "f", "source_status": ["ACTIVE"]}),
+    }
+    progress = read_progress(data)
+    assert progress["status_before_stop"] == {"s1": "ACTIVE", "s2": "ACTIVE"}
+    assert sorted(progress["stopped"]) == ["s1", "s2", "s3", "s4", "s5", "s6"]

@@ -10,6 +10,7 @@ import json
 import pytest
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube import vm_window
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.progress import read_progress
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.vm_engine import VmEngine, run_round
 
 NS = "tenant"
@@ -241,10 +242,12 @@ def test_stop_source_is_asked_and_recorded_before_any_object_then_applied():
     assert result["stop_requests"] == [{"vm": "a", "server_id": "id-a"}, {"vm": "b", "server_id": "id-b"}]
     assert not [e for e in api.log if e[0] == "apply" and e[1] != "ConfigMap"]
     data = api.objects[("ConfigMap", "progress")]["data"]
-    assert json.loads(data["stopped.id-a"]) == {"state": "requested", "vm": "a"}
+    # The status before the stop is recorded with the request: a resumed run translates the server with it.
+    assert json.loads(data["stopped.id-a"]) == {"state": "requested", "vm": "a", "source_status": "ACTIVE"}
     p["stop_results"] = [{"vm": "a", "ok": True}, {"vm": "b", "ok": False, "message": "unreachable"}]
     result = run(api, result["state"], p, clock)
-    assert json.loads(data["stopped.id-a"])["state"] == "stopped"
+    assert json.loads(data["stopped.id-a"]) == {"state": "stopped", "vm": "a", "source_status": "ACTIVE"}
+    assert read_progress(data)["status_before_stop"] == {"id-a": "ACTIVE", "id-b": "ACTIVE"}
     assert ("VirtualMachine", "a") in api.objects and ("DataVolume", "b-root") not in api.objects
     assert result["failed_vms"] == [{"name": "b", "server_id": "id-b", "message": "Stop source server id-b: unreachable"}]
 
