@@ -112,6 +112,36 @@ class Ansible:
         return subprocess.run(argv, env=dict(self.env, **(env or {})), capture_output=True, text=True, timeout=900, cwd=self.tmp, check=False)
 
 
+@pytest.fixture(scope='module')
+def python():
+    """The Python whose ansible-playbook runs the collection's playbooks (it needs ansible, openstacksdk, kubernetes)."""
+    python = os.environ.get('OKV_CONTROL_PLANE_PYTHON')
+    probe = [python, '-c', 'import ansible, openstack, kubernetes'] if python else None
+    if not python or not (pathlib.Path(python).parent / 'ansible-playbook').exists() or subprocess.run(probe, capture_output=True, check=False).returncode:
+        pytest.skip('the playbook needs a Python with ansible, openstacksdk and kubernetes: OKV_CONTROL_PLANE_PYTHON (scripts/test passes its venv)')
+    return pathlib.Path(python)
+
+
+@pytest.fixture(scope='module')
+def disks(seed):
+    """The seeded disks of project acme-disks that belong to a server (the spare volume is attached to none, so no VM takes it)."""
+    return {name: disk for name, disk in seed['disks']['disks'].items() if disk['server_id']}
+
+
+@pytest.fixture(scope='module')
+def conn(connect, seed):
+    """The SDK connection of project acme-disks."""
+    return connect(seed['disks']['cloud'])
+
+
+@pytest.fixture(scope='module')
+def cloud(conn):
+    """The same connection behind the collection's disk-export interface."""
+    from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.disk_cloud import SdkCloud
+
+    return SdkCloud(conn)
+
+
 @pytest.fixture
 def ansible(tmp_path):
     return Ansible(tmp_path)

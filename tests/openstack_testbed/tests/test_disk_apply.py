@@ -12,72 +12,15 @@ ansible-playbook process group) once the export is under way and run again: ever
 temporaries are gone afterwards.
 """
 
-import json
 import os
-import pathlib
 import signal
-import subprocess
 import time
 
 import pytest
-from conftest import CLOUDS, REPO
+from playbook_live import CDI, KUBEVIRT, NAMESPACE, migrate
 from test_disk_e2e import FERNET, Watcher, ours, rollback, server_ids
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.disk_cloud import SdkCloud
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import SOURCE_ID_ANNOTATION
-
-PLAYBOOK = REPO / 'playbooks' / 'migrate_tenant.yml'
-ROLLBACK = REPO / 'playbooks' / 'rollback_tenant.yml'
-CDI = '/apis/cdi.kubevirt.io/v1beta1'
-KUBEVIRT = '/apis/kubevirt.io/v1'
-NAMESPACE = 'acme-disks-e2e'
-
-
-@pytest.fixture(scope='module')
-def python():
-    python = os.environ.get('OKV_CONTROL_PLANE_PYTHON')
-    probe = [python, '-c', 'import ansible, openstack, kubernetes'] if python else None
-    if not python or not (pathlib.Path(python).parent / 'ansible-playbook').exists() or subprocess.run(probe, capture_output=True, check=False).returncode:
-        pytest.skip('the playbook needs a Python with ansible, openstacksdk and kubernetes: OKV_CONTROL_PLANE_PYTHON (scripts/test passes its venv)')
-    return pathlib.Path(python)
-
-
-@pytest.fixture(scope='module')
-def disks(seed):
-    return {name: disk for name, disk in seed['disks']['disks'].items() if disk['server_id']}
-
-
-@pytest.fixture(scope='module')
-def conn(connect, seed):
-    return connect(seed['disks']['cloud'])
-
-
-@pytest.fixture(scope='module')
-def cloud(conn):
-    return SdkCloud(conn)
-
-
-def migrate(plane, python, tmp, seed, background=False, extra=None):
-    argv = [str(python.parent / 'ansible-playbook'), '-i', 'localhost,', str(PLAYBOOK)]
-    settings = {
-        'tenant': seed['disks']['project'],
-        'domain': 'acme',
-        'migration_cloud': seed['disks']['cloud'],
-        'migration_mode': 'apply',
-        'migration_kubeconfig': str(plane.kubeconfig),
-        'migration_stop_source': True,
-        'migration_poll_interval': 1,
-        'migration_options': {'disk_method': 'glance', 'namespace': NAMESPACE},
-        'export_dir': str(tmp / 'snapshots'),
-        'migration_output_dir': str(tmp / 'rendered'),
-        'ansible_python_interpreter': str(python),
-    }
-    argv += ['-e', json.dumps(dict(settings, **(extra or {})))]
-    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=CLOUDS, ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='0', PYTHONWARNINGS='ignore')
-    if background:
-        with (tmp / 'background.log').open('w', encoding='utf-8') as log:
-            return subprocess.Popen(argv, env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    return subprocess.run(argv, env=env, cwd=tmp, capture_output=True, text=True, timeout=1800, check=False)
 
 
 @pytest.fixture(scope='module')

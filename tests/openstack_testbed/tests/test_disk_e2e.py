@@ -32,7 +32,6 @@ import yaml
 from conftest import CLOUDS, Ansible
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack import disk_export as de
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.disk_cloud import SdkCloud
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import disk_import
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import TranslationOptions
 
@@ -40,22 +39,6 @@ WORK = pathlib.Path(CLOUDS).parent if CLOUDS else None
 CDI = '/apis/cdi.kubevirt.io/v1beta1'
 FERNET = re.compile(r'gAAAAA[A-Za-z0-9_-]{40,}')
 FLIP_OFFSET = 4096  # inside the known (non-zero) bytes of every seeded disk
-
-
-@pytest.fixture(scope='module')
-def disks(seed):
-    """The seeded disks that belong to a server (the spare volume is attached to none, so no VM takes it)."""
-    return {name: disk for name, disk in seed['disks']['disks'].items() if disk['server_id']}
-
-
-@pytest.fixture(scope='module')
-def conn(connect, seed):
-    return connect(seed['disks']['cloud'])
-
-
-@pytest.fixture(scope='module')
-def cloud(conn):
-    return SdkCloud(conn)
 
 
 def server_ids(disks):

@@ -33,6 +33,20 @@ plan="$work/out/acme-web-shop/plan.json"
 [ -s "$plan" ] || { echo "no plan at $plan" >&2; exit 1; }
 grep -q "blocked" "$log" || { echo "the summary does not mention the blocked server" >&2; exit 1; }
 
+# Disk options given in migration_options reach the plan when their migration_* variables are unset (an omit
+# placeholder of the playbook once replaced them, so glance_interface: admin silently became public).
+ansible-playbook ostokubevirt.migrate.migrate_tenant -e tenant=web-shop \
+    -e "migration_snapshot=$collection/examples/snapshots/demo.yaml" -e migration_mode=render \
+    -e "migration_output_dir=$work/options" \
+    -e '{"migration_options": {"glance_interface": "admin", "bandwidth_mbps": 123}}' >"$work/options.log" 2>&1 || { cat "$work/options.log"; exit 1; }
+python - "$work/options/acme-web-shop/plan.json" <<'PY' || exit 1
+import json, sys
+disks = json.load(open(sys.argv[1]))["summary"]["disks"]
+got = {key: disks[key] for key in ("glance_interface", "bandwidth_mbps")}
+if got != {"glance_interface": "admin", "bandwidth_mbps": 123}:
+    sys.exit(f"migration_options disk settings lost on the way to the plan: {got}")
+PY
+
 # Blocked servers fail the run only when asked to.
 if ansible-playbook ostokubevirt.migrate.migrate_tenant -e tenant=web-shop \
     -e "migration_snapshot=$collection/examples/snapshots/demo.yaml" -e migration_mode=render \
