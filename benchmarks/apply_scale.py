@@ -33,8 +33,9 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "control_plane"))
+from bench_common import LOAD_NOTE, REPO, print_table, target_line, use_control_plane
+
+use_control_plane()
 from control_plane import ControlPlane
 
 IN_FLIGHT = 20
@@ -226,24 +227,19 @@ def main() -> int:
         finally:
             plane.set_timings()
             plane.stop()
-    print(f"{'VMs':>6} {'first apply':>12} {'import+start (ideal)':>21} {'controller':>11} {'no-op re-run':>13}")
-    for r in rows:
-        print(f"{r['vms']:>6} {r['first']:>11.1f}s {r['ideal']:>20.1f}s {r['cost']:>10.1f}s {r['rerun']:>12.2f}s")
+    print_table(
+        [("VMs", 6), ("first apply", 12), ("import+start (ideal)", 21), ("controller", 11), ("no-op re-run", 13)],
+        [[str(r["vms"]), f"{r['first']:.1f}s", f"{r['ideal']:.1f}s", f"{r['cost']:.1f}s", f"{r['rerun']:.2f}s"] for r in rows],
+    )
     span = rows[1]["vms"] - rows[0]["vms"]
     first_per_vm = (rows[1]["cost"] - rows[0]["cost"]) / span
     noop_per_vm = (rows[1]["rerun"] - rows[0]["rerun"]) / span
-    print(
-        f"first apply, {IN_FLIGHT} in flight, {import_s:.0f} s imports: controller cost {first_per_vm:.3f} s per VM "
-        f"(marginal {rows[0]['vms']}->{rows[1]['vms']}); target {FIRST_APPLY_TARGET_S:.2f} s -> ratio "
-        f"{first_per_vm / FIRST_APPLY_TARGET_S:.2f}"
-    )
-    print(f"no-op re-run: {noop_per_vm:.4f} s per VM (marginal); target {NOOP_TARGET_S:.2f} s -> ratio {noop_per_vm / NOOP_TARGET_S:.2f}")
-    print(
-        f"no-op re-run of {thousand} VMs (recorded done in the progress ConfigMap; the objects were not applied first, "
-        f"a re-run never reads them): {thousand_noop:.1f} s; target {THOUSAND_NOOP_TARGET_S:.0f} s -> ratio "
-        f"{thousand_noop / THOUSAND_NOOP_TARGET_S:.2f}"
-    )
-    print("(timings depend on the machine's load; ratios are printed for the record, never asserted)")
+    what = f"first apply, {IN_FLIGHT} in flight, {import_s:.0f} s imports: controller cost per VM (marginal {rows[0]['vms']}->{rows[1]['vms']})"
+    print(target_line(what, first_per_vm, FIRST_APPLY_TARGET_S, " s", 3))
+    print(target_line("no-op re-run per VM (marginal)", noop_per_vm, NOOP_TARGET_S, " s", 4))
+    what = f"no-op re-run of {thousand} VMs (recorded done in the progress ConfigMap; the objects were not applied first, a re-run never reads them)"
+    print(target_line(what, thousand_noop, THOUSAND_NOOP_TARGET_S, " s", 1))
+    print(LOAD_NOTE)
     return 0
 
 

@@ -48,11 +48,9 @@ import urllib.request
 from pathlib import Path
 
 import yaml
+from bench_common import LOAD_NOTE, print_table, target_line, testbed, use_control_plane
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "control_plane"))
-sys.path.insert(0, str(REPO / "tests" / "control_plane" / "doubles"))
-sys.path.insert(0, str(REPO / "tests" / "tvo_standin"))
+use_control_plane("control_plane/doubles", "tvo_standin")
 from control_plane import ControlPlane
 from importer import HttpSource, Transfer
 
@@ -210,7 +208,7 @@ def run_module(workdir: Path, name: str, args: dict, proxy: CountingProxy, cloud
     return result
 
 
-def controller_bytes_glance(workdir: Path, proxy: CountingProxy, clouds: str, summary: dict, quick: bool) -> dict:
+def controller_bytes_glance(workdir: Path, proxy: CountingProxy, clouds: str, entries: dict, summary: dict, quick: bool) -> dict:
     disks = summary["disks"]["disks"]
     names = ["disks-img/root"] if quick else ["disks-img/root", "disks-vol/root", "disks-vol/disks-data"]
     servers = sorted({disks[n]["server_id"] for n in names})
@@ -220,7 +218,7 @@ def controller_bytes_glance(workdir: Path, proxy: CountingProxy, clouds: str, su
     largest = proxy.largest_body
     records = exported["records"]
     # The disk bytes: the importer double pulls every record's URL from Glance itself, not through the proxy.
-    cloud = Cloud(yaml.safe_load(Path(clouds).read_text(encoding="utf-8"))["clouds"][DISK_CLOUD])
+    cloud = Cloud(entries[DISK_CLOUD])
     pulled = 0
     for record in records:
         scratch = workdir / f"pull-{record['source_id']}"
@@ -254,10 +252,9 @@ def tvo_content(server_id: str, label: str, generation: int) -> bytes:
     return block * 65536  # 2 MiB of known bytes per disk
 
 
-def controller_bytes_tvo(workdir: Path, proxy: CountingProxy, clouds: str) -> dict:
+def controller_bytes_tvo(workdir: Path, proxy: CountingProxy, clouds: str, entries: dict) -> dict:
     from standin import StandIn  # pylint: disable=import-outside-toplevel
 
-    entries = yaml.safe_load(Path(clouds).read_text(encoding="utf-8"))["clouds"]
     admin = Cloud(entries["admin"])
     keystone = admin.auth_url.removesuffix("/v3")
     target = workdir / "tvo-target"
@@ -379,18 +376,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a 32 MiB image and only the small glance export (CI)")
     args = parser.parse_args()
-    clouds = os.environ.get("OSTK_OPENSTACK_CLOUDS")
-    summary_path = os.environ.get("OSTK_TESTBED_SUMMARY")
-    if not clouds or not summary_path:
-        raise SystemExit("disk_path.py needs the OpenStack testbed: set OSTK_OPENSTACK_CLOUDS and OSTK_TESTBED_SUMMARY (tests/openstack_testbed/ci.sh does)")
-    summary = json.loads(Path(summary_path).read_text(encoding="utf-8"))
+    clouds, entries, summary = testbed("disk_path.py")
     size = (32 if args.quick else 256) * MIB
-    entries = yaml.safe_load(Path(clouds).read_text(encoding="utf-8"))["clouds"]
     with tempfile.TemporaryDirectory(prefix="okv-disk-bench-") as scratch:
         workdir = Path(scratch)
         proxy = CountingProxy()
         try:
-            rows = [controller_bytes_glance(workdir, proxy, clouds, summary, args.quick), controller_bytes_tvo(workdir, proxy, clouds)]
+            rows = [controller_bytes_glance(workdir, proxy, clouds, entries, summary, args.quick), controller_bytes_tvo(workdir, proxy, clouds, entries)]
         finally:
             proxy.stop()
         cloud = Cloud(entries[DISK_CLOUD])
@@ -410,25 +402,25 @@ def main() -> int:
                 plane.stop()
             cloud.call("DELETE", f"{glance}/v2/images/{image_id}")
     print("(a) bytes through the Ansible controller (every HTTP request of ansible-playbook and its modules, counted by a proxy)")
-    print(f"{'method':>7} {'disks':>5} {'disk bytes':>12} {'controller HTTP':>16} {'of it disk content':>19} {'largest body':>13} {'pulled by importer':>19}")
+    table = []
     for r in rows:
         disk_content = 0 if r["largest_body"] < min(r["disk_bytes"] // max(r["disks"], 1), MIB) else r["largest_body"]
         pulled = "-" if r["pulled"] is None else f"{r['pulled']:,}"
-        print(
-            f"{r['method']:>7} {r['disks']:>5} {r['disk_bytes']:>12,} {r['controller_http'] + r['cleanup_http']:>16,} {disk_content:>19,} "
-            f"{r['largest_body']:>13,} {pulled:>19}"
-        )
+        table.append([r["method"], str(r["disks"]), f"{r['disk_bytes']:,}", f"{r['controller_http'] + r['cleanup_http']:,}", f"{disk_content:,}"])
+        table[-1] += [f"{r['largest_body']:,}", pulled]
+    columns = [("method", 7), ("disks", 5), ("disk bytes", 12), ("controller HTTP", 16), ("of it disk content", 19), ("largest body", 13)]
+    print_table([*columns, ("pulled by importer", 19)], table)
+    for r in rows:
         if r["note"]:
             print(f"        {r['method']}: {r['note']}")
     print("        manual: the operator's own source (migration_disk_sources); nothing is exported, nothing measured")
     print(f"(b) download of a {size // MIB} MiB raw image from Glance, best of 3: importer double {importer_mibs:.0f} MiB/s, curl {curl_mibs:.0f} MiB/s")
-    ratio = importer_mibs / curl_mibs
-    print(f"    ratio importer/curl {ratio:.2f}; target {THROUGHPUT_TARGET:.2f} -> {'met' if ratio >= THROUGHPUT_TARGET else 'NOT met'}")
+    print(target_line("    ratio importer/curl (throughput)", importer_mibs / curl_mibs, THROUGHPUT_TARGET, higher_is_better=True))
     print(
         f"(c) {DISKS} imports of that image through the control plane: serial {serial:.1f} s, {IN_FLIGHT} in flight {window:.1f} s; "
         f"ratio serial/window {serial / window:.2f} (ideal {IN_FLIGHT:.0f} on {os.cpu_count()} cores)"
     )
-    print("(timings depend on the machine's load; ratios are printed for the record, never asserted)")
+    print(LOAD_NOTE)
     return 0
 
 

@@ -171,6 +171,41 @@ def usable_cinder(item: dict | None) -> bool:
     return item is not None and item.get("status") not in CINDER_GOING
 
 
+@dataclasses.dataclass(frozen=True)
+class CinderShape:
+    """How one kind of our intermediate Cinder object moves a disk on, by its status.
+
+    failed: ``fail_<name>`` when it failed in this run, ``delete_<name>`` (and make again) when in another;
+    available: ``ready`` (action, step); a status in ``busy``: wait in the step it maps to; any other: ``fail_<name>``.
+    """
+
+    name: str  # "tmpvol" or "snapshot", as in the action names
+    step: str  # the stage the object itself belongs to
+    ready: tuple[str, str]
+    busy: dict  # status -> step to wait in
+
+
+TMPVOL_SHAPE = CinderShape(
+    "tmpvol",
+    STEP_TMPVOL,
+    ("upload_tmpvol", STEP_UPLOAD),
+    # "uploading": an upload of it started; its image shows up as soon as Glance lists it
+    {status: STEP_UPLOAD if status == "uploading" else STEP_TMPVOL for status in VOLUME_BUSY},
+)
+SNAPSHOT_SHAPE = CinderShape("snapshot", STEP_SNAPSHOT, ("create_tmpvol", STEP_TMPVOL), dict.fromkeys(SNAPSHOT_BUSY, STEP_SNAPSHOT))
+
+
+def _cinder_step(item: dict, run_id: str, shape: CinderShape) -> Step:
+    status = item.get("status")
+    if status in CINDER_FAILED:
+        return Step(f"fail_{shape.name}" if _run_of(item, True) == str(run_id) else f"delete_{shape.name}", shape.step, status)
+    if status == "available":
+        return Step(shape.ready[0], shape.ready[1], status)
+    if status in shape.busy:
+        return Step("wait", shape.busy[status], status)
+    return Step(f"fail_{shape.name}", shape.step, status)
+
+
 def decide(kind: str, run_id: str, image=None, volume=None, snapshot=None, tmpvol=None, keep_intermediates: bool = False) -> Step:
     """The next step for one disk from what the cloud shows now; no I/O.
 
@@ -192,26 +227,9 @@ def decide(kind: str, run_id: str, image=None, volume=None, snapshot=None, tmpvo
         return _release_step(snapshot, tmpvol)
     if kind == "root":
         return Step("create_image", STEP_UPLOAD)
-    if usable_cinder(tmpvol):
-        status = tmpvol.get("status")
-        if status in CINDER_FAILED:
-            return Step("fail_tmpvol" if _run_of(tmpvol, True) == str(run_id) else "delete_tmpvol", STEP_TMPVOL, status)
-        if status == "available":
-            return Step("upload_tmpvol", STEP_UPLOAD, status)
-        if status == "uploading":  # an upload of it started; its image shows up as soon as Glance lists it
-            return Step("wait", STEP_UPLOAD, status)
-        if status in VOLUME_BUSY:
-            return Step("wait", STEP_TMPVOL, status)
-        return Step("fail_tmpvol", STEP_TMPVOL, status)
-    if usable_cinder(snapshot):
-        status = snapshot.get("status")
-        if status in CINDER_FAILED:
-            return Step("fail_snapshot" if _run_of(snapshot, True) == str(run_id) else "delete_snapshot", STEP_SNAPSHOT, status)
-        if status == "available":
-            return Step("create_tmpvol", STEP_TMPVOL, status)
-        if status in SNAPSHOT_BUSY:
-            return Step("wait", STEP_SNAPSHOT, status)
-        return Step("fail_snapshot", STEP_SNAPSHOT, status)
+    for item, shape in ((tmpvol, TMPVOL_SHAPE), (snapshot, SNAPSHOT_SHAPE)):
+        if usable_cinder(item):
+            return _cinder_step(item, run_id, shape)
     status = (volume or {}).get("status")
     if status == "available":
         return Step("upload_volume", STEP_UPLOAD, status)

@@ -22,9 +22,11 @@ source is imported the way CDI v1.66's importer pod does it (``pkg/importer/http
 * the downloaded bytes go to a scratch file while ``checksum`` (``md5|sha1|sha256|sha512:<hex>``) is computed on
   them, before any conversion; a mismatch fails with ``Unable to process data: checksum validation failed:
   checksum mismatch: expected sha256:<hex>, calculated sha256:<hex>`` and nothing is written;
-* ``qemu-img info`` tells qcow2 from raw; other formats, a qcow2 with a backing file and a disk larger than the
-  requested storage are refused with CDI's messages (the image is named ``/scratch/tmpimage``, CDI's scratch
-  path); qcow2 goes through ``qemu-img convert -O raw``; the result is renamed into place.
+* ``qemu-img info`` tells qcow2 from raw (asked about the first bytes while the rest downloads: a raw image
+  needs no second look; anything else is looked at again once complete); other formats, a qcow2 with a backing
+  file and a disk larger than the requested storage are refused with CDI's messages (the image is named
+  ``/scratch/tmpimage``, CDI's scratch path); qcow2 goes through ``qemu-img convert -O raw``; raw is renamed
+  into place as it was downloaded.
 
 Not mirrored: CDI then grows the raw image to the PVC's size; the double leaves it at the disk's virtual size,
 so the file's sha256 is the source disk's. gzip/xz sources, ``contentType: archive`` and the direct nbdkit path
@@ -40,6 +42,7 @@ import ipaddress
 import json
 import logging
 import os
+import queue
 import re
 import socket
 import ssl
@@ -56,6 +59,8 @@ SCRATCH_NAME = "/scratch/tmpimage"  # how CDI's messages name the downloaded ima
 CHECKSUM_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
 MAX_REDIRECTS = 10
 CHUNK = 1 << 20
+BUFFERS = 4  # chunks in flight between the download and the digest
+PROBE_BYTES = 1 << 16  # qemu-img probes the first 2 KiB; more costs nothing
 # RFC 7230 token characters: what Go's ValidHeaderFieldName accepts.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
@@ -195,6 +200,8 @@ class Transfer:
         self.source, self.target, self.available = source, target, available
         self.scratch = work.parent / f"{work.name}.scratch"
         self.partial = work.parent / f"{work.name}.img.partial"
+        self.head = work.parent / f"{work.name}.head"
+        self._probe: subprocess.Popen | None = None
         self.downloaded = 0
         self.total = 0
         self.error: str | None = None
@@ -227,6 +234,10 @@ class Transfer:
         finally:
             self.scratch.unlink(missing_ok=True)
             self.partial.unlink(missing_ok=True)
+            if self._probe is not None and self._probe.poll() is None:
+                self._probe.kill()
+                self._probe.wait()
+            self.head.unlink(missing_ok=True)
             self.done.set()
 
     # ------------------------------------------------------------------------------ the importer's phases
@@ -244,17 +255,7 @@ class Transfer:
             hasher = hashlib.new(checksum[0]) if checksum else None
             self.target.parent.mkdir(parents=True, exist_ok=True)
             try:
-                with self.scratch.open("wb") as out:
-                    while True:
-                        if self._cancel.is_set():
-                            raise ImportFailed("Unable to process data: import cancelled (the DataVolume is gone)")
-                        chunk = response.read(CHUNK)
-                        if not chunk:
-                            break
-                        if hasher:
-                            hasher.update(chunk)
-                        out.write(chunk)
-                        self.downloaded += len(chunk)
+                self._stream(response, hasher)
             except (OSError, http.client.HTTPException) as exc:
                 raise ImportFailed(f"Unable to process data: {_go_error(source.url, exc)}") from exc
         finally:
@@ -268,6 +269,59 @@ class Transfer:
             )
         self._convert()
         os.replace(self.partial, self.target)
+
+    def _stream(self, response, hasher) -> None:
+        """Download into the scratch file, hashing the same bytes on a second thread while the next ones arrive.
+
+        hashlib and file writes release the GIL, so the digest (the slow part: sha512 runs well below a loopback
+        socket's speed) overlaps the download instead of following each chunk. Buffers are reused (no allocation
+        per chunk) and go back to the reader once hashed and written.
+        """
+        free: queue.Queue = queue.Queue()
+        for dummy in range(BUFFERS):
+            free.put(bytearray(CHUNK))
+        filled: queue.Queue = queue.Queue()
+        failed: list[BaseException] = []
+        descriptor = os.open(self.scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)  # as open() makes it: the umask decides
+
+        def consume() -> None:
+            while True:
+                item = filled.get()
+                if item is None:
+                    return
+                buffer, length = item
+                try:
+                    if not failed:
+                        view = memoryview(buffer)[:length]
+                        if hasher:
+                            hasher.update(view)
+                        while view:
+                            view = view[os.write(descriptor, view) :]
+                except OSError as exc:
+                    failed.append(exc)
+                free.put(buffer)
+
+        worker = threading.Thread(target=consume, name=f"hash-{self.target.name}", daemon=True)
+        worker.start()
+        try:
+            while not failed:
+                if self._cancel.is_set():
+                    raise ImportFailed("Unable to process data: import cancelled (the DataVolume is gone)")
+                buffer = free.get()
+                length = response.readinto(buffer)
+                if not length:
+                    free.put(buffer)
+                    break
+                if not self.downloaded:
+                    self._start_probe(buffer[: min(length, PROBE_BYTES)])
+                filled.put((buffer, length))
+                self.downloaded += length
+        finally:
+            filled.put(None)
+            worker.join()
+            os.close(descriptor)
+        if failed:
+            raise failed[0]
 
     def _tls(self) -> ssl.SSLContext:
         context = ssl.create_default_context()
@@ -348,7 +402,36 @@ class Transfer:
         LOG.info("importing %s into %s (%s bytes)", url, self.target, self.total or "unknown")
         return response, connection
 
+    def _start_probe(self, head: bytes) -> None:
+        """``qemu-img info`` of the first bytes, while the rest downloads: it tells a raw image by them alone.
+
+        qemu-img picks a format from the first 2 KiB (and the file name, which is never a ``.dmg`` here), so
+        ``raw`` for the head is ``raw`` for the whole image, whose virtual size is then its length. Any other
+        answer (or none) leaves the verdict to ``qemu-img info`` of the complete download, as before.
+        """
+        try:
+            self.head.write_bytes(head)
+            self._probe = subprocess.Popen(["qemu-img", "info", "--output=json", str(self.head)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        except OSError:
+            self._probe = None  # no qemu-img: _convert says so
+
+    def _probed_raw(self) -> bool:
+        if self._probe is None:
+            return False
+        try:
+            out, dummy = self._probe.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            return False
+        try:
+            return not self._probe.returncode and json.loads(out).get("format") == "raw"
+        except ValueError:
+            return False
+
     def _convert(self) -> None:
+        if self._probed_raw():
+            self._check_size(self.downloaded)
+            os.replace(self.scratch, self.partial)  # CDI's raw-to-raw "conversion" is a copy
+            return
         try:
             found = subprocess.run(["qemu-img", "info", "--output=json", str(self.scratch)], capture_output=True, text=True, check=False, timeout=120)
         except FileNotFoundError as exc:
@@ -361,12 +444,7 @@ class Transfer:
             raise ImportFailed(f"Unable to process data: Invalid format {image_format} for image {SCRATCH_NAME}")
         if info.get("backing-filename"):
             raise ImportFailed(f"Unable to process data: Image {SCRATCH_NAME} is invalid because it has backing file {info['backing-filename']}")
-        virtual = int(info.get("virtual-size") or 0)
-        if virtual > self.available:
-            raise ImportFailed(
-                f"Unable to process data: Virtual image size {virtual} is larger than available size {self.available} "
-                f"(PVC size {virtual}, reserved overhead {0.0:f}%). A larger PVC is required."
-            )
+        self._check_size(int(info.get("virtual-size") or 0))
         if image_format == "raw":
             os.replace(self.scratch, self.partial)  # CDI's raw-to-raw "conversion" is a copy
             return
@@ -376,6 +454,13 @@ class Transfer:
         if converted.returncode:
             message = converted.stderr.strip().replace(str(self.scratch), SCRATCH_NAME)
             raise ImportFailed(f"Unable to process data: Conversion to Raw failed: could not stream/convert image to raw: {message}")
+
+    def _check_size(self, virtual: int) -> None:
+        if virtual > self.available:
+            raise ImportFailed(
+                f"Unable to process data: Virtual image size {virtual} is larger than available size {self.available} "
+                f"(PVC size {virtual}, reserved overhead {0.0:f}%). A larger PVC is required."
+            )
 
 
 class Importer:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import random
 import re
 import time
 
@@ -86,6 +87,19 @@ def test_a_raw_disk_arrives_byte_for_byte_with_headers_from_extra_headers_and_se
     get = server.gets("disk.raw")[0]["headers"]
     assert (get["X-Auth-Token"], get["X-Plain"], get["User-Agent"]) == (TOKEN, "1", "cdi-golang-importer")
     assert [r["method"] for r in server.requests] == ["HEAD", "GET"]
+
+
+def test_a_download_of_many_chunks_arrives_byte_for_byte_and_its_digest_is_of_every_byte(tmp_path):
+    # more chunks than the importer has buffers, and a short last one: a buffer reused before it was hashed and
+    # written would corrupt the disk or the digest
+    data = random.Random(5).randbytes(5 * (1 << 20) + 123)
+    (tmp_path / "big.raw").write_bytes(data)
+    big = {"storage": {"resources": {"requests": {"storage": "8Mi"}}}}
+    with DiskServer({"big.raw": tmp_path / "big.raw"}) as server:
+        source = HttpSource(url=server.url("big.raw"), checksum="sha256:" + hashlib.sha256(data).hexdigest())
+        path = Importer(tmp_path / "volumes").write("acme", "big", big, source)
+    assert path.read_bytes() == data
+    assert sorted(p.name for p in path.parent.iterdir()) == ["big.img"]  # no scratch, partial or probe file left
 
 
 def test_redirects_are_followed_with_the_headers_sent_again(tmp_path, server):

@@ -9,7 +9,7 @@ import base64
 import json
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube import vm_window
-from ansible_collections.ostokubevirt.migrate.tests.unit.plugins.module_utils.kube.test_vm_engine import NS, Clock, FakeApi, make_secret, run
+from ansible_collections.ostokubevirt.migrate.tests.unit.plugins.module_utils.kube.test_vm_engine import NS, Clock, FakeApi, make_vm, params, run
 
 TOKEN = "gAAAAA-very-secret-token"
 TOKEN2 = "gAAAAA-second-secret-token"
@@ -17,33 +17,7 @@ SHA = "sha256:" + "ab" * 32
 
 
 def make_disk_vm(name, sc="fast", method="glance", status="SHUTOFF"):
-    dv = {
-        "apiVersion": "cdi.kubevirt.io/v1beta1",
-        "kind": "DataVolume",
-        "metadata": {
-            "name": f"{name}-root",
-            "labels": {"app.kubernetes.io/managed-by": "ostokubevirt"},
-            "annotations": {"ostokubevirt.io/source-id": f"id-{name}", "ostokubevirt.io/disk-source": "pending"},
-        },
-        "spec": {"source": {"upload": {}}, "storage": {"storageClassName": sc}},
-    }
-    return {
-        "name": name,
-        "server_id": f"id-{name}",
-        "hash": f"h-{name}",
-        "run_strategy": "Always",
-        "source_status": status,
-        "secret_names": [f"{name}-ci"],
-        "datavolume_names": [f"{name}-root"],
-        "datavolumes": [dv],
-        "disk_transfers": [{"source_id": f"id-{name}", "datavolume": f"{name}-root", "kind": "root-disk", "method": method}],
-        "disk_import": {"verify_checksums": True, "ca_configmap": None},
-        "virtualmachine": {
-            "apiVersion": "kubevirt.io/v1",
-            "kind": "VirtualMachine",
-            "metadata": {"name": name, "labels": {"app.kubernetes.io/managed-by": "ostokubevirt"}},
-        },
-    }
+    return make_vm(name, status, method=method, sc=sc)
 
 
 def record(name, method="glance", checksum=SHA):
@@ -65,26 +39,16 @@ def record(name, method="glance", checksum=SHA):
 
 
 def dparams(vms, **kw):
-    return {
-        "namespace": NS,
-        "vms": vms,
-        "secrets": {f"{v['name']}-ci": make_secret(v["name"]) for v in vms},
+    disk_options = {
         "max_parallel": 3,
-        "wait": True,
         "datavolume_timeout": 1000,
-        "ready_timeout": 50,
-        "stop_source": False,
-        "progress_configmap": "progress",
-        "field_manager": "ostokubevirt",
-        "force_conflicts": False,
-        "stop_results": [],
         "export_results": [],
         "export_timeout": 500,
         "keep_exports": False,
         "storage_class_limits": {},
         "import_error_restarts": 3,
-        **kw,
     }
+    return params(vms, **{**disk_options, **kw})
 
 
 def exported(name):

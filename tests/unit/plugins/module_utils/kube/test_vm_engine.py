@@ -100,8 +100,15 @@ class Service:
         return Resource(api_version, kind)
 
 
-def make_vm(name, status="SHUTOFF"):
-    return {
+def make_vm(name, status="SHUTOFF", method=None, sc="fast"):
+    """A VM entry as tenant_objects returns it; with ``method`` its root disk moves that way (disk_transfers),
+    without it the entry has no disk_transfers at all, the path these tests take."""
+    dv = {
+        "apiVersion": "cdi.kubevirt.io/v1beta1",
+        "kind": "DataVolume",
+        "metadata": {"name": f"{name}-root", "labels": {"app.kubernetes.io/managed-by": "ostokubevirt"}},
+    }
+    entry = {
         "name": name,
         "server_id": f"id-{name}",
         "hash": f"h-{name}",
@@ -109,19 +116,19 @@ def make_vm(name, status="SHUTOFF"):
         "source_status": status,
         "secret_names": [f"{name}-ci"],
         "datavolume_names": [f"{name}-root"],
-        "datavolumes": [
-            {
-                "apiVersion": "cdi.kubevirt.io/v1beta1",
-                "kind": "DataVolume",
-                "metadata": {"name": f"{name}-root", "labels": {"app.kubernetes.io/managed-by": "ostokubevirt"}},
-            }
-        ],
+        "datavolumes": [dv],
         "virtualmachine": {
             "apiVersion": "kubevirt.io/v1",
             "kind": "VirtualMachine",
             "metadata": {"name": name, "labels": {"app.kubernetes.io/managed-by": "ostokubevirt"}},
         },
     }
+    if method is not None:
+        dv["metadata"]["annotations"] = {"ostokubevirt.io/source-id": f"id-{name}", "ostokubevirt.io/disk-source": "pending"}
+        dv["spec"] = {"source": {"upload": {}}, "storage": {"storageClassName": sc}}
+        entry["disk_transfers"] = [{"source_id": f"id-{name}", "datavolume": f"{name}-root", "kind": "root-disk", "method": method}]
+        entry["disk_import"] = {"verify_checksums": True, "ca_configmap": None}
+    return entry
 
 
 def make_secret(vm):
