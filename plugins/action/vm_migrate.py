@@ -14,7 +14,7 @@ The stops of source servers happen here, between two rounds, with openstack.clou
 for them (and records the request first), the next round applies the VM only after its stop succeeded.
 
 So do the disk exports (ostokubevirt.migrate.disk_export with wait false: one step per round, never a blocking
-upload), the Glance token right before an import (state token, only ever passed on in the module's no_log option
+upload; for tvo disks ostokubevirt.migrate.tvo_backup with wait false, handed the snapshot the module saved), the Glance token right before an import (state token, only ever passed on in the module's no_log option
 disk_token, for one round) and the deletion of an imported VM's export temporaries (state absent with its records).
 """
 
@@ -29,12 +29,15 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.credential_masking import secret_values
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import tvo_http
 
 display = Display()
 
 MODULE = "ostokubevirt.migrate.vm_migrate"
 STOP_MODULE = "openstack.cloud.server_action"
 EXPORT_MODULE = "ostokubevirt.migrate.disk_export"
+TVO_MODULE = "ostokubevirt.migrate.tvo_backup"
+TVO_PASSED = ("mount_path", "checksum", "incremental", "flatten_dir", "flatten_base_url", "workload_type_id")
 # Options of this action only: the cloud credential and what the loop hands from one round to the next.
 LOOP_ONLY = ("cloud", "round_state", "stop_results", "export_results", "disk_token", "token_error")
 SECRET_DATA = ("data", "stringData")
@@ -63,6 +66,15 @@ def _for_server(items, server: str, wanted: set) -> list[dict]:
         for i in items or []
         if isinstance(i, dict) and str(i.get("server_id")) == server and (i.get("source_id") is None or str(i.get("source_id")) in wanted)
     ]
+
+
+def tvo_backup_args(tvo: dict, namespace: str) -> dict:
+    """tvo_backup's options from vm_migrate's tvo option; the base URL defaults to the Service http_server creates."""
+    base_url = tvo.get("http_base_url")
+    server = tvo.get("http_server") or {}
+    if not base_url and server:
+        base_url = tvo_http.base_url(server.get("name") or tvo_http.DEFAULT_NAME, namespace, int(server.get("port") or tvo_http.DEFAULT_PORT))
+    return {key: tvo[key] for key in TVO_PASSED if tvo.get(key) is not None} | {"http_base_url": base_url}
 
 
 def split_exports(requests: list[dict], result: dict, failure: str | None) -> list[dict]:
@@ -109,7 +121,8 @@ class ActionModule(ActionBase):
 
     def _export(self, requests: list[dict], args: dict, task_vars: dict) -> list[dict]:
         """One non-blocking disk_export call per kind of consistency for every exporting VM of the round."""
-        outcomes = []
+        outcomes = self._export_tvo([r for r in requests if r.get("kind") == "tvo"], args, task_vars)
+        requests = [r for r in requests if r.get("kind") != "tvo"]
         for stopped in (True, False):
             group = [r for r in requests if bool(r.get("source_stopped")) == stopped]
             if not group:
@@ -128,6 +141,32 @@ class ActionModule(ActionBase):
             failure = self._failure(result, args) if result.get("failed") else None
             outcomes += split_exports(group, result, failure)
         # The next round prints each disk's export step, status and progress in its VM's line.
+        return outcomes
+
+    def _export_tvo(self, requests: list[dict], args: dict, task_vars: dict) -> list[dict]:
+        """One non-blocking tvo_backup step per kind of consistency for every VM whose tvo disks are backed up."""
+        outcomes: list[dict] = []
+        if not requests:
+            return outcomes
+        if not args.get("tvo"):
+            return [{"vm": r["vm"], "message": "its disks use method tvo and the tvo option is not set"} for r in requests]
+        for stopped in (True, False):
+            group = [r for r in requests if bool(r.get("source_stopped")) == stopped]
+            if not group:
+                continue
+            backup_args = {
+                **self._cloud_args(args),
+                **tvo_backup_args(args["tvo"], args["namespace"]),
+                "servers": [r["server_id"] for r in group],
+                "wait": False,
+                "in_flight": {k: v for r in group for k, v in (r.get("tvo_in_flight") or {}).items()},
+                "consistency": "cold" if stopped else "crash-consistent",
+            }
+            result = self._execute_module(module_name=TVO_MODULE, module_args=backup_args, task_vars=task_vars)
+            failure = self._failure(result, args) if result.get("failed") else None
+            outcomes += split_exports(group, result, failure)
+            for line in result.get("actions") or []:
+                display.display(f"TVO: {line}")
         return outcomes
 
     def _token(self, args: dict, task_vars: dict) -> tuple[str | None, str | None]:
