@@ -14,7 +14,8 @@ The stops of source servers happen here, between two rounds, with openstack.clou
 for them (and records the request first), the next round applies the VM only after its stop succeeded.
 
 So do the disk exports (ostokubevirt.migrate.disk_export with wait false: one step per round, never a blocking
-upload; for tvo disks ostokubevirt.migrate.tvo_backup with wait false, handed the snapshot the module saved), the Glance token right before an import (state token, only ever passed on in the module's no_log option
+upload; for tvo disks ostokubevirt.migrate.tvo_backup with wait false, handed the snapshot the module saved),
+the Glance token right before an import (state token, only ever passed on in the module's no_log option
 disk_token, for one round) and the deletion of an imported VM's export temporaries (state absent with its records).
 """
 
@@ -75,6 +76,11 @@ def tvo_backup_args(tvo: dict, namespace: str) -> dict:
     if not base_url and server:
         base_url = tvo_http.base_url(server.get("name") or tvo_http.DEFAULT_NAME, namespace, int(server.get("port") or tvo_http.DEFAULT_PORT))
     return {key: tvo[key] for key in TVO_PASSED if tvo.get(key) is not None} | {"http_base_url": base_url}
+
+
+def tvo_started(outcomes: list[dict]) -> bool:
+    """A TVO snapshot was started this round: its id is saved by the next round, which must not wait."""
+    return any(p.get("step") == "snapshot" and p.get("status") == "started" for o in outcomes for p in o.get("pending") or [] if isinstance(p, dict))
 
 
 def split_exports(requests: list[dict], result: dict, failure: str | None) -> list[dict]:
@@ -250,7 +256,8 @@ class ActionModule(ActionBase):
             export_results = self._export(result.get("export_requests") or [], loop_args, task_vars)
             # A token lives for one round only: fetched right before the round that applies it.
             token, token_error = self._token(loop_args, task_vars) if result.get("token_needed") else (None, None)
-            if not stop_results and not token and not token_error:
+            # A killed run between a snapshot's start and the next round would take a second full backup.
+            if not stop_results and not token and not token_error and not tvo_started(export_results):
                 time.sleep(poll)
         else:
             raise AnsibleActionFail(f"{MODULE}: still running after {max_rounds} rounds; run it again to resume")

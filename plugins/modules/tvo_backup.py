@@ -340,9 +340,7 @@ def main() -> None:
     try:
         result = backup(module)
     except (ConnectError, tvo.TvoError, OSError) as exc:
-        module.fail_json(
-            msg=f"tvo_backup: {exc}", records=[], failed_servers=[], actions=[], progress=[], workloads={}, snapshots={}, pending=[], errors=[]
-        )
+        module.fail_json(msg=f"tvo_backup: {exc}", records=[], failed_servers=[], actions=[], progress=[], workloads={}, snapshots={}, pending=[], errors=[])
     if result["failed_servers"] and module.params["wait"]:
         reasons = "; ".join(f"server {f['server_id']}: {f['msg']}" for f in result["failed_servers"])
         module.fail_json(msg=f"tvo_backup: {len(result['failed_servers'])} of {len(module.params['servers'])} server(s) failed: {reasons}", **result)

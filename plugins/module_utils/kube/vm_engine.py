@@ -19,14 +19,13 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube import v
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.api_failure import ApiFailure
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.progress import VM_PREFIX
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.vm_wait import WAITING_DISKS
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import k8s_meta
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import k8s_meta, tvo_http
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.disk_import import (
     DiskSourceError,
     datavolumes_with_sources,
     header_secret,
     header_secret_name,
 )
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import tvo_http
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import OptionsError, TranslationOptions
 
 PROGRESS_SOURCE_TYPE = "ostokubevirt.progress"

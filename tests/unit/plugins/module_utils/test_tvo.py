@@ -465,7 +465,9 @@ def test_steps_start_one_full_snapshot_and_a_resumed_step_polls_the_same_one(tmp
 def test_a_failed_snapshot_fails_its_server_only(tmp_path):
     api = standin_api(str(tmp_path), fail=True)
     api.session.answers[("GET", "workloads/w2")] = [Response(200, {"workload": {"id": "w2", "status": "available"}})]
-    api.session.answers[("GET", "snapshots/s2")] = [Response(200, {"snapshot": {"id": "s2", "workload_id": "w2", "status": "executing", "progress_percent": 30}})]
+    api.session.answers[("GET", "snapshots/s2")] = [
+        Response(200, {"snapshot": {"id": "s2", "workload_id": "w2", "status": "executing", "progress_percent": 30}})
+    ]
     flight = {"vm1": {"workload_id": "w1", "snapshot_id": "s1"}, "vm2": {"workload_id": "w2", "snapshot_id": "s2"}}
     backup = tvo.BackupRun(api, tvo.BackupOptions(str(tmp_path), "http://srv"))
     for _ in range(2):

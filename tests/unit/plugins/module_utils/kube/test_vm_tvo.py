@@ -22,7 +22,12 @@ def tvo_params(vms, **kw):
 
 def in_flight(name, status, snapshot="s1", progress_percent=None):
     ids = {"workload_id": "w1", "snapshot_id": snapshot}
-    return {"vm": name, "records": [], "pending": [{"server_id": f"id-{name}", "step": "snapshot", "status": status, "progress": progress_percent, "tvo": ids}], "errors": []}
+    return {
+        "vm": name,
+        "records": [],
+        "pending": [{"server_id": f"id-{name}", "step": "snapshot", "status": status, "progress": progress_percent, "tvo": ids}],
+        "errors": [],
+    }
 
 
 def test_tvo_vms_are_backed_up_in_their_slot_resume_polls_the_saved_snapshot_and_a_failed_one_fails_that_vm_only():
@@ -51,7 +56,12 @@ def test_tvo_vms_are_backed_up_in_their_slot_resume_polls_the_saved_snapshot_and
         "a": {"id-a": {"workload_id": "w1", "snapshot_id": "s1"}},
         "b": {"id-b": {"workload_id": "w1", "snapshot_id": "s2"}},
     }
-    failed = {"vm": "a", "records": [], "pending": [], "errors": [{"server_id": "id-a", "message": "snapshot s1 of workload w1 ended in status error: datamover down"}]}
+    failed = {
+        "vm": "a",
+        "records": [],
+        "pending": [],
+        "errors": [{"server_id": "id-a", "message": "snapshot s1 of workload w1 ended in status error: datamover down"}],
+    }
     done = {"vm": "b", "records": [record("b", method="tvo")], "pending": [], "errors": []}
     result = run(api, result["state"], tvo_params(vms, export_results=[failed, done]), clock)
     assert [f["name"] for f in result["failed_vms"]] == ["a"]
