@@ -29,7 +29,7 @@ description:
     VirtualMachine -> Ready. The action plugin exports its C(glance) disks with M(ostokubevirt.migrate.disk_export)
     (O(cloud), C(wait=false), one non-blocking step per round, so one long upload never holds the window), and the
     module saves the export records in the progress ConfigMap (C(exports.<vm>)), so a run started again never exports
-    a disk twice. C(tvo) disks are backed up the same way when O(tvo) is set: the action plugin calls
+    a disk twice. C(tvo) disks are backed up the same way when O(tvo) is set; the action plugin calls
     M(ostokubevirt.migrate.tvo_backup) with C(wait=false) for each exporting VM, one step per round (find or create the
     workload, start its full snapshot, poll it), and the module saves the snapshot id in C(exports.<vm>) as soon as it
     is started, so a killed run polls the same snapshot and never takes a second full backup. A failed snapshot fails
