@@ -15,7 +15,8 @@ os-stop, so no openstacksdk version dependence): the module asks for them (and r
 round applies the VM only after its stop succeeded.
 
 So do the disk exports (ostokubevirt.migrate.disk_export with wait false: one step per round, never a blocking
-upload), the Glance token right before an import (state token, only ever passed on in the module's no_log option
+upload; for tvo disks ostokubevirt.migrate.tvo_backup with wait false, handed the snapshot the module saved),
+the Glance token right before an import (state token, only ever passed on in the module's no_log option
 disk_token, for one round) and the deletion of the imported VMs' export temporaries (state absent with their
 records, one call per round for all of them).
 """
@@ -31,12 +32,15 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.credential_masking import secret_values
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import tvo_http
 
 display = Display()
 
 MODULE = "ostokubevirt.migrate.vm_migrate"
 STOP_MODULE = "ostokubevirt.migrate.server_power"
 EXPORT_MODULE = "ostokubevirt.migrate.disk_export"
+TVO_MODULE = "ostokubevirt.migrate.tvo_backup"
+TVO_PASSED = ("mount_path", "checksum", "incremental", "flatten_dir", "flatten_base_url", "workload_type_id")
 # Options of this action only: the cloud credential and what the loop hands from one round to the next.
 LOOP_ONLY = ("cloud", "round_state", "stop_results", "export_results", "disk_token", "token_error")
 SECRET_DATA = ("data", "stringData")
@@ -78,6 +82,20 @@ def _for_server(items, server: str, wanted: set) -> list[dict]:
         for i in items or []
         if isinstance(i, dict) and str(i.get("server_id")) == server and (i.get("source_id") is None or str(i.get("source_id")) in wanted)
     ]
+
+
+def tvo_backup_args(tvo: dict, namespace: str) -> dict:
+    """tvo_backup's options from vm_migrate's tvo option; the base URL defaults to the Service http_server creates."""
+    base_url = tvo.get("http_base_url")
+    server = tvo.get("http_server") or {}
+    if not base_url and server:
+        base_url = tvo_http.base_url(server.get("name") or tvo_http.DEFAULT_NAME, namespace, int(server.get("port") or tvo_http.DEFAULT_PORT))
+    return {key: tvo[key] for key in TVO_PASSED if tvo.get(key) is not None} | {"http_base_url": base_url}
+
+
+def tvo_started(outcomes: list[dict]) -> bool:
+    """A TVO snapshot was started this round: its id is saved by the next round, which must not wait."""
+    return any(p.get("step") == "snapshot" and p.get("status") == "started" for o in outcomes for p in o.get("pending") or [] if isinstance(p, dict))
 
 
 def split_exports(requests: list[dict], result: dict, failure: str | None) -> list[dict]:
@@ -122,7 +140,8 @@ class ActionModule(ActionBase):
 
     def _export(self, requests: list[dict], args: dict, task_vars: dict) -> list[dict]:
         """One non-blocking disk_export call per kind of consistency for every exporting VM of the round."""
-        outcomes = []
+        outcomes = self._export_tvo([r for r in requests if r.get("kind") == "tvo"], args, task_vars)
+        requests = [r for r in requests if r.get("kind") != "tvo"]
         for stopped in (True, False):
             group = [r for r in requests if bool(r.get("source_stopped")) == stopped]
             if not group:
@@ -141,6 +160,32 @@ class ActionModule(ActionBase):
             failure = self._failure(result, args) if result.get("failed") else None
             outcomes += split_exports(group, result, failure)
         # The next round prints each disk's export step, status and progress in its VM's line.
+        return outcomes
+
+    def _export_tvo(self, requests: list[dict], args: dict, task_vars: dict) -> list[dict]:
+        """One non-blocking tvo_backup step per kind of consistency for every VM whose tvo disks are backed up."""
+        outcomes: list[dict] = []
+        if not requests:
+            return outcomes
+        if not args.get("tvo"):
+            return [{"vm": r["vm"], "message": "its disks use method tvo and the tvo option is not set"} for r in requests]
+        for stopped in (True, False):
+            group = [r for r in requests if bool(r.get("source_stopped")) == stopped]
+            if not group:
+                continue
+            backup_args = {
+                **self._cloud_args(args),
+                **tvo_backup_args(args["tvo"], args["namespace"]),
+                "servers": [r["server_id"] for r in group],
+                "wait": False,
+                "in_flight": {k: v for r in group for k, v in (r.get("tvo_in_flight") or {}).items()},
+                "consistency": "cold" if stopped else "crash-consistent",
+            }
+            result = self._execute_module(module_name=TVO_MODULE, module_args=backup_args, task_vars=task_vars)
+            failure = self._failure(result, args) if result.get("failed") else None
+            outcomes += split_exports(group, result, failure)
+            for line in result.get("actions") or []:
+                display.display(f"TVO: {line}")
         return outcomes
 
     def _token(self, args: dict, task_vars: dict) -> tuple[str | None, str | None]:
@@ -231,7 +276,8 @@ class ActionModule(ActionBase):
             export_results = self._export(result.get("export_requests") or [], loop_args, task_vars)
             # A token lives for one round only: fetched right before the round that applies it.
             token, token_error = self._token(loop_args, task_vars) if result.get("token_needed") else (None, None)
-            if not stop_results and not token and not token_error:
+            # A killed run between a snapshot's start and the next round would take a second full backup.
+            if not stop_results and not token and not token_error and not tvo_started(export_results):
                 time.sleep(poll)
         else:
             raise AnsibleActionFail(f"{MODULE}: still running after {max_rounds} rounds; run it again to resume")

@@ -42,7 +42,8 @@ attributes:
     support: full
   idempotent:
     support: partial
-    details: A workload is reused, but every run without O(snapshot_id) takes a new full snapshot.
+    details:
+      - A workload is reused, but every run without O(snapshot_id) or O(in_flight) takes a new full snapshot.
 options:
   servers:
     description: Ids of the Nova servers to back up.
@@ -104,6 +105,22 @@ options:
     description: Seconds a snapshot (or a new workload) may take before the server is reported failed.
     type: int
     default: 21600
+  wait:
+    description:
+      - V(true) backs the servers up to the end, polling every O(poll_interval) seconds.
+      - V(false) does one non-blocking step per server and returns (find or create its workload, start the full
+        snapshot of its workload, or poll that snapshot; the disks are read once it is available). The servers still
+        in flight are in RV(pending) with the ids to pass in O(in_flight) at the next call, so a caller that saved them
+        (M(ostokubevirt.migrate.vm_migrate) keeps them in its progress ConfigMap) polls the same snapshot after a
+        killed run instead of taking a second full backup. Failed servers are in RV(errors) and do not fail the task.
+    type: bool
+    default: true
+  in_flight:
+    description:
+      - With O(wait=false), server id to C({workload_id, snapshot_id}) as the previous call returned them in
+        RV(pending) (C(tvo)); a server with a C(snapshot_id) has that snapshot polled, none is taken.
+    type: dict
+    default: {}
   cloud:
     description:
       - Named cloud in C(clouds.yaml), or a complete cloud config as a dict. Same meaning as in C(openstack.cloud)
@@ -220,6 +237,19 @@ snapshots:
   description: Workload id to the id of the snapshot the records come from.
   returned: always
   type: dict
+pending:
+  description:
+    - With O(wait=false), the servers still being backed up, with the step (C(workload) or C(snapshot)), its status
+      and progress, and in C(tvo) the ids to pass back in O(in_flight).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{server_id: 6f1c..., step: snapshot, status: executing, progress: 40, tvo: {workload_id: 1f..., snapshot_id: 2e...}}]
+errors:
+  description: With O(wait=false), each server that failed in this step, as C({server_id, message}).
+  returned: always
+  type: list
+  elements: dict
 endpoint:
   description: The TVO endpoint taken from the catalog, and the service type it is registered under.
   returned: success
@@ -246,6 +276,8 @@ ARG_SPEC = {
     "consistency": {"type": "str", "choices": ["cold", "crash-consistent"], "default": "crash-consistent"},
     "poll_interval": {"type": "int", "default": 10},
     "timeout": {"type": "int", "default": 21600},
+    "wait": {"type": "bool", "default": True},
+    "in_flight": {"type": "dict", "default": {}},
     **AUTH_ARG_SPEC,
 }
 
@@ -270,7 +302,14 @@ def backup(module: AnsibleModule) -> dict:
     region = api.conn.config.get_region_name() or None
     endpoint, service_type = tvo.endpoint_from_catalog(api.conn.session, api.token.project_id, params["interface"], region)
     client = tvo.TvoClient(api.conn.session, endpoint)
-    run = tvo.BackupRun(client, options).run(params["servers"])
+    backup_run = tvo.BackupRun(client, options)
+    pending = []
+    if params["wait"]:
+        run = backup_run.run(params["servers"])
+    else:
+        flight = {str(k): dict(v) for k, v in (params["in_flight"] or {}).items() if isinstance(v, dict)}
+        pending = backup_run.step(params["servers"], flight)
+        run = backup_run
     for line in client.retries:
         module.warn(line)
     result = {
@@ -281,6 +320,8 @@ def backup(module: AnsibleModule) -> dict:
         "progress": run.progress,
         "workloads": run.workloads,
         "snapshots": run.snapshots,
+        "pending": pending,
+        "errors": [{"server_id": f["server_id"], "message": f["msg"]} for f in run.failed] if not params["wait"] else [],
         "endpoint": {"url": endpoint, "service_type": service_type},
     }
     if module._diff:
@@ -299,8 +340,8 @@ def main() -> None:
     try:
         result = backup(module)
     except (ConnectError, tvo.TvoError, OSError) as exc:
-        module.fail_json(msg=f"tvo_backup: {exc}", records=[], failed_servers=[], actions=[], progress=[], workloads={}, snapshots={})
-    if result["failed_servers"]:
+        module.fail_json(msg=f"tvo_backup: {exc}", records=[], failed_servers=[], actions=[], progress=[], workloads={}, snapshots={}, pending=[], errors=[])
+    if result["failed_servers"] and module.params["wait"]:
         reasons = "; ".join(f"server {f['server_id']}: {f['msg']}" for f in result["failed_servers"])
         module.fail_json(msg=f"tvo_backup: {len(result['failed_servers'])} of {len(module.params['servers'])} server(s) failed: {reasons}", **result)
     module.exit_json(**result)

@@ -29,8 +29,13 @@ description:
     VirtualMachine -> Ready. The action plugin exports its C(glance) disks with M(ostokubevirt.migrate.disk_export)
     (O(cloud), C(wait=false), one non-blocking step per round, so one long upload never holds the window), and the
     module saves the export records in the progress ConfigMap (C(exports.<vm>)), so a run started again never exports
-    a disk twice. C(tvo) disks take their records from O(export_records) (the records of
-    M(ostokubevirt.migrate.tvo_backup)).
+    a disk twice. C(tvo) disks are backed up the same way when O(tvo) is set; the action plugin calls
+    M(ostokubevirt.migrate.tvo_backup) with C(wait=false) for each exporting VM, one step per round (find or create the
+    workload, start its full snapshot, poll it), and the module saves the snapshot id in C(exports.<vm>) as soon as it
+    is started, so a killed run polls the same snapshot and never takes a second full backup. A failed snapshot fails
+    that VM only. Before the first import of TVO records, the module applies the backup target's HTTP server
+    (O(tvo.http_server)). Without O(tvo), C(tvo) disks take their records from O(export_records) (the records of
+    M(ostokubevirt.migrate.tvo_backup)); records given there always win.
   - When every record of a VM is there (and its StorageClasses have a free slot, O(storage_class_limits)), the
     action plugin gets a fresh Glance token (M(ostokubevirt.migrate.disk_export) C(state=token)), the module applies
     the header Secret C(<vm>-disk-token) and the DataVolumes with their C(http) sources, and waits, printing each
@@ -137,6 +142,68 @@ options:
     type: list
     elements: dict
     default: []
+  tvo:
+    description:
+      - Back C(tvo) disks up with TrilioVault inside the run (see the description). Unset, their records must be in
+        O(export_records).
+      - The options mean what they mean in M(ostokubevirt.migrate.tvo_backup); the host that runs the playbook must
+        mount the backup target at O(tvo.mount_path).
+    type: dict
+    suboptions:
+      mount_path:
+        description: Where the backup target is mounted on the host that runs the playbook.
+        type: path
+        required: true
+      http_base_url:
+        description:
+          - URL of the in-cluster HTTP server of the backup target. By default the Service that O(tvo.http_server)
+            creates in O(namespace), C(http://<name>.<namespace>.svc:<port>).
+        type: str
+      http_server:
+        description:
+          - The in-cluster, read-only HTTP server of the backup target (a Deployment and a Service mounting the NFS
+            export) to apply in O(namespace) before the first import of TVO records. Unset, one must already serve
+            O(tvo.http_base_url).
+        type: dict
+        suboptions:
+          nfs_server:
+            description: NFS server of the backup target.
+            type: str
+            required: true
+          nfs_path:
+            description: Exported path of the backup target.
+            type: str
+            required: true
+          name:
+            description: Name of the Deployment and Service.
+            type: str
+            default: ostokubevirt-tvo-http
+          image:
+            description: Image of the server (a static file server answering C(Range) and C(HEAD)).
+            type: str
+            default: docker.io/library/nginx:1.27-alpine
+          port:
+            description: Port of the Service.
+            type: int
+            default: 8080
+      checksum:
+        description: Compute the sha256 of each backup file for CDI to verify.
+        type: bool
+        default: true
+      incremental:
+        description: What to do with an incremental (overlay) backup file.
+        type: str
+        choices: [refuse, flatten]
+        default: refuse
+      flatten_dir:
+        description: Directory flattened copies are written to, with O(tvo.incremental=flatten).
+        type: path
+      flatten_base_url:
+        description: URL serving O(tvo.flatten_dir) when it is not under O(tvo.mount_path).
+        type: str
+      workload_type_id:
+        description: Workload type of the workloads created. By default the type named C(Serial).
+        type: str
   export_timeout:
     description: Seconds a VM's disks may take to export.
     type: int
@@ -279,6 +346,27 @@ else:
     KUBERNETES_CORE_ERROR = None
 
 
+TVO_SPEC = {
+    "mount_path": {"type": "path", "required": True},
+    "http_base_url": {"type": "str"},
+    "http_server": {
+        "type": "dict",
+        "options": {
+            "nfs_server": {"type": "str", "required": True},
+            "nfs_path": {"type": "str", "required": True},
+            "name": {"type": "str", "default": "ostokubevirt-tvo-http"},
+            "image": {"type": "str", "default": "docker.io/library/nginx:1.27-alpine"},
+            "port": {"type": "int", "default": 8080},
+        },
+    },
+    "checksum": {"type": "bool", "default": True},
+    "incremental": {"type": "str", "choices": ["refuse", "flatten"], "default": "refuse"},
+    "flatten_dir": {"type": "path"},
+    "flatten_base_url": {"type": "str"},
+    "workload_type_id": {"type": "str"},
+}
+
+
 def argument_spec() -> dict:
     spec = copy.deepcopy(AUTH_ARG_SPEC)
     spec.update(
@@ -301,6 +389,7 @@ def argument_spec() -> dict:
         stop_results={"type": "list", "elements": "dict", "default": []},
         export_records={"type": "list", "elements": "dict", "default": []},
         export_timeout={"type": "int", "default": 21600},
+        tvo={"type": "dict", "options": TVO_SPEC},
         export_run_id={"type": "str", "default": ""},
         glance_interface={"type": "str", "default": "public", "choices": ["public", "internal", "admin"]},
         disk_ca_configmap={"type": "str"},
@@ -332,6 +421,8 @@ def main():
             module.fail_json(msg=f"storage_class_limits[{sc!r}] must be an integer of at least 1, got {limit!r}")
     params["storage_class_limits"] = limits
     params["secrets"] = {name: {**(params["secret_objects"] or {}).get(name, {}), **data} for name, data in (params["secrets"] or {}).items()}
+    if params.get("tvo") and not (params["tvo"].get("http_base_url") or params["tvo"].get("http_server")):
+        module.fail_json(msg="tvo: set http_base_url (the in-cluster HTTP server of the backup target) or http_server (to create one)")
     problem = check_vms(params["vms"], params["secrets"])
     if problem:
         module.fail_json(msg=problem)

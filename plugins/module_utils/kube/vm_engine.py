@@ -19,7 +19,7 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube import v
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.api_failure import ApiFailure
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.progress import VM_PREFIX
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube.vm_wait import WAITING_DISKS
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import k8s_meta
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import k8s_meta, tvo_http
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.disk_import import (
     DiskSourceError,
     datavolumes_with_sources,
@@ -218,6 +218,19 @@ class VmEngine:
                 return f"DataVolume {obj['metadata']['name']}: {_failure(exc)}"
         return None
 
+    def apply_tvo_http(self, server: dict) -> str | None:
+        """The in-cluster HTTP server of the TVO backup target (translate.tvo_http), in the VMs' namespace."""
+        try:
+            objects = tvo_http.server_objects(self.namespace, **tvo_http_settings(server))
+        except tvo_http.TvoHttpError as exc:
+            return f"tvo.http_server: {exc}"
+        for obj in objects:
+            try:
+                self._apply(obj)
+            except Exception as exc:
+                return f"{obj['kind']} {obj['metadata']['name']} (TVO backup target HTTP server): {_failure(exc)}"
+        return None
+
     def delete_header_secret(self, vm: dict) -> str | None:
         """The token's Secret once the import no longer needs it: the token does not outlive the import on the cluster."""
         name = header_secret_name(vm["name"])
@@ -343,7 +356,7 @@ def _fill_window(engine: VmEngine, state: dict, vms: dict, params: dict, changes
                 changes[key] = value
             stop_requests.append({"vm": name, "server_id": vm["server_id"]})
             continue
-        if not engine.check_mode and window.start_disks(state, vm, now()):
+        if not engine.check_mode and window.start_disks(state, vm, now(), tvo=bool(params.get("tvo"))):
             continue
         error = engine.apply_vm(vm, params["secrets"] or {})
         exported = window.exported_disks(vm)
@@ -375,6 +388,10 @@ def _disk_steps(engine: VmEngine, state: dict, vms: dict, params: dict, changes:
         if wants_token and not token:
             token_needed = True
             state["vms"][name]["line"] = f"{name}: exported, getting a Glance token to import"
+            continue
+        error = _tvo_http_before_import(engine, state, params, name)
+        if error:
+            window.fail(state, name, error, now())
             continue
         changes.update(window.begin_import(state, vm, now()))
         error = engine.apply_import(vm, params["secrets"] or {}, token if wants_token else None, window.disks_info(state, name).get("records") or [])
@@ -411,3 +428,24 @@ def _disk_steps(engine: VmEngine, state: dict, vms: dict, params: dict, changes:
         if request:
             cleanup.append(request)
     return {"token_needed": token_needed, "cleanup_requests": cleanup}
+
+
+def tvo_http_settings(server: dict) -> dict:
+    """tvo.http_server (the module option) as keyword arguments of translate.tvo_http.server_objects."""
+    settings = {"nfs_server": server.get("nfs_server"), "nfs_path": server.get("nfs_path")}
+    for key in ("name", "image", "port"):
+        if server.get(key):
+            settings[key] = server[key]
+    return settings
+
+
+def _tvo_http_before_import(engine: VmEngine, state: dict, params: dict, name: str) -> str | None:
+    """Apply the backup target's HTTP server once per run, before the first import of TVO records."""
+    server = (params.get("tvo") or {}).get("http_server")
+    tvo_records = any(r.get("method") == "tvo" for r in window.disks_info(state, name).get("records") or [])
+    if not server or not tvo_records or state.get("tvo_http_applied"):
+        return None
+    error = engine.apply_tvo_http(server)
+    if not error:
+        state["tvo_http_applied"] = True
+    return error

@@ -14,7 +14,8 @@ wait it ends "applied" right after its objects are applied. A VM holds a window 
 leaves "queued" until it is final, so a finished VM frees its slot for the next round at once.
 
 A VM with exported disks (disk_transfers of method glance or tvo) instead moves [stopping -> stopped] ->
-exporting -> exported -> importing -> imported -> starting -> done: the caller exports its Glance disks one
+exporting -> exported -> importing -> imported -> starting -> done: the caller exports its Glance disks (or
+backs its tvo disks up with TrilioVault, whose snapshot ids are saved as the backup starts) one
 non-blocking step per round, the import starts when every record is there (and its StorageClasses have a free
 import slot), and its VirtualMachine is applied only after every DataVolume imported. What each VM's disks
 need between rounds (records, import start, token renewal, per-disk figures) is in state["disks"]; the
@@ -54,6 +55,9 @@ IMPORTED = "imported"  # every DataVolume imported: apply the VirtualMachine nex
 FINAL = (DONE, FAILED, APPLIED)
 EXPORT_METHODS = ("glance", "tvo")
 EXPORTS_PREFIX = "exports."
+# The TVO workload and snapshot a VM's backup is at ({server id: {workload_id, snapshot_id}}), saved with its
+# export records, so a killed run polls the snapshot already started rather than take a second full backup.
+TVO_FLIGHT = "tvo_in_flight"
 IMPORT_PREFIX = "import."
 # A renewed Secret reaches a running importer pod only after the kubelet syncs its volume (up to about a minute),
 # so a 401 shortly after the renewal may still be the old token's.
@@ -109,6 +113,9 @@ def _restore_disks(vm: dict, data: dict, given: list[dict]) -> dict:
         if isinstance(record, dict) and str(record.get("source_id")) in wanted:
             records.setdefault(str(record["source_id"]), record)
     info: dict = {"records": list(records.values())}
+    flight = tvo_flight(saved)
+    if flight:
+        info[TVO_FLIGHT] = flight
     started = _loads(data.get(IMPORT_PREFIX + vm["name"])).get("started")
     if isinstance(started, (int, float)):
         info["import_started"] = started
@@ -237,14 +244,19 @@ def _missing(vm: dict, info: dict) -> list[dict]:
     return [t for t in exported_disks(vm) if str(t["source_id"]) not in have]
 
 
-def start_disks(state: dict, vm: dict, now: float) -> bool:
-    """Send a VM with exported disks to exporting (or straight to exported); False: apply it at once."""
+def start_disks(state: dict, vm: dict, now: float, *, tvo: bool = False) -> bool:
+    """Send a VM with exported disks to exporting (or straight to exported); False: apply it at once.
+
+    tvo: the caller backs tvo disks up itself (ostokubevirt.migrate.tvo_backup, non-blocking), as it exports
+    glance disks; without it a tvo disk needs its record in export_records.
+    """
     disks = exported_disks(vm)
     if not disks:
         return False
     name = vm["name"]
     missing = _missing(vm, disks_info(state, name))
-    manual = [t for t in missing if t["method"] != "glance"]
+    driven = ("glance", "tvo") if tvo else ("glance",)
+    manual = [t for t in missing if t["method"] not in driven]
     if manual:
         t = manual[0]
         fail(
@@ -271,18 +283,60 @@ def export_requests(state: dict, vms: dict[str, dict], stop_source: bool) -> lis
     for name, record in state["vms"].items():
         if record["state"] == EXPORTING and name in vms:
             vm = vms[name]
+            missing = _missing(vm, disks_info(state, name))
             requests.append(
                 {
                     "vm": name,
                     "server_id": vm["server_id"],
-                    "source_ids": [str(t["source_id"]) for t in _missing(vm, disks_info(state, name))],
+                    "source_ids": [str(t["source_id"]) for t in missing],
                     "source_stopped": source_stopped(vm, stop_source),
+                    **tvo_request(disks_info(state, name), missing),
                 }
             )
     return requests
 
 
+def tvo_request(info: dict, missing: list[dict]) -> dict:
+    """What an export request of a VM with tvo disks adds: the kind, and the snapshot already in flight."""
+    if not any(t.get("method") == "tvo" for t in missing):
+        return {}
+    return {"kind": "tvo", "tvo_in_flight": dict(info.get(TVO_FLIGHT) or {})}
+
+
+def tvo_flight(saved: dict) -> dict:
+    """The TVO ids of an exports.<vm> value, {server id: {workload_id, snapshot_id}}."""
+    flight = saved.get(TVO_FLIGHT)
+    if not isinstance(flight, dict):
+        return {}
+    return {str(k): {"workload_id": v.get("workload_id"), "snapshot_id": v.get("snapshot_id")} for k, v in flight.items() if isinstance(v, dict)}
+
+
+def note_tvo_flight(info: dict, pending: list) -> bool:
+    """Keep the TVO ids the caller's backup step returned in its pending entries; True when they changed."""
+    flight = dict(info.get(TVO_FLIGHT) or {})
+    for item in pending or []:
+        ids = item.get("tvo") if isinstance(item, dict) else None
+        if isinstance(ids, dict) and item.get("server_id") is not None:
+            flight[str(item["server_id"])] = {"workload_id": ids.get("workload_id"), "snapshot_id": ids.get("snapshot_id")}
+    if flight == (info.get(TVO_FLIGHT) or {}):
+        return False
+    info[TVO_FLIGHT] = flight
+    return True
+
+
+def exports_value(info: dict) -> str:
+    """The exports.<vm> progress entry: the export records, and the TVO snapshot in flight if any."""
+    value: dict = {"records": info.get("records") or []}
+    if info.get(TVO_FLIGHT):
+        value[TVO_FLIGHT] = info[TVO_FLIGHT]
+    return json.dumps(value, sort_keys=True)
+
+
 def _pending_text(label: dict, item: dict) -> str:
+    if isinstance(item.get("tvo"), dict):
+        ids = item["tvo"]
+        what = f"TVO snapshot {ids.get('snapshot_id')}" if ids.get("snapshot_id") else f"TVO workload {ids.get('workload_id') or '(new)'}"
+        return f"{what} {item.get('status') or ''}".rstrip() + (f" {item['progress']}%" if item.get("progress") is not None else "")
     source_id = str(item.get("source_id"))
     text = f"disk {label.get(source_id, '?')} ({source_id}) {item.get('step') or 'export'} {item.get('status') or ''}".rstrip()
     if item.get("progress") is not None:
@@ -314,11 +368,15 @@ def record_export_results(state: dict, vms: dict[str, dict], results: list[dict]
             continue
         records = {str(r.get("source_id")): r for r in info.get("records") or []}
         new = {str(r.get("source_id")): r for r in result.get("records") or [] if isinstance(r, dict) and str(r.get("source_id")) in label}
+        flight_moved = note_tvo_flight(info, result.get("pending"))
         if any(records.get(k) != v for k, v in new.items()):
             records.update(new)
             info["records"] = list(records.values())
-            # Saved as each disk completes: a killed run asks the cloud only for the disks still missing.
-            changes[EXPORTS_PREFIX + name] = json.dumps({"records": info["records"]}, sort_keys=True)
+            flight_moved = True
+        if flight_moved:
+            # Saved as each disk completes (and as a TVO snapshot starts): a killed run asks the cloud only for
+            # the disks still missing, and polls the snapshot it already started.
+            changes[EXPORTS_PREFIX + name] = exports_value(info)
         missing = _missing(vm, info)
         if not missing:
             set_state(state, name, EXPORTED, now, line=f"{name}: {len(label)} disk(s) exported, importing next")

@@ -193,19 +193,6 @@ class TvoClient:
             raise TvoError(f"POST {self.endpoint}/workloads for server {server_id} returned no workload id")
         return created
 
-    def wait_workload(self, workload_id: str, poll_interval: float, timeout: float) -> dict:
-        deadline = self.clock() + timeout
-        while True:
-            detail = self.workload(workload_id)
-            status = str(detail.get("status") or "").lower()
-            if status == WORKLOAD_READY:
-                return detail
-            if status in WORKLOAD_FAILED:
-                raise TvoError(f"workload {workload_id} is in status {status}: {detail.get('error_msg') or 'no error message'}")
-            if self.clock() >= deadline:
-                raise TvoError(f"workload {workload_id} did not become available within {timeout:g} s (status {status})")
-            self.sleep(poll_interval)
-
     # -- snapshots -----------------------------------------------------------------------------------------------
     def take_full_snapshot(self, workload_id: str, name: str, description: str = "") -> str:
         """POST /workloads/{id}?full=1; the new snapshot's id."""
@@ -222,27 +209,6 @@ class TvoClient:
 
     def snapshot(self, snapshot_id: str) -> dict:
         return self.call("GET", f"snapshots/{snapshot_id}").get("snapshot") or {}
-
-    def wait_snapshot(self, snapshot_id: str, poll_interval: float, timeout: float, on_progress=None) -> dict:
-        """Poll until the snapshot is available; ``on_progress(snapshot)`` after each poll whose status or percent moved."""
-        deadline = self.clock() + timeout
-        last = None
-        while True:
-            snap = self.snapshot(snapshot_id)
-            status = str(snap.get("status") or "").lower()
-            seen = (status, snap.get("progress_percent"))
-            if on_progress is not None and seen != last:
-                on_progress(snap)
-            last = seen
-            if status == SNAPSHOT_DONE:
-                return snap
-            if status in SNAPSHOT_FAILED:
-                raise TvoError(
-                    f"snapshot {snapshot_id} of workload {snap.get('workload_id')} ended in status {status}: {snap.get('error_msg') or 'no error message'}"
-                )
-            if self.clock() >= deadline:
-                raise TvoError(f"snapshot {snapshot_id} is not available after {timeout:g} s (status {status}, {snap.get('progress_percent')} %)")
-            self.sleep(poll_interval)
 
 
 def _message(payload) -> str:
@@ -369,6 +335,24 @@ def check_base_url(base_url: str) -> None:
     parts = urlsplit(base_url or "")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise TvoError(f"http_base_url must be an http(s) URL of the in-cluster server of the backup target, got {base_url!r}")
+
+
+def in_flight(server_id: str, known: dict, step: str, status: str, progress) -> dict:
+    """A server still being backed up, with the ids a caller saves to resume it."""
+    return {
+        "server_id": server_id,
+        "step": step,
+        "status": status or "unknown",
+        "progress": progress,
+        "tvo": {"workload_id": known.get("workload_id"), "snapshot_id": known.get("snapshot_id")},
+    }
+
+
+def pending_text(entry: dict) -> str:
+    ids = entry.get("tvo") or {}
+    what = f"snapshot {ids.get('snapshot_id')}" if entry.get("step") == "snapshot" else f"workload {ids.get('workload_id')}"
+    percent = f" {entry['progress']} %" if entry.get("progress") is not None else ""
+    return f"server {entry['server_id']}: {what} {entry.get('status')}{percent}"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -520,16 +504,24 @@ def _outside(path: str, root: str) -> bool:
 class BackupRun:
     """Back up servers with TVO and describe each disk as an export record; one failing server never stops the others.
 
-    After ``run()``: ``records`` (one per disk of each server that succeeded), ``failed`` (``{server_id, msg}``),
-    ``actions`` (what was, or in check mode would be, created), ``progress`` (snapshot progress lines),
-    ``workloads`` (server id -> workload id), ``snapshots`` (workload id -> snapshot id), ``changed``.
+    One flow in steps: ``step()`` advances every server by one non-blocking step (find or create its workload,
+    start the full snapshot of its workload, poll that snapshot, read the disks once it is available) and
+    returns what is still in flight; ``run()`` is the same steps with a sleep of ``poll_interval`` between them.
+    ``flight`` (server id -> ``{workload_id, snapshot_id}``) is what a caller saves between steps, so a step
+    after a killed run polls the snapshot already started instead of taking a second full backup.
+
+    After ``run()`` or each ``step()``: ``records`` (one per disk of each server that succeeded), ``failed``
+    (``{server_id, msg}``), ``actions`` (what was, or in check mode would be, created), ``progress`` (snapshot
+    progress lines), ``workloads`` (server id -> workload id), ``snapshots`` (workload id -> snapshot id), ``changed``.
     """
 
-    def __init__(self, client: TvoClient, options: BackupOptions, runner=run, on_progress=None) -> None:
+    def __init__(self, client: TvoClient, options: BackupOptions, runner=run, on_progress=None, sleep=time.sleep, clock=time.monotonic) -> None:
         self.client = client
         self.opts = options
         self.runner = runner
         self.on_progress = on_progress
+        self.sleep = sleep
+        self.clock = clock
         self.records: list[dict] = []
         self.failed: list[dict] = []
         self.actions: list[str] = []
@@ -537,40 +529,119 @@ class BackupRun:
         self.workloads: dict[str, str] = {}
         self.snapshots: dict[str, str] = {}
         self.changed = False
+        self._seen: dict[str, tuple] = {}
 
     def run(self, servers: list[str]) -> BackupRun:
-        servers = list(dict.fromkeys(str(s) for s in servers))
-        if self.opts.snapshot_id:
-            self._from_snapshot(self.opts.snapshot_id, servers)
-            return self
-        by_workload: dict[str, list[str]] = {}
-        for server_id in servers:
+        """Every server to the end (records or failed), one step per ``poll_interval``, within ``timeout``."""
+        todo = list(dict.fromkeys(str(s) for s in servers))
+        flight: dict[str, dict] = {}
+        deadline = self.clock() + self.opts.timeout
+        while todo:
+            pending = self.step(todo, flight)
+            todo = list(dict.fromkeys(p["server_id"] for p in pending))
+            if todo and self.clock() >= deadline:
+                for entry in pending:
+                    self._fail(entry["server_id"], f"not backed up after {self.opts.timeout:g} s: {pending_text(entry)}")
+                return self
+            if todo:
+                self.sleep(self.opts.poll_interval)
+        return self
+
+    def step(self, servers: list[str], flight: dict[str, dict]) -> list[dict]:
+        """One non-blocking step of each server; ``flight`` is updated in place. Returns the servers still in flight,
+        each ``{server_id, step, status, progress, tvo: {workload_id, snapshot_id}}``."""
+        pending: list[dict] = []
+        to_start: dict[str, list[str]] = {}
+        to_poll: dict[str, list[str]] = {}
+        for server_id in dict.fromkeys(str(s) for s in servers):
+            known = flight.setdefault(server_id, {})
+            if self.opts.snapshot_id:
+                known["snapshot_id"] = self.opts.snapshot_id
+            if known.get("snapshot_id"):
+                to_poll.setdefault(known["snapshot_id"], []).append(server_id)
+                continue
             try:
-                workload_id = self._workload_for(server_id)
+                if not known.get("workload_id"):
+                    workload_id = self._workload_for(server_id)
+                    if workload_id is None:
+                        continue
+                    known["workload_id"] = workload_id
+                self.workloads[server_id] = known["workload_id"]
+                status = self._workload_status(known["workload_id"])
             except TvoAuthError:
                 raise
             except TvoError as exc:
                 self._fail(server_id, str(exc))
                 continue
-            if workload_id is not None:
-                self.workloads[server_id] = workload_id
-                by_workload.setdefault(workload_id, []).append(server_id)
-        for workload_id, members in by_workload.items():
-            if self.opts.check_mode:
-                self.actions.append(f"would take a full snapshot of workload {workload_id} (servers {', '.join(members)})")
-                continue
+            if status == WORKLOAD_READY:
+                to_start.setdefault(known["workload_id"], []).append(server_id)
+            else:
+                pending.append(in_flight(server_id, known, "workload", status, None))
+        for workload_id, members in to_start.items():
+            pending += self._start(workload_id, members, flight)
+        for snapshot_id, members in to_poll.items():
+            pending += self._poll(snapshot_id, members, flight)
+        return pending
+
+    def _workload_status(self, workload_id: str) -> str:
+        detail = self.client.workload(workload_id)
+        status = str(detail.get("status") or "").lower()
+        if status in WORKLOAD_FAILED:
+            raise TvoError(f"workload {workload_id} is in status {status}: {detail.get('error_msg') or 'no error message'}")
+        return status
+
+    def _start(self, workload_id: str, members: list[str], flight: dict[str, dict]) -> list[dict]:
+        if self.opts.check_mode:
+            self.actions.append(f"would take a full snapshot of workload {workload_id} (servers {', '.join(members)})")
+            return []
+        try:
+            snapshot_id = self.client.take_full_snapshot(workload_id, f"{NAME_PREFIX}-{workload_id}", "full backup taken by ostokubevirt for migration")
+        except TvoAuthError:
+            raise
+        except TvoError as exc:
+            for server_id in members:
+                self._fail(server_id, f"full snapshot of workload {workload_id}: {exc}")
+            return []
+        self.changed = True
+        self.actions.append(f"took full snapshot {snapshot_id} of workload {workload_id}")
+        for server_id in members:
+            flight[server_id]["snapshot_id"] = snapshot_id
+        return [in_flight(server_id, flight[server_id], "snapshot", "started", 0) for server_id in members]
+
+    def _poll(self, snapshot_id: str, servers: list[str], flight: dict[str, dict]) -> list[dict]:
+        try:
+            snap = self.client.snapshot(snapshot_id)
+            status = str(snap.get("status") or "").lower()
+            seen = (status, snap.get("progress_percent"))
+            if self._seen.get(snapshot_id) != seen:
+                self._report({**snap, "id": snap.get("id") or snapshot_id})
+            self._seen[snapshot_id] = seen
+            if status in SNAPSHOT_FAILED:
+                raise TvoError(
+                    f"snapshot {snapshot_id} of workload {snap.get('workload_id')} ended in status {status}: {snap.get('error_msg') or 'no error message'}"
+                )
+            if status != SNAPSHOT_DONE:
+                return [in_flight(server_id, flight[server_id], "snapshot", status, snap.get("progress_percent")) for server_id in servers]
+            if str(snap.get("id") or snapshot_id) != snapshot_id:
+                raise TvoError(f"GET snapshots/{snapshot_id} answered for snapshot {snap.get('id')}")
+            snap = {**snap, "id": snapshot_id}
+            disks = disk_files(snap, self.opts.mount, servers)
+        except TvoAuthError:
+            raise
+        except TvoError as exc:
+            for server_id in servers:
+                self._fail(server_id, str(exc))
+            return []
+        self.snapshots[str(snap.get("workload_id"))] = snapshot_id
+        for server_id in servers:
+            mine = [d for d in disks if d["server_id"] == server_id]
             try:
-                snapshot_id = self.client.take_full_snapshot(workload_id, f"{NAME_PREFIX}-{workload_id}", "full backup taken by ostokubevirt for migration")
-            except TvoAuthError:
-                raise
+                records = [self._record(snap, disk) for disk in mine]
             except TvoError as exc:
-                for server_id in members:
-                    self._fail(server_id, f"full snapshot of workload {workload_id}: {exc}")
+                self._fail(server_id, str(exc))
                 continue
-            self.changed = True
-            self.actions.append(f"took full snapshot {snapshot_id} of workload {workload_id}")
-            self._from_snapshot(snapshot_id, members)
-        return self
+            self.records.extend(records)
+        return []
 
     def _fail(self, server_id: str, msg: str) -> None:
         self.failed.append({"server_id": server_id, "msg": msg})
@@ -586,7 +657,6 @@ class BackupRun:
         created = self.client.create_workload(server_id, type_id)
         self.changed = True
         self.actions.append(f"created workload {created['id']} protecting server {server_id}")
-        self.client.wait_workload(created["id"], self.opts.poll_interval, self.opts.timeout)
         return created["id"]
 
     def _report(self, snapshot: dict) -> None:
@@ -594,29 +664,6 @@ class BackupRun:
         self.progress.append(line)
         if self.on_progress is not None:
             self.on_progress(line)
-
-    def _from_snapshot(self, snapshot_id: str, servers: list[str]) -> None:
-        try:
-            snap = self.client.wait_snapshot(snapshot_id, self.opts.poll_interval, self.opts.timeout, self._report)
-            if str(snap.get("id") or snapshot_id) != snapshot_id:
-                raise TvoError(f"GET snapshots/{snapshot_id} answered for snapshot {snap.get('id')}")
-            snap = {**snap, "id": snapshot_id}
-            disks = disk_files(snap, self.opts.mount, servers)
-        except TvoAuthError:
-            raise
-        except TvoError as exc:
-            for server_id in servers:
-                self._fail(server_id, str(exc))
-            return
-        self.snapshots[str(snap.get("workload_id"))] = snapshot_id
-        for workload_server in servers:
-            mine = [d for d in disks if d["server_id"] == workload_server]
-            try:
-                records = [self._record(snap, disk) for disk in mine]
-            except TvoError as exc:
-                self._fail(workload_server, str(exc))
-                continue
-            self.records.extend(records)
 
     def _record(self, snap: dict, disk: dict) -> dict:
         what = f"snapshot {snap['id']}, server {disk['server_id']}, disk {disk['label']} ({disk['source_id']})"

@@ -171,38 +171,30 @@ def test_a_snapshot_answer_without_id_is_found_in_the_workloads_list():
     assert api.take_full_snapshot("w1", "ostokubevirt-w1") == "new"
 
 
-def test_polling_reports_each_change_of_progress_and_stops_on_error():
+def test_polling_reports_each_change_of_progress_and_stops_on_error(tmp_path):
     steps = [
         {"id": "s1", "workload_id": "w1", "status": "executing", "progress_percent": 5},
         {"id": "s1", "workload_id": "w1", "status": "executing", "progress_percent": 5},
         {"id": "s1", "workload_id": "w1", "status": "uploading", "progress_percent": 70, "progress_msg": "uploading vda"},
-        {"id": "s1", "workload_id": "w1", "status": "available", "progress_percent": 100},
+        {"id": "s1", "workload_id": "w1", "status": "error", "error_msg": "datamover down"},
     ]
     api = client({("GET", "snapshots/s1"): [Response(200, {"snapshot": s}) for s in steps]})
-    seen = []
-    api.wait_snapshot("s1", 1, 100, lambda snap: seen.append(tvo.progress_line(snap)))
-    assert seen == [
+    backup = tvo.BackupRun(api, tvo.BackupOptions(str(tmp_path), "http://srv", snapshot_id="s1", poll_interval=1, timeout=100), sleep=lambda s: None)
+    backup.run(["vm1"])
+    assert backup.progress == [
         "snapshot s1 of workload w1: executing 5 %",
         "snapshot s1 of workload w1: uploading 70 % - uploading vda",
-        "snapshot s1 of workload w1: available 100 %",
+        "snapshot s1 of workload w1: error ? %",
     ]
-    failed = client(
-        {("GET", "snapshots/s2"): [Response(200, {"snapshot": {"id": "s2", "workload_id": "w1", "status": "error", "error_msg": "datamover down"}})]}
-    )
-    with pytest.raises(tvo.TvoError, match="snapshot s2 of workload w1 ended in status error: datamover down"):
-        failed.wait_snapshot("s2", 1, 100)
+    assert backup.failed == [{"server_id": "vm1", "msg": "snapshot s1 of workload w1 ended in status error: datamover down"}]
 
 
-def test_polling_gives_up_at_the_timeout():
+def test_polling_gives_up_at_the_timeout(tmp_path):
     clock = iter(range(0, 1000, 30))
-    api = tvo.TvoClient(
-        Session({("GET", "snapshots/s1"): [Response(200, {"snapshot": {"id": "s1", "status": "executing", "progress_percent": 1}})]}),
-        ENDPOINT,
-        sleep=lambda s: None,
-        clock=lambda: next(clock),
-    )
-    with pytest.raises(tvo.TvoError, match="snapshot s1 is not available after 60 s"):
-        api.wait_snapshot("s1", 1, 60)
+    api = client({("GET", "snapshots/s1"): [Response(200, {"snapshot": {"id": "s1", "status": "executing", "progress_percent": 1}})]})
+    options = tvo.BackupOptions(str(tmp_path), "http://srv", snapshot_id="s1", poll_interval=1, timeout=60)
+    backup = tvo.BackupRun(api, options, sleep=lambda s: None, clock=lambda: next(clock)).run(["vm1"])
+    assert backup.failed == [{"server_id": "vm1", "msg": "not backed up after 60 s: server vm1: snapshot s1 executing 1 %"}]
 
 
 # ------------------------------------------------------------------------------------------------ pure mapping
@@ -367,18 +359,17 @@ class FakeClient:
         self.created.append(server_id)
         return {"id": "w2"}
 
-    def wait_workload(self, workload_id, poll, timeout):
+    def workload(self, workload_id):
         return {"id": workload_id, "status": "available"}
 
     def take_full_snapshot(self, workload_id, name, description=""):
         return f"s-{workload_id}"
 
-    def wait_snapshot(self, snapshot_id, poll, timeout, on_progress=None):
+    def snapshot(self, snapshot_id):
         workload_id = snapshot_id[2:]
         vm = "vm1" if workload_id == "w1" else "vm2"
         snap = {"id": snapshot_id, "workload_id": workload_id, "status": "available", "progress_percent": 100}
         snap["instances"] = [{"id": vm, "vdisks": [{"label": "vda", "resource_id": f"r-{vm}", "volume_id": None}]}]
-        on_progress(snap)
         return snap
 
 
@@ -390,7 +381,7 @@ def test_one_failing_server_does_not_stop_the_others(tmp_path):
         directory.mkdir(parents=True)
         (tmp_path / "r.raw").write_bytes(vm.encode() * 512 * 64)
         qemu("convert", "-f", "raw", "-O", "qcow2", str(tmp_path / "r.raw"), str(directory / "disk"))
-    run = tvo.BackupRun(FakeClient(str(mount)), tvo.BackupOptions(str(mount), "http://srv:8080")).run(["vm1", "bad", "vm2"])
+    run = tvo.BackupRun(FakeClient(str(mount)), tvo.BackupOptions(str(mount), "http://srv:8080"), sleep=lambda s: None).run(["vm1", "bad", "vm2"])
     assert [f["server_id"] for f in run.failed] == ["bad"] and "instance bad not found" in run.failed[0]["msg"]
     assert sorted(r["server_id"] for r in run.records) == ["vm1", "vm2"]
     assert run.workloads == {"vm1": "w1", "vm2": "w2"} and run.changed
@@ -417,3 +408,70 @@ def test_a_401_stops_the_whole_run_instead_of_failing_each_server(tmp_path):
 
     with pytest.raises(tvo.TvoAuthError, match="HTTP 401"):
         tvo.BackupRun(Rejected(str(tmp_path)), tvo.BackupOptions(str(tmp_path), "http://srv")).run(["vm1", "vm2"])
+
+
+# ------------------------------------------------------------------------------------------------ non-blocking steps
+
+
+def standin_api(mount, vm="vm1", fail=False):
+    """A TVO client over the Session double: workload w1 protects vm, its snapshot s1 runs two polls then ends."""
+    snap = {"id": "s1", "workload_id": "w1", "instances": [{"id": vm, "vdisks": [{"label": "vda", "resource_id": "r1", "volume_id": None}]}]}
+    end = {"status": "error", "error_msg": "datamover down"} if fail else {"status": "available", "progress_percent": 100}
+    return client(
+        {
+            ("GET", "workloads"): [Response(200, {"workloads": [{"id": "w1", "status": "available"}]})],
+            ("GET", "workloads/w1"): [Response(200, {"workload": {"id": "w1", "status": "available", "instances": [{"id": vm}]}})],
+            ("POST", "workloads/w1"): [Response(202, {"snapshot": {"id": "s1"}}), Response(500, {"message": "a second full backup"})],
+            ("GET", "snapshots/s1"): [
+                Response(200, {"snapshot": {**snap, "status": "executing", "progress_percent": 10}}),
+                Response(200, {"snapshot": {**snap, "status": "executing", "progress_percent": 60}}),
+                Response(200, {"snapshot": {**snap, **end}}),
+            ],
+        }
+    )
+
+
+def lay_disk(mount, tmp_path, vm="vm1"):
+    directory = mount / f"workload_w1/snapshot_s1/vm_id_{vm}/vm_res_id_r1_vda"
+    directory.mkdir(parents=True)
+    (tmp_path / "r.raw").write_bytes(b"x" * 512 * 64)
+    qemu("convert", "-f", "raw", "-O", "qcow2", str(tmp_path / "r.raw"), str(directory / "disk"))
+
+
+@needs_qemu
+def test_steps_start_one_full_snapshot_and_a_resumed_step_polls_the_same_one(tmp_path):
+    mount = tmp_path / "mnt"
+    lay_disk(mount, tmp_path)
+    api = standin_api(str(mount))
+    options = tvo.BackupOptions(str(mount), "http://srv")
+    flight: dict = {}
+    first = tvo.BackupRun(api, options)
+    pending = first.step(["vm1"], flight)
+    assert pending == [{"server_id": "vm1", "step": "snapshot", "status": "started", "progress": 0, "tvo": {"workload_id": "w1", "snapshot_id": "s1"}}]
+    assert first.changed and first.records == [] and first.failed == []
+    # a killed run: only what the caller saved (the pending entry's ids) reaches the next one
+    saved = {"vm1": dict(pending[0]["tvo"])}
+    for percent in (10, 60):
+        again = tvo.BackupRun(api, options)
+        assert [p["progress"] for p in again.step(["vm1"], saved)] == [percent]
+        assert not again.changed
+    last = tvo.BackupRun(api, options)
+    assert last.step(["vm1"], saved) == []
+    assert [r["tvo"]["snapshot_id"] for r in last.records] == ["s1"] and last.failed == []
+    posts = [c for c in api.session.calls if c[0] == "POST"]
+    assert len(posts) == 1 and posts[0][2]["params"] == {"full": 1}
+
+
+def test_a_failed_snapshot_fails_its_server_only(tmp_path):
+    api = standin_api(str(tmp_path), fail=True)
+    api.session.answers[("GET", "workloads/w2")] = [Response(200, {"workload": {"id": "w2", "status": "available"}})]
+    api.session.answers[("GET", "snapshots/s2")] = [
+        Response(200, {"snapshot": {"id": "s2", "workload_id": "w2", "status": "executing", "progress_percent": 30}})
+    ]
+    flight = {"vm1": {"workload_id": "w1", "snapshot_id": "s1"}, "vm2": {"workload_id": "w2", "snapshot_id": "s2"}}
+    backup = tvo.BackupRun(api, tvo.BackupOptions(str(tmp_path), "http://srv"))
+    for _ in range(2):
+        backup.step(["vm1", "vm2"], flight)
+    pending = backup.step(["vm1", "vm2"], flight)
+    assert backup.failed == [{"server_id": "vm1", "msg": "snapshot s1 of workload w1 ended in status error: datamover down"}]
+    assert [(p["server_id"], p["tvo"]["snapshot_id"], p["progress"]) for p in pending] == [("vm2", "s2", 30)]
