@@ -8,7 +8,9 @@ import pytest
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import fleet
 
-TENANTS = [{"domain": "acme", "project": p, "path": f"/s/acme/{p}.yaml"} for p in ("db", "erp", "web")] + [{"domain": "beta", "project": "web", "path": "/s/beta/web.yaml"}]
+TENANTS = [{"domain": "acme", "project": p, "path": f"/s/acme/{p}.yaml"} for p in ("db", "erp", "web")] + [
+    {"domain": "beta", "project": "web", "path": "/s/beta/web.yaml"}
+]
 
 
 def plan(ready, warning, blocked, moved, namespace="ns"):
