@@ -58,7 +58,6 @@ def tenant_tree(root: Path, count: int, servers: list[str] | None = None, broken
         name = f"shop-{index:02d}"
         snap = copy.deepcopy(demo)
         snap["project"]["name"] = name
-        snap["project"]["id"] = hashlib.sha256(name.encode()).hexdigest()[:32]
         snap["domain"]["name"] = domain
         if servers is not None:
             snap["servers"] = [s for s in snap["servers"] if s["name"] in servers]
@@ -67,7 +66,8 @@ def tenant_tree(root: Path, count: int, servers: list[str] | None = None, broken
         if f"{domain}/{name}" == broken:
             path.write_text("format: ostokubevirt.io/tenant-snapshot/v1\nservers: [unclosed\n")
         else:
-            path.write_text(yaml.safe_dump(snap))
+            # The project id is in every object the project owns: a new id everywhere makes a distinct tenant.
+            path.write_text(yaml.safe_dump(snap).replace(demo["project"]["id"], hashlib.sha256(name.encode()).hexdigest()[:32]))
         made.append(f"{domain}/{name}")
     return made
 
