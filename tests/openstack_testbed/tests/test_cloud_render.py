@@ -1,0 +1,81 @@
+# Copyright (c) 2026 ostokubevirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""migrate_cloud.yml against the live testbed: every tenant of two domains exported and rendered in one command.
+
+The seed's acme tenants plus a domain of small tenants (one server each) made here: at least ten tenants.
+With migration_fail_on_blocked, the tenants holding a blocked server fail (recorded) and the others are done.
+"""
+
+import json
+
+from conftest import REPO
+from test_live_export import boot
+
+FLEET_DOMAIN = 'fleet'
+FLEET_PROJECTS = 7
+
+
+def seed_fleet(connect):
+    admin = connect('admin')
+    ident = admin.identity
+    domain = ident.find_domain(FLEET_DOMAIN) or ident.create_domain(name=FLEET_DOMAIN, description='migrate_cloud test')
+    admin_user = ident.find_user('admin', domain_id='default', ignore_missing=False)
+    role = ident.find_role('admin', ignore_missing=False)
+    flavor = admin.compute.find_flavor('m1.small', ignore_missing=False).id
+    image = admin.image.find_image('ubuntu-24.04', ignore_missing=False).id
+    for index in range(FLEET_PROJECTS):
+        name = f'fleet-{index:02d}'
+        project = ident.find_project(name, domain_id=domain.id) or ident.create_project(name=name, domain_id=domain.id, description='one server')
+        ident.assign_project_role_to_user(project, admin_user, role)
+        conn = connect('admin', project_name=name, project_domain_name=FLEET_DOMAIN)
+        if next(iter(conn.compute.servers()), None):
+            continue
+        net = conn.network.find_network('fleet-net', project_id=project.id) or conn.network.create_network(name='fleet-net')
+        if not conn.network.find_subnet('fleet-v4', project_id=project.id):
+            conn.network.create_subnet(name='fleet-v4', network_id=net.id, ip_version=4, cidr=f'10.{120 + index}.0.0/24')
+        boot(conn, net, 1, flavor, image)
+
+
+def test_render_the_live_cloud_in_one_command(ansible, tmp_path, connect, clouds):
+    seed_fleet(connect)
+    proc = ansible.playbook(
+        REPO / 'playbooks/migrate_cloud.yml',
+        '-e',
+        'migration_cloud=admin',
+        '-e',
+        f'domain_pattern=^(acme|{FLEET_DOMAIN})$',
+        # The request-count test's tenant holds forty servers: not what this test is about.
+        '-e',
+        '{"exclude_projects": ["service", "acme/acme-scale"]}',
+        '-e',
+        'export_dir=snaps',
+        '-e',
+        'migration_output_dir=out',
+        '-e',
+        'migration_tenant_batch=5',
+        '-e',
+        'migration_fail_on_blocked=true',
+    )
+    output = proc.stdout + proc.stderr
+    assert clouds['admin']['auth']['password'] not in output
+    fleet = json.loads((tmp_path / 'out/fleet.json').read_text())
+    records = fleet['records']
+    assert fleet['source'] == 'cloud' and len(records) >= 10, output[-3000:]
+    assert [r['domain'] for r in records] == sorted(r['domain'] for r in records)
+    assert {f'{FLEET_DOMAIN}/fleet-{i:02d}' for i in range(FLEET_PROJECTS)} <= {f"{r['domain']}/{r['project']}" for r in records}
+    plans = {}
+    for record in records:
+        key = f"{record['domain']}/{record['project']}"
+        assert (tmp_path / 'snaps' / record['domain'] / f"{record['project']}.yaml").exists(), key
+        plans[key] = json.loads((tmp_path / 'out' / record['namespace'] / 'plan.json').read_text())['summary']
+        # A blocked server fails its tenant (fail_on_blocked), after the plan is written; the loop carries on.
+        expected = 'failed' if plans[key]['blocked'] else 'done'
+        assert record['status'] == expected, (key, record['message'])
+        assert f'"msg": "{key}: {expected}' in output
+    assert fleet['tenants']['failed'] >= 1 and fleet['tenants']['done'] >= 1
+    assert proc.returncode == 2
+    for status in ('ready', 'warning', 'blocked'):
+        assert fleet['vms'][status] == sum(p[status] for p in plans.values())
+    assert fleet['bytes_to_move'] == sum(p['disks']['bytes_to_move'] for p in plans.values())
+    assert len([p for p in (tmp_path / 'out').iterdir() if p.is_dir()]) == len(records)
