@@ -124,7 +124,9 @@ def _bar_chart(title: str, rows: list[tuple[str, list[tuple[str, float, str]]]],
     ]
     for index, (label, parts) in enumerate(rows):
         y = 5 + index * row_h
-        out.append(f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end">{esc(label[:40])}</text>')
+        # About 34 characters fit left of the bars; the full name is in the tooltip and the tables.
+        short = label if len(label) <= 34 else label[:33] + "\u2026"
+        out.append(f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end">{esc(short)}<title>{esc(label)}</title></text>')
         x = float(label_w)
         for series, value, colour in parts:
             width = bar_w * value / peak
