@@ -30,7 +30,7 @@ attributes:
   idempotent: {support: full}
 options:
   snapshot_dir:
-    description: Directory holding C(<domain>/<project>.yaml) snapshots (also C(.yml), C(.json)).
+    description: Directory holding C(<domain>/<project>.yaml) snapshots (also C(.yml)), as C(export_cloud.yml) writes them.
     type: path
     required: true
   assessment_dir:
@@ -151,7 +151,10 @@ def main() -> None:
         "files": files,
     }
     if module._diff:
-        result["diff"] = {"before": "".join(f"{n}\n" for n in sorted(files["unchanged"])), "after": "".join(f"{n}\n" for n in sorted(files["changed"] + files["unchanged"]))}
+        result["diff"] = {
+            "before": "".join(f"{n}\n" for n in sorted(files["unchanged"])),
+            "after": "".join(f"{n}\n" for n in sorted(files["changed"] + files["unchanged"])),
+        }
     module.exit_json(**result)
 
 

@@ -118,7 +118,7 @@ class Cdp:
                 f"--user-data-dir={profile}",
                 "about:blank",
             ],
-            preexec_fn=_fds,  # noqa: PLW1509 (dup2 into fixed fds; no threads started yet)
+            preexec_fn=_fds,
             pass_fds=(3, 4),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -195,8 +195,7 @@ def _artifacts_dir(tmp_path: Path) -> Path:
 
 def _column(cdp: Cdp, table: str, column: int) -> list[float]:
     return cdp.js(
-        f"Array.from(document.querySelectorAll('#{table} tbody tr')).filter(r => !r.hidden)"
-        f".map(r => parseFloat(r.cells[{column}].getAttribute('data-v')))"
+        f"Array.from(document.querySelectorAll('#{table} tbody tr')).filter(r => !r.hidden).map(r => parseFloat(r.cells[{column}].getAttribute('data-v')))"
     )
 
 
@@ -247,7 +246,10 @@ def test_report_in_headless_chromium(assessed, tree, tmp_path):
         cdp.js("(() => { const i = document.querySelector('input[data-table=vms]'); i.value = ''; i.dispatchEvent(new Event('input')); })()")
 
         height = cdp.js("document.documentElement.scrollHeight")
-        shot = cdp.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": {"x": 0, "y": 0, "width": 1400, "height": min(height, 6000), "scale": 1}})
+        shot = cdp.call(
+            "Page.captureScreenshot",
+            {"format": "png", "captureBeyondViewport": True, "clip": {"x": 0, "y": 0, "width": 1400, "height": min(height, 6000), "scale": 1}},
+        )
         screenshot = _artifacts_dir(tmp_path) / "assessment.png"
         screenshot.write_bytes(base64.b64decode(shot["data"]))
         print(f"assessment screenshot: {screenshot}")

@@ -131,7 +131,10 @@ def _bar_chart(title: str, rows: list[tuple[str, list[tuple[str, float, str]]]],
         for series, value, colour in parts:
             width = bar_w * value / peak
             if width > 0:
-                out.append(f'<rect x="{x:.1f}" y="{y + 2}" width="{width:.1f}" height="{row_h - 5}" fill="{colour}"><title>{esc(label)}: {esc(series)} {value:g}</title></rect>')
+                out.append(
+                    f'<rect x="{x:.1f}" y="{y + 2}" width="{width:.1f}" height="{row_h - 5}" fill="{colour}">'
+                    f"<title>{esc(label)}: {esc(series)} {value:g}</title></rect>"
+                )
             x += width
         total = sum(v for _, v, _ in parts)
         out.append(f'<text x="{x + 4:.1f}" y="{y + 12}">{total:,.4g} {esc(unit)}</text>')
@@ -148,13 +151,19 @@ def _charts(tenants: list[dict]) -> str:
         "VMs",
         "chart-vms",
     )
-    by_gib = _bar_chart("GiB to transfer per tenant", [(label(t), [("GiB", round(t["bytes_to_move"] / GIB, 1), "#1565c0")]) for t in assessed], "GiB", "chart-gib")
+    by_gib = _bar_chart(
+        "GiB to transfer per tenant", [(label(t), [("GiB", round(t["bytes_to_move"] / GIB, 1), "#1565c0")]) for t in assessed], "GiB", "chart-gib"
+    )
     legend = '<p class="legend">' + "".join(f'<span><i style="background:{c}"></i>{s}</span>' for s, c in STATUS_COLOURS.items()) + "</p>"
     return f"<h2>VMs by status per tenant</h2>{legend}{by_status}<h2>GiB to transfer per tenant</h2>{by_gib}"
 
 
 def _table(table_id: str, headers: list[str], rows: list[str], *, filterable: bool = True, caption: str = "") -> str:
-    filter_box = f'<input class="filter noprint" type="search" data-table="{table_id}" placeholder="Filter {esc(caption)}..." aria-label="Filter {esc(caption)}">' if filterable else ""
+    filter_box = (
+        f'<input class="filter noprint" type="search" data-table="{table_id}" placeholder="Filter {esc(caption)}..." aria-label="Filter {esc(caption)}">'
+        if filterable
+        else ""
+    )
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
     body = "".join(rows) or f'<tr><td colspan="{len(headers)}" class="muted">none</td></tr>'
     return f'{filter_box}<table id="{table_id}" class="sortable"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
@@ -163,7 +172,9 @@ def _table(table_id: str, headers: list[str], rows: list[str], *, filterable: bo
 def _findings(findings: list[dict]) -> str:
     if not findings:
         return ""
-    items = "".join(f'<li><span class="sev {esc(f["severity"])}">{esc(f["severity"])}</span> <code>{esc(f["field"])}</code>: {esc(f["message"])}</li>' for f in findings)
+    items = "".join(
+        f'<li><span class="sev {esc(f["severity"])}">{esc(f["severity"])}</span> <code>{esc(f["field"])}</code>: {esc(f["message"])}</li>' for f in findings
+    )
     return f'<ul class="f">{items}</ul>'
 
 
@@ -215,10 +226,14 @@ def render_html(report: dict) -> str:
     failed = [t for t in tenants if t["status"] != "assessed"]
     blockers = [f'<tr><td>{esc(b["reason"])}</td>{_num(b["count"])}<td>{esc(", ".join(b["vms"]))}</td></tr>' for b in report["blockers"]]
     biggest = [
-        f"<tr><td>{esc(b['domain'])}/{esc(b['project'])}</td><td>{esc(b['namespace'])}</td>{_num(b['vms'])}{_num(b['bytes_to_move'], _gib(b['bytes_to_move']))}</tr>"
+        f"<tr><td>{esc(b['domain'])}/{esc(b['project'])}</td><td>{esc(b['namespace'])}</td>"
+        f"{_num(b['vms'])}{_num(b['bytes_to_move'], _gib(b['bytes_to_move']))}</tr>"
         for b in report["biggest_tenants"]
     ]
-    failed_rows = [f'<tr><td>{esc(t["domain"])}</td><td>{esc(t["project"])}</td><td>{esc(t["snapshot"])}</td><td class="failed">{esc(t["error"])}</td></tr>' for t in failed]
+    failed_rows = [
+        f'<tr><td>{esc(t["domain"])}</td><td>{esc(t["project"])}</td><td>{esc(t["snapshot"])}</td><td class="failed">{esc(t["error"])}</td></tr>'
+        for t in failed
+    ]
     parts = [
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
@@ -238,16 +253,39 @@ def render_html(report: dict) -> str:
         "<h2>Tenants</h2>",
         _table(
             "tenants",
-            ["Domain", "Project", "Namespace", "Owners", "Ready", "Warning", "Blocked", "vCPU", "RAM GiB", "Disk GiB", "GiB to transfer", "Floating IPs", "SGs needing Calico", "Transfer time"],
+            [
+                "Domain",
+                "Project",
+                "Namespace",
+                "Owners",
+                "Ready",
+                "Warning",
+                "Blocked",
+                "vCPU",
+                "RAM GiB",
+                "Disk GiB",
+                "GiB to transfer",
+                "Floating IPs",
+                "SGs needing Calico",
+                "Transfer time",
+            ],
             _tenant_rows(tenants),
             caption="tenants",
         ),
     ]
     if failed:
-        parts += ["<h2>Tenants that could not be assessed</h2>", _table("failed", ["Domain", "Project", "Snapshot", "Error"], failed_rows, caption="failed tenants")]
+        parts += [
+            "<h2>Tenants that could not be assessed</h2>",
+            _table("failed", ["Domain", "Project", "Snapshot", "Error"], failed_rows, caption="failed tenants"),
+        ]
     parts += [
         "<h2>VMs</h2>",
-        _table("vms", ["Tenant", "VM", "Status", "vCPU", "RAM GiB", "Disk GiB", "Disks (size, method)", "Transfer time", "Findings"], _vm_rows(tenants), caption="VMs"),
+        _table(
+            "vms",
+            ["Tenant", "VM", "Status", "vCPU", "RAM GiB", "Disk GiB", "Disks (size, method)", "Transfer time", "Findings"],
+            _vm_rows(tenants),
+            caption="VMs",
+        ),
         f"<script>{_JS}</script></body></html>\n",
     ]
     return "".join(parts)

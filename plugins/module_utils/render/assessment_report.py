@@ -14,9 +14,10 @@ import csv
 import io
 import json
 import os
-import re
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils import _atomic_file
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ExportError
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.snapshot_tree import SnapshotTreeError, list_snapshot_tree
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.assessment_html import render_html
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.render.job import RenderError, load_snapshot, parse_options, translate_raw
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.assessment import GIB, assess_tenant, cloud_assessment, failed_tenant
@@ -24,7 +25,6 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.dis
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import OptionsError
 
 REPORT_FILES = ("index.html", "assessment.json", "assessment.csv")
-SNAPSHOT_SUFFIXES = (".yaml", ".yml", ".json")
 CSV_COLUMNS = (
     "record",
     "domain",
@@ -56,34 +56,13 @@ class AssessmentError(Exception):
     """Stops the whole assessment (bad options, unreadable directory), phrased for the user."""
 
 
-def _compile(option: str, pattern: str | None):
-    try:
-        return re.compile(pattern or "")
-    except re.error as exc:
-        raise AssessmentError(f"{option}: not a valid regular expression ({exc}): {pattern!r}") from exc
-
-
 def snapshot_files(snapshot_dir: str, *, domain_pattern: str = "", project_pattern: str = "", exclude: list[str] | None = None) -> list[tuple[str, str, str]]:
     """(domain, project, path) of every DIR/<domain>/<project>.yaml, filtered as export_cloud filters projects."""
-    domain_re, project_re = _compile("domain_pattern", domain_pattern), _compile("project_pattern", project_pattern)
-    skip = set(exclude or [])
     try:
-        domains = sorted(entry for entry in os.listdir(snapshot_dir) if os.path.isdir(os.path.join(snapshot_dir, entry)) and not entry.startswith("."))
-    except OSError as exc:
-        raise AssessmentError(f"cannot read snapshot directory {snapshot_dir}: {exc.strerror}") from exc
-    found = []
-    for domain in domains:
-        if not domain_re.search(domain):
-            continue
-        for name in sorted(os.listdir(os.path.join(snapshot_dir, domain))):
-            project, suffix = os.path.splitext(name)
-            path = os.path.join(snapshot_dir, domain, name)
-            if suffix not in SNAPSHOT_SUFFIXES or name.startswith(".") or not os.path.isfile(path):
-                continue
-            if not project_re.search(project) or project in skip or f"{domain}/{project}" in skip:
-                continue
-            found.append((domain, project, path))
-    return found
+        tree = list_snapshot_tree(snapshot_dir, domain_pattern=domain_pattern, project_pattern=project_pattern, exclude=exclude)
+    except (SnapshotTreeError, ExportError) as exc:
+        raise AssessmentError(str(exc)) from exc
+    return [(entry["domain"], entry["project"], entry["path"]) for entry in tree]
 
 
 def assess_snapshots(entries: list[tuple[str, str, str]], *, raw_options: dict | None, max_parallel: int) -> dict:
@@ -103,7 +82,9 @@ def assess_snapshots(entries: list[tuple[str, str, str]], *, raw_options: dict |
             continue
         except Exception as exc:  # pylint: disable=broad-exception-caught
             # One tenant's snapshot must not cost the report of the others; the error still names the file.
-            tenants.append(failed_tenant(snapshot_path=path, domain=domain, project=project, error=f"{path}: cannot be translated ({type(exc).__name__}: {exc})"))
+            tenants.append(
+                failed_tenant(snapshot_path=path, domain=domain, project=project, error=f"{path}: cannot be translated ({type(exc).__name__}: {exc})")
+            )
             continue
         tenants.append(assess_tenant(translation, max_parallel=max_parallel, snapshot_path=path))
     return cloud_assessment(tenants, bandwidth_mbps=options.bandwidth_mbps, max_parallel=max_parallel)

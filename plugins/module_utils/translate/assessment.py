@@ -15,7 +15,7 @@ import heapq
 import re
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import BLOCKER
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import SOURCE_NAME_ANNOTATION, SOURCE_ID_ANNOTATION
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import SOURCE_ID_ANNOTATION, SOURCE_NAME_ANNOTATION
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.options import DISK_MANUAL
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.plan import STATUSES
 
@@ -167,9 +167,7 @@ def cloud_assessment(tenants: list[dict], *, bandwidth_mbps: float, max_parallel
         "bandwidth_mbps": bandwidth_mbps,
         "max_parallel": int(max_parallel),
         "totals": totals,
-        "blockers": [
-            {"reason": reason, "count": len(vms), "vms": vms} for reason, vms in sorted(blockers.items(), key=lambda item: (-len(item[1]), item[0]))
-        ],
+        "blockers": [{"reason": reason, "count": len(vms), "vms": vms} for reason, vms in sorted(blockers.items(), key=lambda item: (-len(item[1]), item[0]))],
         "biggest_tenants": [
             {"domain": t["domain"], "project": t["project"], "namespace": t["namespace"], "bytes_to_move": t["bytes_to_move"], "vms": t["vms"]["total"]}
             for t in biggest

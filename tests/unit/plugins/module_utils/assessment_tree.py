@@ -12,7 +12,6 @@ spreadsheet-formula server name, one server carries a secret in its user data, a
 from __future__ import annotations
 
 import base64
-import copy
 import os
 
 import yaml
@@ -41,7 +40,7 @@ def tenant_snapshot(index: int, text: str | None = None) -> tuple[str, str, dict
     """(domain, file stem, snapshot) of tenant number index (0-based), derived from the demo tenant."""
     # A fresh project id everywhere the demo's appears (security groups, quotas, role scopes follow the project).
     project_id = f"a{index + 1:031x}"  # a letter first: YAML would read all digits as a number
-    snapshot = yaml.load((text or demo_text()).replace(DEMO_PROJECT_ID, project_id), Loader=_LOADER)  # noqa: S506 (a safe loader)
+    snapshot = yaml.load((text or demo_text()).replace(DEMO_PROJECT_ID, project_id), Loader=_LOADER)
     domain = DOMAINS[index % len(DOMAINS)]
     stem = f"project-{index:02d}"
     snapshot["domain"]["name"] = domain
@@ -78,7 +77,7 @@ def build_tree(root: str, tenants: int = TENANTS) -> list[str]:
 def secret_needles() -> list[str]:
     """Strings that must appear in no output: the planted secret and every server's user data, raw or decoded."""
     needles = [SECRET, SECRET_USER_DATA]
-    for server in yaml.load(demo_text(), Loader=_LOADER)["servers"]:  # noqa: S506 (a safe loader)
+    for server in yaml.load(demo_text(), Loader=_LOADER)["servers"]:
         user_data = server.get("OS-EXT-SRV-ATTR:user_data")
         if user_data:
             needles.append(user_data)
