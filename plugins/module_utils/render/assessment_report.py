@@ -52,6 +52,13 @@ CSV_COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _without_source_lines(message: str) -> str:
+    """A YAML error quoted the offending line of the snapshot (4-space indented, with a caret line under it): that
+    line may be user data or a password, and the report is read by people who should not see those. The line and
+    column stay."""
+    return " ".join(line.strip() for line in message.splitlines() if not line.startswith("    ") and line.strip())
+
+
 class AssessmentError(Exception):
     """Stops the whole assessment (bad options, unreadable directory), phrased for the user."""
 
@@ -78,12 +85,17 @@ def assess_snapshots(entries: list[tuple[str, str, str]], *, raw_options: dict |
         try:
             translation = translate_raw(load_snapshot(path), path, None, options)
         except (RenderError, OptionsError) as exc:
-            tenants.append(failed_tenant(snapshot_path=path, domain=domain, project=project, error=str(exc)))
+            tenants.append(failed_tenant(snapshot_path=path, domain=domain, project=project, error=_without_source_lines(str(exc))))
             continue
         except Exception as exc:  # pylint: disable=broad-exception-caught
             # One tenant's snapshot must not cost the report of the others; the error still names the file.
             tenants.append(
-                failed_tenant(snapshot_path=path, domain=domain, project=project, error=f"{path}: cannot be translated ({type(exc).__name__}: {exc})")
+                failed_tenant(
+                    snapshot_path=path,
+                    domain=domain,
+                    project=project,
+                    error=_without_source_lines(f"{path}: cannot be translated ({type(exc).__name__}: {exc})"),
+                )
             )
             continue
         tenants.append(assess_tenant(translation, max_parallel=max_parallel, snapshot_path=path))

@@ -69,8 +69,9 @@ def build_tree(root: str, tenants: int = TENANTS) -> list[str]:
         paths.append(path)
     os.makedirs(os.path.join(root, BROKEN[0]), exist_ok=True)
     with open(os.path.join(root, BROKEN[0], f"{BROKEN[1]}.yaml"), "w", encoding="utf-8") as handle:
-        # Cut mid-way, as a full disk or an interrupted copy leaves it.
-        handle.write(text[: len(text) // 3].rsplit("\n", 3)[0] + '\n  - name: "unterminated\n')
+        # Cut mid-way, as a full disk or an interrupted copy leaves it, inside user data holding a secret: the
+        # YAML error quotes that line, and the report must not.
+        handle.write(text[: text.index("\nservers:")] + f'\nservers:\n  - name: torn\n    OS-EXT-SRV-ATTR:user_data: "{SECRET}\n')
     return paths
 
 
