@@ -53,7 +53,11 @@ def test_workflow_export_render_apply_then_rollback(control_plane, python, conne
     password = yaml.safe_load(clouds_yaml)['clouds'][cloud_name]['auth']['password']
     credentials = {
         'openstack': {'clouds_yaml': clouds_yaml, 'cloud': cloud_name},
-        'kubernetes': {'host': control_plane.url, 'bearer_token': control_plane.token, 'ca_cert': (control_plane.dir / 'pki' / 'ca.crt').read_text(encoding='utf-8')},
+        'kubernetes': {
+            'host': control_plane.url,
+            'bearer_token': control_plane.token,
+            'ca_cert': (control_plane.dir / 'pki' / 'ca.crt').read_text(encoding='utf-8'),
+        },
     }
     collections = str(REPO.parents[2]) if REPO.parent.parent.name == 'ansible_collections' else os.environ.get('ANSIBLE_COLLECTIONS_PATH', '')
     common = {'work': tmp_path, 'collections_path': collections, 'python': python}
@@ -74,7 +78,14 @@ def test_workflow_export_render_apply_then_rollback(control_plane, python, conne
         assert snapshot == tmp_path / 'snapshots' / 'acme' / f'{project}.yaml' and snapshot.exists()
 
         handed = dict(export.stats)
-        render = awx_job.run('render', survey={**survey, 'migration_disk_method': 'glance'}, handed=handed, credentials={'openstack': credentials['openstack']}, extra=launch, **common)
+        render = awx_job.run(
+            'render',
+            survey={**survey, 'migration_disk_method': 'glance'},
+            handed=handed,
+            credentials={'openstack': credentials['openstack']},
+            extra=launch,
+            **common,
+        )
         jobs.append(render)
         assert (render.rc, render.status) == (0, 'successful'), render.stdout[-3000:]
         plan = json.loads(pathlib.Path(render.stats['migration_plan']).read_text(encoding='utf-8'))
