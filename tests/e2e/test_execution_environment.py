@@ -25,7 +25,18 @@ BUILDER = Path(sys.executable).parent / "ansible-builder"
 def test_ansible_builder_create_writes_a_context_with_our_requirements(tmp_path):
     context = tmp_path / "context"
     done = subprocess.run(
-        [str(BUILDER), "create", "-f", str(REPO / "meta" / "execution-environment.yml"), "--context", str(context), "-v", "2"],
+        [
+            str(BUILDER),
+            "create",
+            "-f",
+            str(REPO / "meta" / "execution-environment.yml"),
+            "--context",
+            str(context),
+            "--output-filename",
+            "Containerfile",
+            "-v",
+            "2",
+        ],
         capture_output=True,
         text=True,
         timeout=120,

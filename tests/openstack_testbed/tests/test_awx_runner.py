@@ -9,7 +9,7 @@ files and environment by the credential types: never as extra vars. Project acme
 of known bytes) goes from the testbed to the control plane with disk method glance. What one node hands the next
 is what its set_stats put in the playbook_on_stats event (AWX passes those to the later nodes as extra vars): the
 snapshot path from export, the plan from render. No secret (the cloud's password, the bearer token) appears in any
-job event, stdout or artifact. The approval node is a person: nothing runs there.
+job event or stdout. The approval node is a person: nothing runs there.
 
 The jobs run with the Python of OKV_CONTROL_PLANE_PYTHON when it has ansible-runner, ansible, openstacksdk and the
 kubernetes client (scripts/test passes its tools venv); otherwise the test is skipped, saying so.
