@@ -66,6 +66,19 @@ okv_ensure_qemu_img() {
         okv_die "qemu-img not found: run 'sudo apt-get install qemu-utils' first (the CDI importer double converts disks with it)"
 }
 
+# The assessment's browser test opens index.html in a real headless Chromium (Debian's chromium package);
+# install it when we are root (CI), otherwise say what to run.
+okv_ensure_chromium() {
+    command -v chromium >/dev/null 2>&1 && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        okv_log "installing chromium (the assessment report's browser test needs it)"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    fi
+    command -v chromium >/dev/null 2>&1 ||
+        okv_die "chromium not found: run 'sudo apt-get install chromium' first (the assessment report's browser test needs it)"
+}
+
 # okv_ensure_venv NAME REQFILE...: create $OKV_VENV if needed and pip-install the requirement files,
 # unless the stamp $OKV_VENV/.okv-stamp-NAME already holds the hash of those files and of the Python.
 okv_ensure_venv() {

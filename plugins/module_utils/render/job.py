@@ -38,7 +38,8 @@ class RenderError(Exception):
     """Anything that stops the whole render, phrased for the user."""
 
 
-def _translate(raw, snapshot_path: str, tenant: str | None, options: TranslationOptions):
+def translate_raw(raw, snapshot_path: str, tenant: str | None, options: TranslationOptions):
+    """The TenantTranslation of a loaded snapshot; every user error is a RenderError naming its cause."""
     try:
         return translate_tenant(raw, tenant=tenant, options=options)
     except SnapshotError as exc:
@@ -78,7 +79,7 @@ def parse_options(raw_options: dict | None) -> TranslationOptions:
 def translate_snapshot(snapshot_path: str, *, tenant: str | None, raw_options: dict | None):
     """The TenantTranslation of one snapshot file; every user error is a RenderError naming its cause."""
     options = parse_options(raw_options)
-    return _translate(load_snapshot(snapshot_path), snapshot_path, tenant, options)
+    return translate_raw(load_snapshot(snapshot_path), snapshot_path, tenant, options)
 
 
 def _previous_owners(scan: TreeScan) -> list[str]:
@@ -93,7 +94,7 @@ def render_tenant(snapshot_path: str, *, tenant: str | None, output_dir: str, ra
         # os.path.join("", ns) is relative: the tree would land wherever the run happens to start.
         raise RenderError("output_dir is empty; give the directory the tenant's files go to")
     options = parse_options(raw_options)
-    translation = _translate(load_snapshot(snapshot_path), snapshot_path, tenant, options)
+    translation = translate_raw(load_snapshot(snapshot_path), snapshot_path, tenant, options)
     tenant_dir = os.path.join(output_dir, translation.namespace)
     texts = render_texts(translation)
     try:

@@ -1,0 +1,167 @@
+#!/usr/bin/python
+# Copyright (c) 2026 ostokubevirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: cloud_tenants
+short_description: The tenants of a cloud to migrate or assess, from a snapshot tree or from the live cloud
+version_added: 0.1.0
+description:
+  - Lists the tenants a fleet run works on, in the order domain, then project.
+  - With O(snapshot_dir), reads the tree C(export_cloud.yml) writes (C(<snapshot_dir>/<domain>/<project>.yaml)) and
+    never contacts a cloud; names are the directory and file names (as the export made them safe for a file system).
+  - Without it, lists the live cloud's domains and projects like M(ostokubevirt.migrate.tenant_info); that needs a
+    credential that may list all domains and projects (admin, or a system reader).
+  - Both take the same filters as C(export_cloud.yml).
+author: ostokubevirt contributors (@ostokubevirt)
+requirements:
+  - openstacksdk >= 1.0.0 (only without O(snapshot_dir))
+extends_documentation_fragment: [ostokubevirt.migrate._attributes, ostokubevirt.migrate._cloud_config]
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+options:
+  snapshot_dir:
+    description:
+      - Directory of tenant snapshots, C(<domain>/<project>.yaml). Empty or unset means the live cloud.
+    type: path
+  domain_pattern:
+    description: Regular expression searched in the domain name; anchor it (C(^acme$)) for an exact match.
+    type: str
+    default: ""
+  project_pattern:
+    description: Regular expression searched in the project name.
+    type: str
+    default: ""
+  exclude:
+    description: Project names, or C(domain/project) names, to leave out.
+    type: list
+    elements: str
+    default: [service]
+  include_disabled:
+    description: Also return disabled projects (live cloud only; a snapshot tree has no such flag in its paths).
+    type: bool
+    default: false
+  cloud:
+    description:
+      - Named cloud in C(clouds.yaml), or a cloud config dict (as in C(openstack.cloud) modules). Pass a dict as
+        O(cloud_config) instead, which Ansible never logs.
+    type: raw
+  auth:
+    description:
+      - Auth information for the auth plugin. Never logged; its secrets (every value but identifiers such as
+        C(auth_url), C(username) and C(project_name)) are masked wherever they appear in the output.
+    type: dict
+  auth_type:
+    description: Auth plugin, for example C(password) or C(v3applicationcredential).
+    type: str
+  region_name:
+    description: Region to use.
+    type: str
+  validate_certs:
+    description: Whether TLS certificates are verified.
+    type: bool
+    aliases: [verify]
+  ca_cert:
+    description: CA bundle to verify the API endpoints with.
+    type: str
+    aliases: [cacert]
+  client_cert:
+    description: Client certificate for TLS client authentication.
+    type: str
+    aliases: [cert]
+  client_key:
+    description: Key of O(client_cert).
+    type: str
+    aliases: [key]
+  api_timeout:
+    description: Seconds to wait for each API call.
+    type: int
+    default: 60
+  interface:
+    description: Endpoint interface to use from the service catalog.
+    type: str
+    choices: [public, internal, admin]
+    default: public
+    aliases: [endpoint_type]
+seealso:
+  - module: ostokubevirt.migrate.tenant_info
+"""
+
+EXAMPLES = r"""
+- name: The tenants of an exported tree, without the sandbox domain
+  ostokubevirt.migrate.cloud_tenants:
+    snapshot_dir: /srv/snapshots
+    domain_pattern: "^(?!sandbox$)"
+  register: fleet
+
+- name: The same from the live cloud
+  ostokubevirt.migrate.cloud_tenants:
+    cloud: prod
+    project_pattern: "^acme-"
+  register: fleet
+"""
+
+RETURN = r"""
+tenants:
+  description:
+    - Selected tenants in loop order (domain, then project).
+    - C(path) is the snapshot file (null for the live cloud); C(id) and C(domain_id) are the Keystone ids (null from a
+      snapshot tree).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{domain: acme, project: web, path: /srv/snapshots/acme/web.yaml, id: null, domain_id: null}]
+source:
+  description: C(snapshots) or C(cloud).
+  returned: success
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ApiError, ExportError
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.connection import AUTH_ARG_SPEC, ConnectError, connect, import_sdk
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.credential_masking import narrow_masking
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.snapshot_tree import SnapshotTreeError, list_snapshot_tree
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.tenants import list_tenants
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            "snapshot_dir": {"type": "path"},
+            "domain_pattern": {"type": "str", "default": ""},
+            "project_pattern": {"type": "str", "default": ""},
+            "exclude": {"type": "list", "elements": "str", "default": ["service"]},
+            "include_disabled": {"type": "bool", "default": False},
+            **AUTH_ARG_SPEC,
+        },
+        supports_check_mode=True,
+    )
+    narrow_masking(module)
+    params = module.params
+    try:
+        if params["snapshot_dir"]:
+            found = list_snapshot_tree(params["snapshot_dir"], params["domain_pattern"], params["project_pattern"], params["exclude"])
+            tenants = [dict(entry, id=None, domain_id=None) for entry in found]
+            module.exit_json(changed=False, tenants=tenants, source="snapshots")
+        if import_sdk() is None:
+            module.fail_json(msg=missing_required_lib("openstacksdk"))
+        live = list_tenants(connect(params), params["domain_pattern"], params["project_pattern"], params["exclude"], params["include_disabled"])
+    except (ConnectError, ExportError, ApiError, SnapshotTreeError) as exc:
+        module.fail_json(msg=f"cloud_tenants: {exc}")
+    tenants = [{"domain": str(t["domain_name"]), "project": str(t["name"]), "path": None, "id": t["id"], "domain_id": t["domain_id"]} for t in live]
+    module.exit_json(changed=False, tenants=tenants, source="cloud")
+
+
+if __name__ == "__main__":
+    main()
