@@ -130,3 +130,23 @@ def test_render_apply_rollback_through_ansible_runner(plane, tmp_path):
     assert plane.token in (apply.directory / "env" / "envvars").read_text(encoding="utf-8")
     assert PASSWORD in (render.directory / "env" / "credential_openstack_clouds_yaml").read_text(encoding="utf-8")
     assert os.stat(apply.directory / "env" / "credential_kubernetes_ca_cert").st_mode & 0o077 == 0
+
+
+def test_assess_through_ansible_runner(tmp_path):
+    """The assess template on a snapshot tree (what export_cloud.yml writes), with the cloud credential injected."""
+    tree = tmp_path / "tree" / "acme"
+    tree.mkdir(parents=True)
+    (tree / "web-shop.yaml").write_bytes(SNAPSHOT.read_bytes())
+    answers = {"migration_snapshot_dir": str(tmp_path / "tree"), "assessment_dir": str(tmp_path / "assessment")}
+    job = awx_job.run(
+        "assess",
+        work=tmp_path,
+        survey=answers,
+        credentials={"openstack": {"clouds_yaml": CLOUDS_YAML, "cloud": "demo"}},
+        collections_path=COLLECTIONS_PATH,
+    )
+    assert (job.rc, job.status) == (0, "successful"), job.stdout[-3000:]
+    assert {p.name for p in (tmp_path / "assessment").iterdir()} >= {"index.html", "assessment.json", "assessment.csv"}
+    report = json.loads((tmp_path / "assessment" / "assessment.json").read_text(encoding="utf-8"))
+    assert "web-shop" in json.dumps(report)
+    assert not awx_job.leaks(job, [PASSWORD])
