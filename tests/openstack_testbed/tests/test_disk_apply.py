@@ -12,6 +12,7 @@ ansible-playbook process group) once the export is under way and run again: ever
 temporaries are gone afterwards.
 """
 
+import json
 import os
 import signal
 import time
