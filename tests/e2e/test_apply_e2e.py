@@ -422,9 +422,9 @@ def test_a_resumed_run_translates_the_servers_we_stopped_with_their_status_befor
 
     cluster.reset()
     unreachable = json.dumps({"migration_cloud": {"auth": {"auth_url": "http://127.0.0.1:9/v3", "username": "u", "password": "p", "project_name": "p"}}})
-    rc, _ = run(cluster, "-e", "migration_stop_source=true", "-e", unreachable, "-e", "migration_max_parallel=9")
+    rc, first_out = run(cluster, "-e", "migration_stop_source=true", "-e", unreachable, "-e", "migration_max_parallel=9")
     records = {k: v for k, v in progress(cluster).items() if k.startswith("stopped.")}
-    assert rc != 0 and records and {v["source_status"] for v in records.values()} == {"ACTIVE"}
+    assert rc != 0 and records and {v["source_status"] for v in records.values()} == {"ACTIVE"}, first_out[-3000:]
     # The tenant as a run after our stop reads it: the servers whose stop was recorded are SHUTOFF.
     snapshot = yaml.safe_load(SNAPSHOT.read_text(encoding="utf-8"))
     stopped_ids = {k.split(".", 1)[1] for k in records}

@@ -33,12 +33,12 @@ def _stopped_by_us(snapshot):
 
 
 def test_the_status_before_our_stop_wins_so_the_resumed_run_applies_the_same_vms(demo_snapshot):
-    _, first = _entries(demo_snapshot)
+    first = _entries(demo_snapshot)[1]
     stopped, ids = _stopped_by_us(demo_snapshot)
     # Blocked servers are not migrated: only the VMs count.
     ids = [i for i in ids if i in first]
     assert ids and all(first[i]["run_strategy"] == "Always" for i in ids)
-    _, naive = _entries(stopped)
+    naive = _entries(stopped)[1]
     # Without the records, the resumed run halts the VMs the first run applied running, under new hashes.
     assert all(naive[i]["run_strategy"] == "Halted" and naive[i]["hash"] != first[i]["hash"] for i in ids)
 
@@ -74,8 +74,8 @@ def test_only_a_server_the_cloud_shows_shutoff_takes_the_recorded_status(demo_sn
     for now in ("ERROR", "PAUSED"):
         changed = copy.deepcopy(demo_snapshot)
         next(s for s in changed["servers"] if str(s["id"]) == server_id)["status"] = now
-        _, plain = _entries(changed)
-        _, recorded = _entries(changed, source_status_before_stop={server_id: "ACTIVE"})
+        plain = _entries(changed)[1]
+        recorded = _entries(changed, source_status_before_stop={server_id: "ACTIVE"})[1]
         # Whatever else has happened to it since (it errored, someone paused it) is what the cloud says.
         assert recorded.get(server_id) == plain.get(server_id)
 
