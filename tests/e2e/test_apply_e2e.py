@@ -27,10 +27,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "control_plane"))
-from control_plane import ControlPlane
+from e2e_common import BIN, COLLECTIONS_PATH, NEEDS_ANSIBLE, REPO, ControlPlane
 
 PLAYBOOK = REPO / "playbooks" / "migrate_tenant.yml"
 ROLLBACK = REPO / "playbooks" / "rollback_tenant.yml"
@@ -38,7 +35,6 @@ SNAPSHOT = REPO / "examples" / "snapshots" / "demo.yaml"
 DISKS = Path(__file__).resolve().parent / "demo-disk-sources.yml"
 NAMESPACE = "acme-web-shop"
 VMS = ["batch-01", "cache-01", "db-01", "monitor-01", "nfv-fw-01", "web-01", "web-02", "win-erp-01", "worker-01"]
-BIN = Path(sys.executable).parent
 # Imports must outlast the apply of a batch (several seconds on a loaded 2-core CI machine), or the first
 # poll finds every DataVolume done and no progress is ever shown.
 IMPORT_SECONDS = 5
@@ -46,21 +42,7 @@ IMPORT_SECONDS = 5
 CLUSTER_MADE = {"configmaps/kube-root-ca.crt"}
 
 
-def _find_collections_path() -> str:
-    if os.environ.get("ANSIBLE_COLLECTIONS_PATH"):
-        return os.environ["ANSIBLE_COLLECTIONS_PATH"]
-    for parent in REPO.parents:
-        if parent.name == "ansible_collections":
-            return str(parent.parent)
-    return ""
-
-
-COLLECTIONS_PATH = _find_collections_path()
-
-pytestmark = pytest.mark.skipif(
-    not (BIN / "ansible-playbook").exists() or not COLLECTIONS_PATH,
-    reason="needs ansible-playbook next to this python, and the collection on ANSIBLE_COLLECTIONS_PATH",
-)
+pytestmark = NEEDS_ANSIBLE
 
 
 class Cluster:
@@ -111,14 +93,8 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    plane = ControlPlane.from_environment(tmp_path_factory.mktemp("control-plane"))
-    try:
-        yield Cluster(plane)
-    finally:
-        plane.clear_faults()
-        plane.set_timings()
-        plane.stop()
+def cluster(plane):
+    return Cluster(plane)
 
 
 def run(cluster: Cluster, *args: str, playbook: Path = PLAYBOOK, check=False, verbosity=0, background=False, extra_env=None):

@@ -16,16 +16,13 @@ import base64
 import hashlib
 import random
 import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "control_plane"))
-from control_plane import ControlPlane, imported_disk_digests
+from control_plane import imported_disk_digests
 from disk_server import DiskServer
+from e2e_common import qcow2_disk
 
 CDI = "/apis/cdi.kubevirt.io/v1beta1"
 KUBEVIRT = "/apis/kubevirt.io/v1"
@@ -33,30 +30,14 @@ TOKEN = "gAAAAAe2e-" + uuid.uuid4().hex  # a Keystone-like token; it must never 
 
 
 @pytest.fixture(scope="module")
-def plane(tmp_path_factory):
-    started = ControlPlane.from_environment(tmp_path_factory.mktemp("control-plane"))
-    yield started
-    started.stop()
-
-
-@pytest.fixture(scope="module")
 def disks(tmp_path_factory) -> dict:
     """Known raw bytes (data, a hole, data), the qcow2 qemu-img makes of them, and an overlay with a backing file."""
-    here = tmp_path_factory.mktemp("disks")
     rng = random.Random(8)
-    raw = rng.randbytes(1 << 20) + bytes(1 << 20) + rng.randbytes(1 << 20)
-    (here / "disk.raw").write_bytes(raw)
-    subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", "qcow2", str(here / "disk.raw"), str(here / "disk.qcow2")], check=True)
-    subprocess.run(
-        ["qemu-img", "create", "-q", "-f", "qcow2", "-u", "-b", "/var/trilio/base.qcow2", "-F", "qcow2", str(here / "overlay.qcow2"), "3M"], check=True
-    )
-    qcow2 = (here / "disk.qcow2").read_bytes()
-    return {
-        "dir": here,
-        "raw_sha256": hashlib.sha256(raw).hexdigest(),
-        "qcow2_sha256": hashlib.sha256(qcow2).hexdigest(),
-        "files": {name: here / name for name in ("disk.raw", "disk.qcow2", "overlay.qcow2")},
-    }
+    disk = qcow2_disk(tmp_path_factory.mktemp("disks"), rng.randbytes(1 << 20) + bytes(1 << 20) + rng.randbytes(1 << 20))
+    overlay = disk["dir"] / "overlay.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-u", "-b", "/var/trilio/base.qcow2", "-F", "qcow2", str(overlay), "3M"], check=True)
+    disk["files"]["overlay.qcow2"] = overlay
+    return disk
 
 
 @pytest.fixture

@@ -15,40 +15,19 @@ ANSIBLE_COLLECTIONS_PATH (or this checkout staged under an ansible_collections/o
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 import pytest
 import yaml
-
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "control_plane"))
-from control_plane import ControlPlane
 from disk_server import DiskServer
+from e2e_common import BIN, COLLECTIONS_PATH, NEEDS_ANSIBLE, REPO, qcow2_disk
 
-BIN = Path(sys.executable).parent
-
-
-def _collections_path() -> str:
-    if os.environ.get("ANSIBLE_COLLECTIONS_PATH"):
-        return os.environ["ANSIBLE_COLLECTIONS_PATH"]
-    for parent in REPO.parents:
-        if parent.name == "ansible_collections":
-            return str(parent.parent)
-    return ""
-
-
-COLLECTIONS_PATH = _collections_path()
-pytestmark = pytest.mark.skipif(
-    not (BIN / "ansible-playbook").exists() or not COLLECTIONS_PATH,
-    reason="needs ansible-playbook next to this python, and the collection on ANSIBLE_COLLECTIONS_PATH",
-)
+pytestmark = NEEDS_ANSIBLE
 PLAYBOOK = """
 - hosts: localhost
   gather_facts: false
@@ -74,20 +53,8 @@ PLAYBOOK = """
 
 
 @pytest.fixture(scope="module")
-def plane(tmp_path_factory):
-    started = ControlPlane.from_environment(tmp_path_factory.mktemp("control-plane"))
-    yield started
-    started.stop()
-
-
-@pytest.fixture(scope="module")
 def disk(tmp_path_factory) -> dict:
-    here = tmp_path_factory.mktemp("disks")
-    raw = random.Random(8).randbytes(1 << 20) + bytes(1 << 20)
-    (here / "disk.raw").write_bytes(raw)
-    subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", "qcow2", str(here / "disk.raw"), str(here / "disk.qcow2")], check=True)
-    qcow2 = (here / "disk.qcow2").read_bytes()
-    return {"file": here / "disk.qcow2", "raw_sha256": hashlib.sha256(raw).hexdigest(), "sha256": hashlib.sha256(qcow2).hexdigest(), "size": len(qcow2)}
+    return qcow2_disk(tmp_path_factory.mktemp("disks"), random.Random(8).randbytes(1 << 20) + bytes(1 << 20))
 
 
 def _demo_entries(namespace: str) -> dict:
@@ -127,9 +94,9 @@ def test_records_import_byte_for_byte_and_a_checksum_mismatch_fails_only_its_vm(
         groups = _demo_entries(namespace)
         by_name = {vm["name"]: vm for vm in groups["vms"]}
         good, bad = by_name["web-01"], by_name["cache-01"]
-        with DiskServer({"disk.qcow2": disk["file"]}) as server:
+        with DiskServer({"disk.qcow2": disk["files"]["disk.qcow2"]}) as server:
             records = []
-            for vm, checksum in ((good, f"sha256:{disk['sha256']}"), (bad, "sha256:" + "0" * 64)):
+            for vm, checksum in ((good, f"sha256:{disk['qcow2_sha256']}"), (bad, "sha256:" + "0" * 64)):
                 for transfer in vm["disk_transfers"]:
                     transfer["method"] = "tvo"
                     records.append(_record(transfer, vm["server_id"], server.url("disk.qcow2"), checksum, disk["size"]))
@@ -159,7 +126,7 @@ def test_records_import_byte_for_byte_and_a_checksum_mismatch_fails_only_its_vm(
         assert result["done"] == ["web-01"], done.stdout[-4000:]
         failed = result["failed_vms"][0]
         assert failed["name"] == "cache-01"
-        assert "checksum" in failed["message"] and disk["sha256"] in failed["message"] and "0" * 64 in failed["message"]
+        assert "checksum" in failed["message"] and disk["qcow2_sha256"] in failed["message"] and "0" * 64 in failed["message"]
         assert any(f"(disk {t['source_id']})" in failed["message"] for t in bad["disk_transfers"])
         # Byte for byte: each imported disk of the good VM holds the source's raw bytes.
         digests = plane.imported_disks(namespace)
