@@ -20,8 +20,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO / "tests" / "control_plane") not in sys.path:
     sys.path.insert(0, str(REPO / "tests" / "control_plane"))
-from control_plane import ControlPlane  # noqa: F401  (for the test modules)
+from control_plane import ControlPlane
 
+__all__ = ["BIN", "COLLECTIONS_PATH", "NEEDS_ANSIBLE", "REPO", "ControlPlane", "qcow2_disk"]
 BIN = Path(sys.executable).parent
 
 
