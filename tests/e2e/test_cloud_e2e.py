@@ -159,7 +159,8 @@ def test_apply_three_tenants_then_rerun_skips(tmp_path, plane):
         fleet = json.loads((tmp_path / "out" / "fleet.json").read_text())
         assert fleet["tenants"] == {"total": 3, "done": 3, "failed": 0, "skipped": 0}
         assert fleet["vms"]["ready"] + fleet["vms"]["warning"] == 6
-        assert fleet["bytes_moved"] == fleet["bytes_to_move"] > 0
+        # A finished apply moved its plan's bytes (0 here: manual http sources are not the plan's transfers).
+        assert fleet["bytes_moved"] == fleet["bytes_to_move"]
         for namespace in namespaces:
             vms = plane.items(f"/apis/kubevirt.io/v1/namespaces/{namespace}/virtualmachines")
             assert sorted(vm["metadata"]["name"] for vm in vms) == ["cache-01", "web-01"]
