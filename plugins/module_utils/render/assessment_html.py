@@ -142,17 +142,20 @@ def _bar_chart(title: str, rows: list[tuple[str, list[tuple[str, float, str]]]],
     return "".join(out)
 
 
+def _label(tenant: dict) -> str:
+    return f"{tenant['domain']}/{tenant['project']}"
+
+
 def _charts(tenants: list[dict]) -> str:
     assessed = [t for t in tenants if t["status"] == "assessed"]
-    label = lambda t: f"{t['domain']}/{t['project']}"  # noqa: E731
     by_status = _bar_chart(
         "VMs by status per tenant",
-        [(label(t), [(s, t["vms"][s], STATUS_COLOURS[s]) for s in STATUS_COLOURS]) for t in assessed],
+        [(_label(t), [(s, t["vms"][s], STATUS_COLOURS[s]) for s in STATUS_COLOURS]) for t in assessed],
         "VMs",
         "chart-vms",
     )
     by_gib = _bar_chart(
-        "GiB to transfer per tenant", [(label(t), [("GiB", round(t["bytes_to_move"] / GIB, 1), "#1565c0")]) for t in assessed], "GiB", "chart-gib"
+        "GiB to transfer per tenant", [(_label(t), [("GiB", round(t["bytes_to_move"] / GIB, 1), "#1565c0")]) for t in assessed], "GiB", "chart-gib"
     )
     legend = '<p class="legend">' + "".join(f'<span><i style="background:{c}"></i>{s}</span>' for s, c in STATUS_COLOURS.items()) + "</p>"
     return f"<h2>VMs by status per tenant</h2>{legend}{by_status}<h2>GiB to transfer per tenant</h2>{by_gib}"
