@@ -116,7 +116,7 @@ def _bar_chart(title: str, rows: list[tuple[str, list[tuple[str, float, str]]]],
     if not rows:
         return ""
     label_w, bar_w, row_h = 220, 460, 18
-    peak = max((sum(v for _, v, _ in parts) for _, parts in rows), default=0) or 1
+    peak = max((sum(part[1] for part in row[1]) for row in rows), default=0) or 1
     height = row_h * len(rows) + 10
     out = [
         f'<svg id="{esc(chart_id)}" role="img" aria-label="{esc(title)}" viewBox="0 0 {label_w + bar_w + 90} {height}" '
@@ -136,7 +136,7 @@ def _bar_chart(title: str, rows: list[tuple[str, list[tuple[str, float, str]]]],
                     f"<title>{esc(label)}: {esc(series)} {value:g}</title></rect>"
                 )
             x += width
-        total = sum(v for _, v, _ in parts)
+        total = sum(part[1] for part in parts)
         out.append(f'<text x="{x + 4:.1f}" y="{y + 12}">{total:,.4g} {esc(unit)}</text>')
     out.append("</svg>")
     return "".join(out)
