@@ -116,7 +116,7 @@ def _bar_chart(title: str, rows: list[tuple[str, list[tuple[str, float, str]]]],
     if not rows:
         return ""
     label_w, bar_w, row_h = 220, 460, 18
-    peak = max((sum(v for _, v, _ in parts) for _, parts in rows), default=0) or 1
+    peak = max((sum(part[1] for part in row[1]) for row in rows), default=0) or 1
     height = row_h * len(rows) + 10
     out = [
         f'<svg id="{esc(chart_id)}" role="img" aria-label="{esc(title)}" viewBox="0 0 {label_w + bar_w + 90} {height}" '
@@ -136,23 +136,26 @@ def _bar_chart(title: str, rows: list[tuple[str, list[tuple[str, float, str]]]],
                     f"<title>{esc(label)}: {esc(series)} {value:g}</title></rect>"
                 )
             x += width
-        total = sum(v for _, v, _ in parts)
+        total = sum(part[1] for part in parts)
         out.append(f'<text x="{x + 4:.1f}" y="{y + 12}">{total:,.4g} {esc(unit)}</text>')
     out.append("</svg>")
     return "".join(out)
 
 
+def _label(tenant: dict) -> str:
+    return f"{tenant['domain']}/{tenant['project']}"
+
+
 def _charts(tenants: list[dict]) -> str:
     assessed = [t for t in tenants if t["status"] == "assessed"]
-    label = lambda t: f"{t['domain']}/{t['project']}"  # noqa: E731
     by_status = _bar_chart(
         "VMs by status per tenant",
-        [(label(t), [(s, t["vms"][s], STATUS_COLOURS[s]) for s in STATUS_COLOURS]) for t in assessed],
+        [(_label(t), [(s, t["vms"][s], STATUS_COLOURS[s]) for s in STATUS_COLOURS]) for t in assessed],
         "VMs",
         "chart-vms",
     )
     by_gib = _bar_chart(
-        "GiB to transfer per tenant", [(label(t), [("GiB", round(t["bytes_to_move"] / GIB, 1), "#1565c0")]) for t in assessed], "GiB", "chart-gib"
+        "GiB to transfer per tenant", [(_label(t), [("GiB", round(t["bytes_to_move"] / GIB, 1), "#1565c0")]) for t in assessed], "GiB", "chart-gib"
     )
     legend = '<p class="legend">' + "".join(f'<span><i style="background:{c}"></i>{s}</span>' for s, c in STATUS_COLOURS.items()) + "</p>"
     return f"<h2>VMs by status per tenant</h2>{legend}{by_status}<h2>GiB to transfer per tenant</h2>{by_gib}"
