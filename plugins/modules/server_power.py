@@ -58,48 +58,6 @@ options:
     description: Seconds between two status checks while waiting.
     type: int
     default: 5
-  cloud:
-    description:
-      - Named cloud in C(clouds.yaml), or a cloud config dict (as in C(openstack.cloud) modules). Pass a dict as
-        O(cloud_config) instead, which Ansible never logs.
-    type: raw
-  auth:
-    description:
-      - Auth information for the auth plugin. Never logged; its secrets (every value but identifiers such as
-        C(auth_url), C(username) and C(project_name)) are masked wherever they appear in the output.
-    type: dict
-  auth_type:
-    description: Auth plugin, for example C(password) or C(v3applicationcredential).
-    type: str
-  region_name:
-    description: Region to use.
-    type: str
-  validate_certs:
-    description: Whether TLS certificates are verified.
-    type: bool
-    aliases: [verify]
-  ca_cert:
-    description: CA bundle to verify the API endpoints with.
-    type: str
-    aliases: [cacert]
-  client_cert:
-    description: Client certificate for TLS client authentication.
-    type: str
-    aliases: [cert]
-  client_key:
-    description: Key of O(client_cert).
-    type: str
-    aliases: [key]
-  api_timeout:
-    description: Seconds to wait for each API call.
-    type: int
-    default: 60
-  interface:
-    description: Endpoint interface to use from the service catalog for the API calls of this module.
-    type: str
-    choices: [public, internal, admin]
-    default: public
-    aliases: [endpoint_type]
 seealso:
   - module: ostokubevirt.migrate.vm_migrate
 """

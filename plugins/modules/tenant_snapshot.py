@@ -65,51 +65,6 @@ options:
     type: bool
     default: false
     version_added: 0.1.0
-  cloud:
-    description:
-      - Named cloud in C(clouds.yaml), or a complete cloud config as a dict. Same meaning as in C(openstack.cloud)
-        modules. When unset, C(OS_CLOUD) or the C(OS_*) environment variables are used.
-      - Pass a cloud config dict as O(cloud_config) instead, which Ansible never logs.
-    type: raw
-  auth:
-    description:
-      - Auth information for the auth plugin, for example C(auth_url), C(username), C(password), C(project_name),
-        C(user_domain_name), or C(application_credential_id) and C(application_credential_secret).
-      - Never logged; its secrets (every value but identifiers such as C(auth_url), C(username) and
-        C(project_name)) are masked wherever they appear in the output.
-    type: dict
-  auth_type:
-    description: Auth plugin, for example C(password) or C(v3applicationcredential).
-    type: str
-  region_name:
-    description: Region to use.
-    type: str
-  validate_certs:
-    description: Whether TLS certificates are verified. Defaults to the cloud config (verify) when unset.
-    type: bool
-    aliases: [verify]
-  ca_cert:
-    description: CA bundle to verify the API endpoints with.
-    type: str
-    aliases: [cacert]
-  client_cert:
-    description: Client certificate for TLS client authentication.
-    type: str
-    aliases: [cert]
-  client_key:
-    description: Key of O(client_cert).
-    type: str
-    aliases: [key]
-  api_timeout:
-    description: Seconds to wait for each API call, so an unreachable cloud fails instead of hanging.
-    type: int
-    default: 60
-  interface:
-    description: Endpoint interface to use from the service catalog.
-    type: str
-    choices: [public, internal, admin]
-    default: public
-    aliases: [endpoint_type]
 notes:
   - The option names for authentication are the ones of the C(openstack.cloud) collection, so the same
     C(module_defaults) values work for both (use C(group/ostokubevirt.migrate.openstack) for this collection's

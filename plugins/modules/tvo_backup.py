@@ -121,47 +121,6 @@ options:
         RV(pending) (C(tvo)); a server with a C(snapshot_id) has that snapshot polled, none is taken.
     type: dict
     default: {}
-  cloud:
-    description:
-      - Named cloud in C(clouds.yaml), or a complete cloud config as a dict. Same meaning as in C(openstack.cloud)
-        modules. When unset, C(OS_CLOUD) or the C(OS_*) environment variables are used.
-      - Pass a cloud config dict as O(cloud_config) instead, which Ansible never logs.
-    type: raw
-  auth:
-    description: Auth information for the auth plugin, for example C(auth_url), C(username), C(password). Never logged.
-    type: dict
-  auth_type:
-    description: Auth plugin, for example C(password) or C(v3applicationcredential).
-    type: str
-  region_name:
-    description: Region to use.
-    type: str
-  validate_certs:
-    description: Whether TLS certificates are verified. Defaults to the cloud config (verify) when unset.
-    type: bool
-    aliases: [verify]
-  ca_cert:
-    description: CA bundle to verify the API endpoints with.
-    type: str
-    aliases: [cacert]
-  client_cert:
-    description: Client certificate for TLS client authentication.
-    type: str
-    aliases: [cert]
-  client_key:
-    description: Key of O(client_cert).
-    type: str
-    aliases: [key]
-  api_timeout:
-    description: Seconds to wait for each API call.
-    type: int
-    default: 60
-  interface:
-    description: Endpoint interface to use from the service catalog, for TVO as for every other service.
-    type: str
-    choices: [public, internal, admin]
-    default: public
-    aliases: [endpoint_type]
 notes:
   - TrilioVault cannot be installed in this collection's CI; the module is tested against a stand-in of the
     workloadmgr v1 API registered in the Keystone catalog of a real OpenStack, with real qcow2 files.

@@ -22,26 +22,11 @@ import time
 from pathlib import Path
 
 import pytest
+from e2e_common import BIN, COLLECTIONS_PATH, NEEDS_ANSIBLE, REPO
 
-REPO = Path(__file__).resolve().parents[2]
 PLAYBOOK = REPO / "playbooks" / "assess_cloud.yml"
-BIN = Path(sys.executable).parent
 
-
-def _collections_path() -> str:
-    if os.environ.get("ANSIBLE_COLLECTIONS_PATH"):
-        return os.environ["ANSIBLE_COLLECTIONS_PATH"]
-    for parent in REPO.parents:
-        if parent.name == "ansible_collections":
-            return str(parent.parent)
-    return ""
-
-
-COLLECTIONS_PATH = _collections_path()
-pytestmark = pytest.mark.skipif(
-    not (BIN / "ansible-playbook").exists() or not COLLECTIONS_PATH,
-    reason="needs ansible-playbook next to this python, and the collection on ANSIBLE_COLLECTIONS_PATH",
-)
+pytestmark = NEEDS_ANSIBLE
 if COLLECTIONS_PATH and COLLECTIONS_PATH not in sys.path:
     sys.path.insert(0, COLLECTIONS_PATH)
 

@@ -16,37 +16,18 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "control_plane"))
-from control_plane import ControlPlane
+from e2e_common import BIN, COLLECTIONS_PATH, NEEDS_ANSIBLE, REPO, ControlPlane
 
 PLAYBOOK = REPO / "playbooks" / "migrate_cloud.yml"
 DEMO = REPO / "examples" / "snapshots" / "demo.yaml"
 DISKS = Path(__file__).resolve().parent / "demo-disk-sources.yml"
-BIN = Path(sys.executable).parent
 BROKEN = "acme/shop-04"
 
-
-def _collections_path() -> str:
-    if os.environ.get("ANSIBLE_COLLECTIONS_PATH"):
-        return os.environ["ANSIBLE_COLLECTIONS_PATH"]
-    for parent in REPO.parents:
-        if parent.name == "ansible_collections":
-            return str(parent.parent)
-    return ""
-
-
-COLLECTIONS_PATH = _collections_path()
-pytestmark = pytest.mark.skipif(
-    not (BIN / "ansible-playbook").exists() or not COLLECTIONS_PATH,
-    reason="needs ansible-playbook next to this python, and the collection on ANSIBLE_COLLECTIONS_PATH",
-)
+pytestmark = NEEDS_ANSIBLE
 
 
 def tenant_tree(root: Path, count: int, servers: list[str] | None = None, broken: str | None = None) -> list[str]:
