@@ -11,17 +11,13 @@ screenshot goes to $OKV_TEST_ARTIFACTS (else the test's tmp dir) and its path is
 
 from __future__ import annotations
 
-import base64
 import json
 import os
-import select
-import shutil
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
+from chromium_cdp import Cdp, artifacts_dir, find_chromium
 from e2e_common import BIN, COLLECTIONS_PATH, NEEDS_ANSIBLE, REPO
 
 PLAYBOOK = REPO / "playbooks" / "assess_cloud.yml"
@@ -80,106 +76,6 @@ def test_playbook_writes_the_three_files_and_carries_on_past_the_broken_tenant(a
         assert needle not in run.stdout
 
 
-class Cdp:
-    """A DevTools-protocol client over Chromium's --remote-debugging-pipe."""
-
-    def __init__(self, chromium: str, profile: Path):
-        to_browser_r, self._to_browser = os.pipe()
-        self._from_browser, from_browser_w = os.pipe()
-
-        def _fds():
-            # Chromium reads commands on fd 3 and writes replies on fd 4.
-            os.dup2(to_browser_r, 3)
-            os.dup2(from_browser_w, 4)
-
-        self.proc = subprocess.Popen(
-            [
-                chromium,
-                "--headless",
-                "--remote-debugging-pipe",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-extensions",
-                f"--user-data-dir={profile}",
-                "about:blank",
-            ],
-            preexec_fn=_fds,
-            pass_fds=(3, 4),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        os.close(to_browser_r)
-        os.close(from_browser_w)
-        self._buffer = b""
-        self._next_id = 0
-        self.events: list[dict] = []
-        self.session: str | None = None
-
-    def _read_message(self, deadline: float) -> dict:
-        while b"\0" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self._from_browser], [], [], remaining)[0]:
-                raise TimeoutError("no reply from chromium")
-            chunk = os.read(self._from_browser, 1 << 20)
-            if not chunk:
-                raise RuntimeError("chromium closed the DevTools pipe")
-            self._buffer += chunk
-        message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def call(self, method: str, params: dict | None = None, *, browser: bool = False, timeout: float = 60) -> dict:
-        self._next_id += 1
-        message = {"id": self._next_id, "method": method, "params": params or {}}
-        if not browser and self.session:
-            message["sessionId"] = self.session
-        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + timeout
-        while True:
-            reply = self._read_message(deadline)
-            if reply.get("id") == self._next_id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply.get("result", {})
-            self.events.append(reply)
-
-    def wait_event(self, method: str, timeout: float = 60) -> dict:
-        deadline = time.monotonic() + timeout
-        for event in self.events:
-            if event.get("method") == method:
-                return event
-        while True:
-            event = self._read_message(deadline)
-            self.events.append(event)
-            if event.get("method") == method:
-                return event
-
-    def js(self, expression: str):
-        result = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})
-        if "exceptionDetails" in result:
-            raise AssertionError(f"{expression}: {result['exceptionDetails']}")
-        return result["result"].get("value")
-
-    def close(self) -> None:
-        try:
-            self.call("Browser.close", browser=True, timeout=10)
-        except (OSError, RuntimeError, TimeoutError):
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self._to_browser)
-        os.close(self._from_browser)
-
-
-def _artifacts_dir(tmp_path: Path) -> Path:
-    path = Path(os.environ.get("OKV_TEST_ARTIFACTS") or tmp_path)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def _column(cdp: Cdp, table: str, column: int) -> list[float]:
     return cdp.js(
         f"Array.from(document.querySelectorAll('#{table} tbody tr')).filter(r => !r.hidden).map(r => parseFloat(r.cells[{column}].getAttribute('data-v')))"
@@ -187,22 +83,12 @@ def _column(cdp: Cdp, table: str, column: int) -> list[float]:
 
 
 def test_report_in_headless_chromium(assessed, tree, tmp_path):
-    chromium = shutil.which("chromium")
-    if not chromium:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing: scripts/test's e2e step installs it (okv_ensure_chromium)")
-        pytest.skip("needs Debian's chromium (apt-get install chromium)")
+    chromium = find_chromium()
     assert assessed["run"].returncode == 0
     report = json.loads((assessed["out"] / "assessment.json").read_text(encoding="utf-8"))
     cdp = Cdp(chromium, tmp_path / "profile")
     try:
-        target = cdp.call("Target.createTarget", {"url": "about:blank"}, browser=True)["targetId"]
-        cdp.session = cdp.call("Target.attachToTarget", {"targetId": target, "flatten": True}, browser=True)["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
-            cdp.call(f"{domain}.enable")
-        cdp.call("Emulation.setDeviceMetricsOverride", {"width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
-        cdp.call("Page.navigate", {"url": (assessed["out"] / "index.html").as_uri()})
-        cdp.wait_event("Page.loadEventFired")
+        cdp.open(assessed["out"] / "index.html")
 
         # Totals and tables are there and visible, with the numbers of assessment.json.
         assert cdp.js("(() => { const r = document.getElementById('totals').getBoundingClientRect(); return r.width > 0 && r.height > 0; })()")
@@ -232,13 +118,7 @@ def test_report_in_headless_chromium(assessed, tree, tmp_path):
         assert shown and set(shown) == {"blocked"} and len(shown) == report["totals"]["vms_blocked"]
         cdp.js("(() => { const i = document.querySelector('input[data-table=vms]'); i.value = ''; i.dispatchEvent(new Event('input')); })()")
 
-        height = cdp.js("document.documentElement.scrollHeight")
-        shot = cdp.call(
-            "Page.captureScreenshot",
-            {"format": "png", "captureBeyondViewport": True, "clip": {"x": 0, "y": 0, "width": 1400, "height": min(height, 6000), "scale": 1}},
-        )
-        screenshot = _artifacts_dir(tmp_path) / "assessment.png"
-        screenshot.write_bytes(base64.b64decode(shot["data"]))
+        screenshot = cdp.screenshot(artifacts_dir(tmp_path) / "assessment.png")
         print(f"assessment screenshot: {screenshot}")
         assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -247,13 +127,6 @@ def test_report_in_headless_chromium(assessed, tree, tmp_path):
         assert cdp.js("getComputedStyle(document.querySelector('input.filter')).display") == "none"
         assert cdp.js("getComputedStyle(document.getElementById('vms')).display") == "table"
 
-        errors = [
-            e
-            for e in cdp.events
-            if e.get("method") == "Runtime.exceptionThrown"
-            or (e.get("method") == "Runtime.consoleAPICalled" and e["params"].get("type") in ("error", "assert"))
-            or (e.get("method") == "Log.entryAdded" and e["params"]["entry"].get("level") == "error")
-        ]
-        assert not errors, errors
+        assert not cdp.errors(), cdp.errors()
     finally:
         cdp.close()

@@ -5,12 +5,18 @@
 
 The seed's acme tenants plus a domain of small tenants (one server each) made here: at least ten tenants.
 With migration_fail_on_blocked, the tenants holding a blocked server fail (recorded) and the others are done.
+Then assess_cloud.yml assesses the same snapshots: its numbers are the sums of the rendered plans, and its
+index.html opens in headless Chromium (screenshot in $OKV_TEST_ARTIFACTS) without a console error.
 """
 
 import json
+import sys
 
 from conftest import REPO
 from test_live_export import boot
+
+sys.path.insert(0, str(REPO / 'tests' / 'e2e'))
+from chromium_cdp import Cdp, artifacts_dir, find_chromium
 
 FLEET_DOMAIN = 'fleet'
 FLEET_PROJECTS = 7
@@ -79,3 +85,36 @@ def test_render_the_live_cloud_in_one_command(ansible, tmp_path, connect, clouds
         assert fleet['vms'][status] == sum(p[status] for p in plans.values())
     assert fleet['bytes_to_move'] == sum(p['disks']['bytes_to_move'] for p in plans.values())
     assert len([p for p in (tmp_path / 'out').iterdir() if p.is_dir()]) == len(records)
+    assess_the_same_snapshots(ansible, tmp_path, clouds, records, plans)
+
+
+def assess_the_same_snapshots(ansible, tmp_path, clouds, records, plans):
+    proc = ansible.playbook(REPO / 'playbooks/assess_cloud.yml', '-e', 'migration_snapshot_dir=snaps', '-e', 'assessment_dir=assess')
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-3000:]
+    assert clouds['admin']['auth']['password'] not in output
+    report = json.loads((tmp_path / 'assess/assessment.json').read_text())
+    tenants = {f"{t['domain']}/{t['project']}": t for t in report['tenants']}
+    assert set(tenants) == {f"{r['domain']}/{r['project']}" for r in records}
+    for key, plan in plans.items():
+        assert tenants[key]['status'] == 'assessed', tenants[key]
+        assert {s: tenants[key]['vms'][s] for s in ('ready', 'warning', 'blocked')} == {s: plan[s] for s in ('ready', 'warning', 'blocked')}, key
+        assert tenants[key]['bytes_to_move'] == plan['disks']['bytes_to_move'], key
+    totals = report['totals']
+    assert totals['tenants_assessed'] == len(plans)
+    for status in ('ready', 'warning', 'blocked'):
+        assert totals[f'vms_{status}'] == sum(p[status] for p in plans.values())
+    assert totals['vms_total'] == sum(p['servers'] for p in plans.values())
+
+    cdp = Cdp(find_chromium(), tmp_path / 'chromium-profile')
+    try:
+        cdp.open(tmp_path / 'assess/index.html')
+        assert f"{totals['tenants_assessed']} of {totals['tenants']}" in cdp.js("document.getElementById('totals').innerText")
+        assert cdp.js("document.querySelectorAll('#tenants tbody tr').length") == len(plans)
+        assert cdp.js("document.querySelectorAll('#vms tbody tr').length") == totals['vms_total']
+        screenshot = cdp.screenshot(artifacts_dir(tmp_path) / 'assessment-live-cloud.png')
+        print(f'assessment of the live cloud, screenshot: {screenshot}')
+        assert screenshot.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+        assert not cdp.errors(), cdp.errors()
+    finally:
+        cdp.close()
