@@ -67,7 +67,9 @@ def tenant_lines(output: str) -> dict[str, str]:
 def test_render_ten_tenants_in_one_command_then_rerun_skips(tmp_path):
     tenants = tenant_tree(tmp_path / "snaps", 10, broken=BROKEN)
     out = tmp_path / "out"
-    args = ("-e", "migration_snapshot_dir=snaps", "-e", "migration_output_dir=out", "-e", "migration_tenant_batch=5")
+    # migration_options reach every tenant's translation (an omitted disk variable once overrode them).
+    options = '{"migration_options": {"glance_interface": "admin", "bandwidth_mbps": 123}}'
+    args = ("-e", "migration_snapshot_dir=snaps", "-e", "migration_output_dir=out", "-e", "migration_tenant_batch=5", "-e", options)
     rc, output = run(*args, cwd=tmp_path)
     # The broken tenant fails the run only at the end: every other tenant is done.
     assert rc == 2, output[-3000:]
@@ -83,6 +85,7 @@ def test_render_ten_tenants_in_one_command_then_rerun_skips(tmp_path):
     assert fleet["vms"]["total"] == sum(p["servers"] for p in plans) > 0
     assert fleet["bytes_to_move"] == sum(p["disks"]["bytes_to_move"] for p in plans) > 0
     assert fleet["bytes_moved"] == 0
+    assert {(p["disks"]["glance_interface"], p["disks"]["bandwidth_mbps"]) for p in plans} == {("admin", 123)}
     assert [f"{r['domain']}/{r['project']}" for r in fleet["records"]] == tenants
     (failed,) = fleet["failed"]
     assert failed.startswith(f"{BROKEN}: ") and str(tmp_path / "snaps" / "acme" / "shop-04.yaml") in failed
