@@ -14,7 +14,7 @@ description:
     blocked, and bytes to move and moved. This is what C(fleet.json) holds.
 options:
   _input:
-    description: The records of M(ostokubevirt.migrate.fleet_record), in run order.
+    description: The records of the P(ostokubevirt.migrate.fleet_record#filter) filter, in run order.
     type: list
     elements: dict
     required: true
