@@ -31,9 +31,8 @@ import pytest
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / 'tests' / 'tvo_standin'))
+from playbook_live import CDI, migrate
 from standin import StandIn
-from test_disk_apply import CDI, migrate
-from test_disk_apply import python as python_fixture  # noqa: F401  # registers fixture 'python', the playbook's interpreter
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import SOURCE_ID_ANNOTATION
 
@@ -307,6 +306,8 @@ def test_migrate_tenant_tvo_killed_during_the_snapshot_resumes_it_byte_for_byte(
     before = set(standin.snapshots)
     extra = {
         'migration_options': {'disk_method': 'tvo', 'namespace': namespace},
+        # The sources keep running: the stop path is test_disk_apply's; this one is about the TVO snapshot.
+        'migration_stop_source': False,
         'migration_tvo_mount_path': standin.target,
         'migration_tvo_http_base_url': target_http,
         'migration_tvo_http_server': {'nfs_server': '127.0.0.1', 'nfs_path': '/srv/tvo', 'name': 'tvo-http'},

@@ -470,7 +470,7 @@ def test_a_failed_snapshot_fails_its_server_only(tmp_path):
     ]
     flight = {"vm1": {"workload_id": "w1", "snapshot_id": "s1"}, "vm2": {"workload_id": "w2", "snapshot_id": "s2"}}
     backup = tvo.BackupRun(api, tvo.BackupOptions(str(tmp_path), "http://srv"))
-    for _ in range(2):
+    for _attempt in range(2):
         backup.step(["vm1", "vm2"], flight)
     pending = backup.step(["vm1", "vm2"], flight)
     assert backup.failed == [{"server_id": "vm1", "msg": "snapshot s1 of workload w1 ended in status error: datamover down"}]
