@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-from ansible_collections.ostokubevirt.migrate.plugins.action.vm_migrate import split_exports, tvo_backup_args
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.kube import vm_window
 from ansible_collections.ostokubevirt.migrate.tests.unit.plugins.module_utils.kube.test_vm_disks import dparams, make_disk_vm, progress, record
 from ansible_collections.ostokubevirt.migrate.tests.unit.plugins.module_utils.kube.test_vm_engine import NS, Clock, FakeApi, run
@@ -83,19 +82,3 @@ def test_records_given_win_and_without_the_tvo_option_a_missing_record_fails_the
     assert [r["vm"] for r in result["export_requests"]] == ["b"]
     result = run(FakeApi(), None, dparams(vms), Clock())
     assert all("needs its export record" in f["message"] for f in result["failed_vms"])
-
-
-def test_the_action_hands_tvo_backup_its_options_and_splits_its_answer_per_vm():
-    args = tvo_backup_args({**TVO, "checksum": False, "flatten_dir": None}, "tenant-x")
-    assert args == {"mount_path": "/mnt/tvo", "checksum": False, "http_base_url": "http://tvo-http.tenant-x.svc:8080"}
-    assert tvo_backup_args({"mount_path": "/m", "http_base_url": "http://srv:1"}, "ns")["http_base_url"] == "http://srv:1"
-    answer = {
-        "records": [record("b", method="tvo")],
-        "pending": [{"server_id": "id-c", "step": "snapshot", "status": "executing", "tvo": {"workload_id": "w", "snapshot_id": "s"}}],
-        "errors": [{"server_id": "id-a", "message": "boom"}],
-    }
-    requests = [{"vm": n, "server_id": f"id-{n}", "source_ids": [f"id-{n}"]} for n in ("a", "b", "c")]
-    outcomes = {o["vm"]: o for o in split_exports(requests, answer, None)}
-    assert outcomes["a"]["errors"] and not outcomes["a"]["records"]
-    assert outcomes["b"]["records"] and not outcomes["b"]["errors"] and not outcomes["b"]["pending"]
-    assert outcomes["c"]["pending"][0]["tvo"]["snapshot_id"] == "s"
