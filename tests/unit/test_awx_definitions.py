@@ -39,12 +39,20 @@ def _playbook_vars(playbook: str) -> dict[str, tuple[str, str] | None]:
         return dict.fromkeys(ASSESS_INTERFACE)
     play = _play(playbook)
     found: dict[str, tuple[str, str] | None] = {}
+    roles = [role["role"].rsplit(".", 1)[-1] for role in play.get("roles") or []]
     for role in play.get("roles") or []:
         name = role["role"].rsplit(".", 1)[-1]
         for role_var, expression in (role.get("vars") or {}).items():
             for used in EXPRESSION.findall(str(expression)):
                 found.setdefault(used, (name, role_var))
-    for used in EXPRESSION.findall(yaml.safe_dump({k: v for k, v in play.items() if k != "roles"})):
+    # Play-level vars files (playbooks/vars/migrate_tenant.yml) feed the play's role by its variable prefix.
+    for vars_file in play.get("vars_files") or []:
+        mapping = yaml.safe_load(((REPO / playbook).parent / vars_file).read_text(encoding="utf-8"))
+        for role_var, expression in mapping.items():
+            owner = next((name for name in roles if role_var.startswith(f"{name}_")), None)
+            for used in EXPRESSION.findall(str(expression)):
+                found.setdefault(used, (owner, role_var) if owner else None)
+    for used in EXPRESSION.findall(yaml.safe_dump({k: v for k, v in play.items() if k not in ("roles", "vars_files")})):
         found.setdefault(used, None)
     return found
 
