@@ -14,27 +14,19 @@ The tests run in file order and share the stand-in: the last one checks that no 
 stand-in ever received is in any output or file.
 """
 
-import functools
 import hashlib
-import http.server
 import json
 import os
 import pathlib
-import signal
 import subprocess
 import sys
-import threading
-import time
 import urllib.request
 
 import pytest
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / 'tests' / 'tvo_standin'))
-from playbook_live import CDI, migrate
 from standin import StandIn
-
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import SOURCE_ID_ANNOTATION
 
 CLOUD = 'demo-member'  # alice, a member of acme/acme-prod (where the servers are)
 BASE_URL = 'http://ostokubevirt-tvo-http.migration.svc:8080'
@@ -280,70 +272,6 @@ def test_the_role_backs_up_and_sets_the_records(ansible, tmp_path, connect, stan
     assert facts['failed'] == [] and all(r['consistency'] == 'cold' for r in facts['records'])
     check_records(facts['records'], standin, connect, {'bfv-1': servers['bfv-1']}, tmp_path)
     assert 'available 100 %' in proc.stdout
-
-
-@pytest.fixture(scope='module')
-def target_http(standin):
-    """The backup target served over HTTP on loopback, as the in-cluster server serves it to CDI's importer."""
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(Quiet, directory=standin.target))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f'http://127.0.0.1:{server.server_address[1]}'
-    server.shutdown()
-    server.server_close()
-
-
-def test_migrate_tenant_tvo_killed_during_the_snapshot_resumes_it_byte_for_byte(control_plane, python, tmp_path, connect, seed, standin, catalog, target_http):
-    """playbooks/migrate_tenant.yml with disk method tvo: the engine backs each server up itself. Killed once a
-    snapshot is polled (its id saved) and before it is available, the run started again polls the same snapshots:
-    one full snapshot per server in all, every imported disk the backup's bytes."""
-    catalog('workloads')
-    namespace = 'acme-disks-tvo'
-    before = set(standin.snapshots)
-    extra = {
-        'migration_options': {'disk_method': 'tvo', 'namespace': namespace},
-        # The sources keep running: the stop path is test_disk_apply's; this one is about the TVO snapshot.
-        'migration_stop_source': False,
-        'migration_tvo_mount_path': standin.target,
-        'migration_tvo_http_base_url': target_http,
-        'migration_tvo_http_server': {'nfs_server': '127.0.0.1', 'nfs_path': '/srv/tvo', 'name': 'tvo-http'},
-    }
-    started = time.monotonic()
-    killed = migrate(control_plane, python, tmp_path, seed, background=True, extra=extra)
-    deadline = time.monotonic() + 600
-    while not any(standin.polls.get(sid, 0) in (1, 2) for sid in set(standin.snapshots) - before):
-        if killed.poll() is not None:
-            pytest.fail(f'the playbook ended (rc {killed.returncode}) before a snapshot was in progress:\n' + (tmp_path / 'background.log').read_text()[-4000:])
-        assert time.monotonic() < deadline, 'no snapshot in progress within 600 s'
-        time.sleep(0.05)
-    os.killpg(killed.pid, signal.SIGKILL)
-    killed.wait()
-    at_kill = {sid: standin.polls.get(sid, 0) for sid in set(standin.snapshots) - before}
-    done = migrate(control_plane, python, tmp_path, seed, extra=extra)
-    OUTPUTS.append((tmp_path / 'background.log').read_text() + done.stdout + done.stderr)
-    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
-    taken = [standin.snapshots[sid] for sid in set(standin.snapshots) - before]
-    server_ids = sorted({d['server_id'] for d in seed['disks']['disks'].values() if d['server_id']})
-    assert sorted(i['id'] for snap in taken for i in snap['instances']) == server_ids, (at_kill, 'a second snapshot of a server')
-    assert all(snap['snapshot_type'] == 'full' for snap in taken)
-    datavolumes = control_plane.items(f'{CDI}/namespaces/{namespace}/datavolumes')
-    source_of = {dv['metadata']['name']: dv['metadata']['annotations'][SOURCE_ID_ANNOTATION] for dv in datavolumes}
-    imported = {source_of[name]: digest for name, digest in control_plane.imported_disks(namespace).items() if name in source_of}
-    expected = {
-        vdisk['volume_id'] or instance['id']: sha256(content(instance['id'], vdisk['label'], snap['_generation']))
-        for snap in taken
-        for instance in snap['instances']
-        for vdisk in instance['vdisks']
-    }
-    assert imported == expected, 'an imported disk differs from its backup, or is missing'
-    assert control_plane.get(f'/apis/apps/v1/namespaces/{namespace}/deployments/tvo-http') is not None
-    assert control_plane.get(f'/api/v1/namespaces/{namespace}/services/tvo-http') is not None
-    assert len(control_plane.items(f'/apis/kubevirt.io/v1/namespaces/{namespace}/virtualmachines')) == len(server_ids)
-    print(f'\n[tvo] migrate_tenant killed at snapshot polls {sorted(at_kill.values())}, resumed: {len(imported)} disks, {time.monotonic() - started:.1f} s')
 
 
 def test_no_token_in_any_output_or_file(tmp_path, standin):
