@@ -65,7 +65,7 @@ def _demo_entries(namespace: str) -> dict:
 
     snapshot = yaml.safe_load((REPO / "examples" / "snapshots" / "demo.yaml").read_text())
     options = TranslationOptions(namespace=namespace)
-    return apply_input(translate_tenant(snapshot, tenant="web-shop", options=options), options)
+    return apply_input(translate_tenant(snapshot, tenant="web-shop", options=options))
 
 
 def _record(transfer: dict, server_id: str, url: str, checksum: str, size: int) -> dict:
