@@ -25,12 +25,9 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-sys.path.insert(0, str(REPO / "tests" / "control_plane"))
 sys.path.insert(0, str(HERE))
 import awx_job
 import yaml
-from control_plane import ControlPlane
 from test_apply_e2e import COLLECTIONS_PATH, DISKS, NAMESPACE, SNAPSHOT
 
 pytest.importorskip("ansible_runner")
@@ -52,14 +49,6 @@ def _progress_lines(events: Path) -> list[str]:
         if event.get("event") == "verbose" and re.search(r": disks \d+/\d+ ready; DataVolume \S+ phase ImportInProgress, progress", line):
             found.append(line)
     return found
-
-
-@pytest.fixture(scope="module")
-def plane(tmp_path_factory):
-    started = ControlPlane.from_environment(tmp_path_factory.mktemp("control-plane"))
-    yield started
-    started.set_timings()
-    started.stop()
 
 
 def test_render_apply_rollback_through_ansible_runner(plane, tmp_path):

@@ -18,9 +18,8 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
-from e2e_common import BIN, COLLECTIONS_PATH, NEEDS_ANSIBLE, REPO, ControlPlane
+from e2e_common import BIN, COLLECTIONS_PATH, NEEDS_ANSIBLE, REPO
 
 PLAYBOOK = REPO / "playbooks" / "migrate_cloud.yml"
 DEMO = REPO / "examples" / "snapshots" / "demo.yaml"
@@ -103,18 +102,8 @@ def test_render_ten_tenants_in_one_command_then_rerun_skips(tmp_path):
     assert (again["vms"], again["bytes_to_move"]) == (fleet["vms"], fleet["bytes_to_move"])
 
 
-@pytest.fixture(scope="module")
-def plane(tmp_path_factory):
-    control = ControlPlane.from_environment(tmp_path_factory.mktemp("control-plane"))
-    control.set_timings(import_seconds=0.5, start_seconds=0.2)
-    try:
-        yield control
-    finally:
-        control.set_timings()
-        control.stop()
-
-
 def test_apply_three_tenants_then_rerun_skips(tmp_path, plane):
+    plane.set_timings(import_seconds=0.5, start_seconds=0.2)
     # Two servers a tenant keep the apply short; the other objects (network, policies, quota, RBAC) come along.
     tenants = tenant_tree(tmp_path / "snaps", 3, servers=["web-01", "cache-01"])
     namespaces = [t.replace("/", "-") for t in tenants]

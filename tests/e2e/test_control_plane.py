@@ -11,28 +11,15 @@ from __future__ import annotations
 import http.client
 import json
 import ssl
-import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "control_plane"))
-from control_plane import ControlPlane
-
 KUBEVIRT = "/apis/kubevirt.io/v1"
 CDI = "/apis/cdi.kubevirt.io/v1beta1"
-
-
-@pytest.fixture(scope="module")
-def plane(tmp_path_factory):
-    started = ControlPlane.from_environment(tmp_path_factory.mktemp("control-plane"))
-    yield started
-    started.clear_faults()
-    started.stop()
 
 
 @pytest.fixture
