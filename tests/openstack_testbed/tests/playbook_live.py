@@ -5,8 +5,11 @@
 
 import json
 import os
+import signal
 import subprocess
+import time
 
+import pytest
 from conftest import CLOUDS, REPO
 
 PLAYBOOK = REPO / 'playbooks' / 'migrate_tenant.yml'
@@ -58,3 +61,19 @@ def rollback_tenant(plane, python, tmp, seed, namespace, check=False):
     }
     argv = [str(python.parent / 'ansible-playbook'), '-i', 'localhost,', str(ROLLBACK), '-e', json.dumps(extra), *(['--check'] if check else [])]
     return subprocess.run(argv, env=playbook_env(), cwd=tmp, capture_output=True, text=True, timeout=900, check=False)
+
+
+def kill_when(run, tmp, ready, what, timeout=600):
+    """SIGKILL the background playbook ``run`` (its process group) once ``ready()`` holds; ``what`` names the moment.
+
+    A run that ends first, or a moment that never comes within ``timeout`` seconds, fails the test with its output.
+    """
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if run.poll() is not None:
+            tail = (tmp / 'background.log').read_text(encoding='utf-8')[-4000:]
+            pytest.fail(f'the playbook ended (rc {run.returncode}) before {what}:\n{tail}')
+        assert time.monotonic() < deadline, f'waited {timeout} s for {what} in vain'
+        time.sleep(0.2)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()

@@ -13,12 +13,10 @@ temporaries are gone afterwards.
 """
 
 import json
-import os
-import signal
 import time
 
 import pytest
-from playbook_live import CDI, KUBEVIRT, NAMESPACE, migrate
+from playbook_live import CDI, KUBEVIRT, NAMESPACE, kill_when, migrate
 from test_disk_e2e import FERNET, Watcher, ours, rollback, server_ids
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import SOURCE_ID_ANNOTATION
@@ -32,15 +30,7 @@ def migrated(control_plane, python, conn, cloud, disks, seed, tmp_path_factory):
     watcher.start()
     started = time.monotonic()
     killed = migrate(control_plane, python, tmp, seed, background=True)
-    deadline = time.monotonic() + 600
-    while not (watcher.seen['image'] or watcher.seen['snapshot']):
-        if killed.poll() is not None:
-            tail = (tmp / 'background.log').read_text(encoding='utf-8')[-4000:]
-            pytest.fail(f'the playbook ended (rc {killed.returncode}) before the export could be killed:\n{tail}')
-        assert time.monotonic() < deadline, 'the playbook exported nothing within 600 s'
-        time.sleep(0.2)
-    os.killpg(killed.pid, signal.SIGKILL)
-    killed.wait()
+    kill_when(killed, tmp, lambda: watcher.seen['image'] or watcher.seen['snapshot'], 'an export under way')
     at_kill = {kind: sorted(ids) for kind, ids in watcher.seen.items()}
     done = migrate(control_plane, python, tmp, seed)
     created = watcher.stop()

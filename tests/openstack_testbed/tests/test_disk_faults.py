@@ -18,13 +18,11 @@ One flow on project acme-disks, disks by Glance, stop_source true, so CI pays fo
 """
 
 import hashlib
-import os
-import signal
 import threading
 import time
 
 import pytest
-from playbook_live import CDI, KUBEVIRT, migrate, rollback_tenant
+from playbook_live import CDI, KUBEVIRT, kill_when, migrate, rollback_tenant
 from test_disk_e2e import FERNET, FLIP_OFFSET, FlipProxy, Watcher, file_sha256, ours, rollback, server_ids, source_file, source_state
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import SOURCE_ID_ANNOTATION
@@ -92,15 +90,7 @@ def faulted(control_plane, python, conn, cloud, disks, seed, admin_image_endpoin
         watcher.start()
         started = time.monotonic()
         killed = migrate(control_plane, python, tmp, seed, background=True, extra=extra, namespace=NAMESPACE)
-        deadline = time.monotonic() + 600
-        while not datavolumes(control_plane):
-            if killed.poll() is not None:
-                tail = (tmp / 'background.log').read_text(encoding='utf-8')[-4000:]
-                pytest.fail(f'the playbook ended (rc {killed.returncode}) before an import could be killed:\n{tail}')
-            assert time.monotonic() < deadline, 'the playbook created no DataVolume within 600 s'
-            time.sleep(0.2)
-        os.killpg(killed.pid, signal.SIGKILL)
-        killed.wait()
+        kill_when(killed, tmp, lambda: datavolumes(control_plane), 'a DataVolume (an import under way)')
         killed_after = time.monotonic() - started
         at_kill = {
             'datavolumes': sorted(dv['metadata']['name'] for dv in datavolumes(control_plane)),
