@@ -138,15 +138,27 @@ class ActionModule(ActionBase):
     def _failure(self, result: dict, args: dict) -> str:
         return stop_failure_message(result, args.get("cloud"))
 
-    def _export(self, requests: list[dict], args: dict, task_vars: dict) -> list[dict]:
-        """One non-blocking disk_export call per kind of consistency for every exporting VM of the round."""
-        outcomes = self._export_tvo([r for r in requests if r.get("kind") == "tvo"], args, task_vars)
-        requests = [r for r in requests if r.get("kind") != "tvo"]
+    def _per_consistency(self, module: str, requests: list[dict], module_args, args: dict, task_vars: dict) -> tuple[list[dict], list[dict]]:
+        """One non-blocking call of module per kind of consistency (cold first, then crash-consistent) for the requests.
+
+        module_args(stopped, group) gives the call's options; returns one outcome per requesting VM, and the answers.
+        """
+        outcomes: list[dict] = []
+        answers: list[dict] = []
         for stopped in (True, False):
             group = [r for r in requests if bool(r.get("source_stopped")) == stopped]
             if not group:
                 continue
-            export_args = {
+            result = self._execute_module(module_name=module, module_args=module_args(stopped, group), task_vars=task_vars)
+            outcomes += split_exports(group, result, self._failure(result, args) if result.get("failed") else None)
+            answers.append(result)
+        return outcomes, answers
+
+    def _export(self, requests: list[dict], args: dict, task_vars: dict) -> list[dict]:
+        """The round's exports: disk_export for glance disks, tvo_backup for tvo disks, one call per consistency each."""
+
+        def export_args(stopped: bool, group: list[dict]) -> dict:
+            return {
                 **self._cloud_args(args),
                 "servers": [r["server_id"] for r in group],
                 "source_ids": sorted({s for r in group for s in r["source_ids"]}),
@@ -156,24 +168,21 @@ class ActionModule(ActionBase):
                 "source_stopped": stopped,
                 "image_interface": args.get("glance_interface") or "public",
             }
-            result = self._execute_module(module_name=EXPORT_MODULE, module_args=export_args, task_vars=task_vars)
-            failure = self._failure(result, args) if result.get("failed") else None
-            outcomes += split_exports(group, result, failure)
+
+        outcomes = self._export_tvo([r for r in requests if r.get("kind") == "tvo"], args, task_vars)
+        glance, _answers = self._per_consistency(EXPORT_MODULE, [r for r in requests if r.get("kind") != "tvo"], export_args, args, task_vars)
         # The next round prints each disk's export step, status and progress in its VM's line.
-        return outcomes
+        return outcomes + glance
 
     def _export_tvo(self, requests: list[dict], args: dict, task_vars: dict) -> list[dict]:
-        """One non-blocking tvo_backup step per kind of consistency for every VM whose tvo disks are backed up."""
-        outcomes: list[dict] = []
+        """The tvo_backup steps of the VMs whose tvo disks are backed up this round."""
         if not requests:
-            return outcomes
+            return []
         if not args.get("tvo"):
             return [{"vm": r["vm"], "message": "its disks use method tvo and the tvo option is not set"} for r in requests]
-        for stopped in (True, False):
-            group = [r for r in requests if bool(r.get("source_stopped")) == stopped]
-            if not group:
-                continue
-            backup_args = {
+
+        def backup_args(stopped: bool, group: list[dict]) -> dict:
+            return {
                 **self._cloud_args(args),
                 **tvo_backup_args(args["tvo"], args["namespace"]),
                 "servers": [r["server_id"] for r in group],
@@ -181,11 +190,10 @@ class ActionModule(ActionBase):
                 "in_flight": {k: v for r in group for k, v in (r.get("tvo_in_flight") or {}).items()},
                 "consistency": "cold" if stopped else "crash-consistent",
             }
-            result = self._execute_module(module_name=TVO_MODULE, module_args=backup_args, task_vars=task_vars)
-            failure = self._failure(result, args) if result.get("failed") else None
-            outcomes += split_exports(group, result, failure)
-            for line in result.get("actions") or []:
-                display.display(f"TVO: {line}")
+
+        outcomes, answers = self._per_consistency(TVO_MODULE, requests, backup_args, args, task_vars)
+        for line in (line for answer in answers for line in answer.get("actions") or []):
+            display.display(f"TVO: {line}")
         return outcomes
 
     def _token(self, args: dict, task_vars: dict) -> tuple[str | None, str | None]:

@@ -235,3 +235,28 @@ def test_a_rounds_cleanup_is_one_disk_export_call_for_all_its_vms(monkeypatch, c
     ]
     assert result["cleanup_errors"] == [{"vm": "c", "message": "disk_export: image img-c: 503 from Glance (password ********)"}]
     assert "a, b: temporaries of their disk exports deleted" in capsys.readouterr().out
+
+
+def test_a_round_exports_with_one_call_per_module_and_consistency_and_splits_the_answers_per_vm():
+    requests = [
+        {"vm": "a", "server_id": "id-a", "source_ids": ["id-a"], "source_stopped": True},
+        {"vm": "b", "server_id": "id-b", "source_ids": ["vol-b"], "source_stopped": False},
+        {"vm": "c", "server_id": "id-c", "source_ids": ["id-c"], "source_stopped": True, "kind": "tvo", "tvo_in_flight": {"id-c": {"snapshot_id": "s"}}},
+        {"vm": "d", "server_id": "id-d", "source_ids": ["id-d"], "source_stopped": True},
+    ]
+
+    def module(name, args):
+        if name.endswith("tvo_backup"):
+            return {"pending": [{"server_id": "id-c", "step": "snapshot", "status": "executing"}], "actions": ["snapshot s: executing"]}
+        return {"records": [{"server_id": s, "source_id": s} for s in args["servers"] if s != "id-d"], "errors": [{"server_id": "id-d", "message": "boom"}]}
+
+    action, calls = _action({}, module)
+    outcomes = {o["vm"]: o for o in action._export(requests, {"namespace": "ns", "tvo": {"mount_path": "/m", "http_base_url": "http://h"}}, {})}
+    assert [(name.rsplit(".", 1)[-1], args["servers"], args.get("source_stopped", args.get("consistency"))) for name, args in calls] == [
+        ("tvo_backup", ["id-c"], "cold"),
+        ("disk_export", ["id-a", "id-d"], True),
+        ("disk_export", ["id-b"], False),
+    ]
+    assert calls[0][1]["in_flight"] == {"id-c": {"snapshot_id": "s"}} and calls[2][1]["source_ids"] == ["vol-b"]
+    assert [r["source_id"] for r in outcomes["a"]["records"]] == ["id-a"] and outcomes["d"]["errors"] and not outcomes["d"]["records"]
+    assert outcomes["c"]["pending"][0]["step"] == "snapshot" and not outcomes["c"]["records"]
