@@ -20,7 +20,7 @@ description:
 author: ostokubevirt contributors (@ostokubevirt)
 requirements:
   - openstacksdk >= 1.0.0 (only without O(snapshot_dir))
-extends_documentation_fragment: [ostokubevirt.migrate._attributes, ostokubevirt.migrate._cloud_config]
+extends_documentation_fragment: [ostokubevirt.migrate._attributes, ostokubevirt.migrate._cloud_config, ostokubevirt.migrate._tenant_selection]
 attributes:
   check_mode:
     support: full
@@ -33,23 +33,6 @@ options:
     description:
       - Directory of tenant snapshots, C(<domain>/<project>.yaml). Empty or unset means the live cloud.
     type: path
-  domain_pattern:
-    description: Regular expression searched in the domain name; anchor it (C(^acme$)) for an exact match.
-    type: str
-    default: ""
-  project_pattern:
-    description: Regular expression searched in the project name.
-    type: str
-    default: ""
-  exclude:
-    description: Project names, or C(domain/project) names, to leave out.
-    type: list
-    elements: str
-    default: [service]
-  include_disabled:
-    description: Also return disabled projects (live cloud only; a snapshot tree has no such flag in its paths).
-    type: bool
-    default: false
 seealso:
   - module: ostokubevirt.migrate.tenant_info
 """
@@ -90,17 +73,14 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.connection import AUTH_ARG_SPEC, ConnectError, connect, import_sdk
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.credential_masking import narrow_masking
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.snapshot_tree import SnapshotTreeError, list_snapshot_tree
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.tenants import list_tenants
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.tenants import TENANT_SELECTION_ARG_SPEC, list_tenants
 
 
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "snapshot_dir": {"type": "path"},
-            "domain_pattern": {"type": "str", "default": ""},
-            "project_pattern": {"type": "str", "default": ""},
-            "exclude": {"type": "list", "elements": "str", "default": ["service"]},
-            "include_disabled": {"type": "bool", "default": False},
+            **TENANT_SELECTION_ARG_SPEC,
             **AUTH_ARG_SPEC,
         },
         supports_check_mode=True,

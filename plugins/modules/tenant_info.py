@@ -17,7 +17,7 @@ description:
 author: ostokubevirt contributors (@ostokubevirt)
 requirements:
   - openstacksdk >= 1.0.0
-extends_documentation_fragment: [ostokubevirt.migrate._attributes, ostokubevirt.migrate._cloud_config]
+extends_documentation_fragment: [ostokubevirt.migrate._attributes, ostokubevirt.migrate._cloud_config, ostokubevirt.migrate._tenant_selection]
 attributes:
   check_mode:
     support: full
@@ -26,23 +26,6 @@ attributes:
   idempotent:
     support: full
 options:
-  domain_pattern:
-    description: Regular expression searched in the domain name; anchor it (C(^acme$)) for an exact match.
-    type: str
-    default: ""
-  project_pattern:
-    description: Regular expression searched in the project name.
-    type: str
-    default: ""
-  exclude:
-    description: Project names, or C(domain/project) names, to leave out.
-    type: list
-    elements: str
-    default: [service]
-  include_disabled:
-    description: Also return disabled projects.
-    type: bool
-    default: false
 seealso:
   - module: ostokubevirt.migrate.tenant_snapshot
 """
@@ -70,16 +53,13 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ApiError, ExportError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.connection import AUTH_ARG_SPEC, ConnectError, connect, import_sdk
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.credential_masking import narrow_masking
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.tenants import list_tenants
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.tenants import TENANT_SELECTION_ARG_SPEC, list_tenants
 
 
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
-            "domain_pattern": {"type": "str", "default": ""},
-            "project_pattern": {"type": "str", "default": ""},
-            "exclude": {"type": "list", "elements": "str", "default": ["service"]},
-            "include_disabled": {"type": "bool", "default": False},
+            **TENANT_SELECTION_ARG_SPEC,
             **AUTH_ARG_SPEC,
         },
         supports_check_mode=True,

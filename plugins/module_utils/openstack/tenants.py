@@ -10,6 +10,14 @@ import re
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.api import ApiError, ExportError
 
+# The options of the modules that list tenants (doc fragment ostokubevirt.migrate._tenant_selection).
+TENANT_SELECTION_ARG_SPEC = {
+    "domain_pattern": {"type": "str", "default": ""},
+    "project_pattern": {"type": "str", "default": ""},
+    "exclude": {"type": "list", "elements": "str", "default": ["service"]},
+    "include_disabled": {"type": "bool", "default": False},
+}
+
 
 def compile_pattern(option: str, pattern: str | None):
     try:
