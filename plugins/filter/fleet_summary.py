@@ -58,21 +58,15 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.fleet import FleetError, complete_records, summary_lines
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.fleet import fleet_summary as summarize
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.fleet import summary_lines, tenant_record
-
-STOPPED = "the run stopped before this tenant was recorded"
 
 
 def fleet_summary(records, mode, source, not_in_wave=None, previous=None, tenants=None):
-    tenants = list(tenants or [])
-    complete = []
-    for index, record in enumerate(records or []):
-        if record is None and index < len(tenants):
-            record = tenant_record(tenants[index], "failed", mode=mode, message=STOPPED)
-        complete.append({k: v for k, v in dict(record).items() if k != "line"} if record is not None else None)
-    if None in complete:
-        raise AnsibleFilterError("ostokubevirt.migrate.fleet_summary: a record is missing and no tenant was given for it")
+    try:
+        complete = complete_records(list(records or []), list(tenants or []), mode=mode)
+    except FleetError as exc:
+        raise AnsibleFilterError(f"ostokubevirt.migrate.fleet_summary: {exc}") from exc
     try:
         summary = summarize(complete, mode=mode, source=source, not_in_wave=not_in_wave, previous=previous or None)
     except (KeyError, TypeError, ValueError) as exc:

@@ -127,6 +127,22 @@ def human_bytes(value) -> str:
     return f"{size:.1f} TiB"  # pragma: no cover
 
 
+STOPPED = "the run stopped before this tenant was recorded"
+
+
+def complete_records(records: list[dict | None], tenants: list[dict], *, mode: str) -> list[dict]:
+    """The run's records in loop order, without their printed line; a record that is missing (None: the run stopped
+    before the tenant was recorded) becomes a failed record of the tenant at the same place."""
+    complete = []
+    for index, record in enumerate(records):
+        if record is None:
+            if index >= len(tenants):
+                raise FleetError("a record is missing and no tenant was given for it")
+            record = tenant_record(tenants[index], FAILED, mode=mode, message=STOPPED)
+        complete.append({key: value for key, value in dict(record).items() if key != "line"})
+    return complete
+
+
 def fleet_summary(records: list[dict], *, mode: str, source: str, not_in_wave: list[str] | None = None, previous: dict | None = None) -> dict:
     """The fleet totals: tenants by outcome, VMs by status, bytes; the records themselves in loop order.
 

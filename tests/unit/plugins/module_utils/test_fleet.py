@@ -92,3 +92,12 @@ def test_a_rerun_finds_the_finished_records_and_keeps_the_others():
     narrow = fleet.fleet_summary([done], mode="render", source="snapshots", previous=previous)
     assert [fleet.tenant_key(r) for r in narrow["earlier"]] == ["acme/erp", "beta/web"]
     assert fleet.previous_record(narrow, TENANTS[3], "render")["done_earlier"] is True
+
+
+def test_a_record_the_run_never_wrote_becomes_a_failed_record_of_its_tenant():
+    done = dict(fleet.tenant_record({"domain": "acme", "project": "db"}, "done", mode="render"), line="printed")
+    complete = fleet.complete_records([done, None], [{"domain": "acme", "project": "db"}, {"domain": "acme", "project": "web"}], mode="render")
+    assert [(r["project"], r["status"], r["message"]) for r in complete] == [("db", "done", ""), ("web", "failed", fleet.STOPPED)]
+    assert all("line" not in r for r in complete)
+    with pytest.raises(fleet.FleetError, match="a record is missing"):
+        fleet.complete_records([None], [], mode="render")
