@@ -163,7 +163,7 @@ def _charts(tenants: list[dict]) -> str:
 
 def _table(table_id: str, headers: list[str], rows: list[str], *, filterable: bool = True, caption: str = "") -> str:
     filter_box = (
-        f'<input class="filter noprint" type="search" data-table="{table_id}" placeholder="Filter {esc(caption)}..." aria-label="Filter {esc(caption)}">'
+        f'<input class="filter noprint" type="search" data-table="{table_id}" placeholder="Filter {esc(caption)}" aria-label="Filter {esc(caption)}">'
         if filterable
         else ""
     )
