@@ -25,7 +25,6 @@ attributes:
     support: none
   idempotent:
     support: full
-options:
 seealso:
   - module: ostokubevirt.migrate.tenant_snapshot
 """
