@@ -239,18 +239,21 @@ class StandIn:
         if method == "GET" and path == "/snapshots":
             wanted = query.get("workload_id")
             listed = [s for s in self.snapshots.values() if s["project_id"] == project and (not wanted or s["workload_id"] == wanted)]
-            return 200, {"snapshots": [_public(s, summary=True) for s in listed]}
+            return 200, {"snapshots": [_public(self._shown(s), summary=True) for s in listed]}
         found = re.fullmatch(r"/snapshots/([^/]+)", path)
         if method == "GET" and found:
             snap = self.snapshots.get(found.group(1))
             if snap is None or snap["project_id"] != project:
                 return 404, {"itemNotFound": {"code": 404, "message": f"snapshot {found.group(1)} not found"}}
-            step = min(self.polls.get(snap["id"], 0), len(PROGRESS) - 1)
-            self.polls[snap["id"]] = step + 1
-            status, percent = PROGRESS[step]
-            shown = {**snap, "status": status, "progress_percent": percent, "progress_msg": f"{status} disks"}
+            shown = self._shown(snap)
+            self.polls[snap["id"]] = self.polls.get(snap["id"], 0) + 1
             return 200, {"snapshot": _public(shown)}
         return 404, {"itemNotFound": {"code": 404, "message": f"{method} {path} is not implemented by the stand-in"}}
+
+    def _shown(self, snap: dict) -> dict:
+        """The snapshot as the API shows it now: its progress step is the number of times it was polled."""
+        status, percent = PROGRESS[min(self.polls.get(snap["id"], 0), len(PROGRESS) - 1)]
+        return {**snap, "status": status, "progress_percent": percent, "progress_msg": f"{status} disks"}
 
     def _create_workload(self, project: str, spec: dict, token: str, token_data: dict):
         instances = []

@@ -210,6 +210,12 @@ class TvoClient:
     def snapshot(self, snapshot_id: str) -> dict:
         return self.call("GET", f"snapshots/{snapshot_id}").get("snapshot") or {}
 
+    def snapshot_in_flight(self, workload_id: str, name: str) -> str | None:
+        """The newest snapshot named ``name`` on the workload that has neither finished nor failed, or None."""
+        listed = self.call("GET", "snapshots", params={"workload_id": workload_id}).get("snapshots") or []
+        running = [s for s in listed if s.get("name") == name and str(s.get("status") or "").lower() not in (SNAPSHOT_DONE, *SNAPSHOT_FAILED)]
+        return sorted(running, key=lambda s: str(s.get("created_at") or ""))[-1]["id"] if running else None
+
 
 def _message(payload) -> str:
     """The service's error text, whichever wrapper it uses (``{"error": {"message"}}``, ``{"badRequest": ...}``)."""
@@ -594,19 +600,38 @@ class BackupRun:
         if self.opts.check_mode:
             self.actions.append(f"would take a full snapshot of workload {workload_id} (servers {', '.join(members)})")
             return []
-        try:
-            snapshot_id = self.client.take_full_snapshot(workload_id, f"{NAME_PREFIX}-{workload_id}", "full backup taken by ostokubevirt for migration")
-        except TvoAuthError:
-            raise
-        except TvoError as exc:
-            for server_id in members:
-                self._fail(server_id, f"full snapshot of workload {workload_id}: {exc}")
-            return []
-        self.changed = True
-        self.actions.append(f"took full snapshot {snapshot_id} of workload {workload_id}")
+        name = f"{NAME_PREFIX}-{workload_id}"
+        snapshot_id = self._adopt(workload_id, name)
+        if snapshot_id is None:
+            try:
+                snapshot_id = self.client.take_full_snapshot(workload_id, name, "full backup taken by ostokubevirt for migration")
+            except TvoAuthError:
+                raise
+            except TvoError as exc:
+                for server_id in members:
+                    self._fail(server_id, f"full snapshot of workload {workload_id}: {exc}")
+                return []
+            self.changed = True
+            self.actions.append(f"took full snapshot {snapshot_id} of workload {workload_id}")
         for server_id in members:
             flight[server_id]["snapshot_id"] = snapshot_id
         return [in_flight(server_id, flight[server_id], "snapshot", "started", 0) for server_id in members]
+
+    def _adopt(self, workload_id: str, name: str) -> str | None:
+        """A snapshot of ours still running on the workload: a run killed before it saved the id had started it.
+
+        Taking another one would make TVO copy every disk a second time. A listing that fails only costs that.
+        """
+        try:
+            snapshot_id = self.client.snapshot_in_flight(workload_id, name)
+        except TvoAuthError:
+            raise
+        except TvoError as exc:
+            self.actions.append(f"could not list the snapshots of workload {workload_id} ({exc}); taking a new full snapshot")
+            return None
+        if snapshot_id:
+            self.actions.append(f"resumed full snapshot {snapshot_id} of workload {workload_id}, still running (an earlier run started it)")
+        return snapshot_id
 
     def _poll(self, snapshot_id: str, servers: list[str], flight: dict[str, dict]) -> list[dict]:
         try:

@@ -14,16 +14,23 @@ The tests run in file order and share the stand-in: the last one checks that no 
 stand-in ever received is in any output or file.
 """
 
+import functools
 import hashlib
 import json
 import os
 import pathlib
 import subprocess
 import sys
+import threading
 import urllib.request
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from conftest import REPO
+from playbook_live import CDI, KUBEVIRT, kill_when, migrate
+from test_disk_e2e import FERNET, server_ids
+
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.k8s_meta import SOURCE_ID_ANNOTATION
 
 sys.path.insert(0, str(REPO / 'tests' / 'tvo_standin'))
 from standin import StandIn
@@ -100,9 +107,9 @@ def run(ansible, **args):
     return result
 
 
-def expected_disks(connect, server_id):
+def expected_disks(connect, server_id, cloud=CLOUD):
     """(label, source id) of each disk, from Nova: the image-booted root is named by the server id."""
-    attachments = connect(CLOUD).compute.volume_attachments(server_id)
+    attachments = connect(cloud).compute.volume_attachments(server_id)
     by_device = {a.device: a.volume_id for a in attachments}
     disks = {} if '/dev/vda' in by_device else {'vda': server_id}
     disks.update({os.path.basename(device): volume for device, volume in by_device.items()})
@@ -272,6 +279,74 @@ def test_the_role_backs_up_and_sets_the_records(ansible, tmp_path, connect, stan
     assert facts['failed'] == [] and all(r['consistency'] == 'cold' for r in facts['records'])
     check_records(facts['records'], standin, connect, {'bfv-1': servers['bfv-1']}, tmp_path)
     assert 'available 100 %' in proc.stdout
+
+
+class QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest's output readable
+        pass
+
+
+@pytest.fixture(scope='module')
+def target_http(standin):
+    """The backup target served read-only over HTTP on loopback: what the in-cluster server is to CDI's importer."""
+    server = ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(QuietFiles, directory=standin.target))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f'http://127.0.0.1:{server.server_address[1]}'
+    server.shutdown()
+    server.server_close()
+
+
+def test_migrate_tenant_tvo_killed_during_the_snapshot_resumes_it_byte_for_byte(
+    control_plane, python, connect, conn, seed, disks, standin, catalog, target_http, tmp_path
+):
+    """migrate_tenant.yml, disk_method tvo, apply mode: killed once a full snapshot is started, then run again.
+
+    The engine backs each server up through the stand-in (found in the real catalog), the importer double pulls
+    each backup file over HTTP with its sha256, and every imported raw disk is the backup's known bytes. However
+    the kill falls (before or after the run saved the snapshot's id), no server is backed up twice.
+    """
+    catalog('workloads')
+    namespace = 'acme-disks-tvo'
+    ids = server_ids(disks)
+    status_before = {sid: conn.compute.get_server(sid).status for sid in ids}
+    snapshots_before = set(standin.snapshots)
+    extra = {
+        'migration_stop_source': False,
+        'migration_options': {'disk_method': 'tvo', 'namespace': namespace},
+        'migration_tvo_mount_path': standin.target,
+        'migration_tvo_http_base_url': target_http,
+    }
+    killed = migrate(control_plane, python, tmp_path, seed, background=True, extra=extra, namespace=namespace)
+    kill_when(killed, tmp_path, lambda: set(standin.snapshots) - snapshots_before, 'a full snapshot started')
+    polls_at_kill = {snap_id: standin.polls.get(snap_id, 0) for snap_id in set(standin.snapshots) - snapshots_before}
+    done = migrate(control_plane, python, tmp_path, seed, extra=extra, namespace=namespace)
+    output = done.stdout + done.stderr
+    OUTPUTS.append(output + (tmp_path / 'background.log').read_text(encoding='utf-8'))
+    assert done.returncode == 0, output[-4000:]
+
+    taken = [standin.snapshots[sid] for sid in set(standin.snapshots) - snapshots_before]
+    workload_of = {i['id']: w['id'] for w in standin.workloads.values() for i in w['instances'] if i['id'] in ids}
+    assert sorted(workload_of) == ids
+    assert sorted(s['workload_id'] for s in taken) == sorted(workload_of.values()), 'a server was backed up twice, or not at all'
+    assert all(s['snapshot_type'] == 'full' for s in taken)
+    generation = {s['workload_id']: s['_generation'] for s in taken}
+
+    expected = {}
+    for sid in ids:
+        for label, source_id in expected_disks(connect, sid, seed['disks']['cloud']).items():
+            expected[source_id] = sha256(content(sid, label, generation[workload_of[sid]]))
+    datavolumes = control_plane.items(f'{CDI}/namespaces/{namespace}/datavolumes')
+    source_of = {dv['metadata']['name']: dv['metadata']['annotations'][SOURCE_ID_ANNOTATION] for dv in datavolumes}
+    for dv in datavolumes:
+        http = dv['spec']['source']['http']
+        assert http['url'].startswith(f'{target_http}/workload_') and http['checksum'].startswith('sha256:'), http
+    imported = {source_of[name]: digest for name, digest in control_plane.imported_disks(namespace).items() if name in source_of}
+    assert imported == expected, 'an imported disk differs from its backup, or is missing'
+    assert len(control_plane.items(f'{KUBEVIRT}/namespaces/{namespace}/virtualmachines')) == len(ids)
+    assert {sid: conn.compute.get_server(sid).status for sid in ids} == status_before, 'a source server changed'
+    assert 'available 100 %' in output and not FERNET.search(output)
+    how = 'adopted the running snapshot' if 'resumed full snapshot' in output else 'polled the saved snapshot id'
+    print(f'\n[tvo] killed with snapshots (polls) {polls_at_kill}; the resumed run {how}: {len(imported)} disks byte for byte')
 
 
 def test_no_token_in_any_output_or_file(tmp_path, standin):

@@ -365,6 +365,9 @@ class FakeClient:
     def take_full_snapshot(self, workload_id, name, description=""):
         return f"s-{workload_id}"
 
+    def snapshot_in_flight(self, workload_id, name):
+        return None
+
     def snapshot(self, snapshot_id):
         workload_id = snapshot_id[2:]
         vm = "vm1" if workload_id == "w1" else "vm2"
@@ -422,6 +425,7 @@ def standin_api(mount, vm="vm1", fail=False):
             ("GET", "workloads"): [Response(200, {"workloads": [{"id": "w1", "status": "available"}]})],
             ("GET", "workloads/w1"): [Response(200, {"workload": {"id": "w1", "status": "available", "instances": [{"id": vm}]}})],
             ("POST", "workloads/w1"): [Response(202, {"snapshot": {"id": "s1"}}), Response(500, {"message": "a second full backup"})],
+            ("GET", "snapshots"): [Response(200, {"snapshots": []})],
             ("GET", "snapshots/s1"): [
                 Response(200, {"snapshot": {**snap, "status": "executing", "progress_percent": 10}}),
                 Response(200, {"snapshot": {**snap, "status": "executing", "progress_percent": 60}}),
@@ -475,3 +479,41 @@ def test_a_failed_snapshot_fails_its_server_only(tmp_path):
     pending = backup.step(["vm1", "vm2"], flight)
     assert backup.failed == [{"server_id": "vm1", "msg": "snapshot s1 of workload w1 ended in status error: datamover down"}]
     assert [(p["server_id"], p["tvo"]["snapshot_id"], p["progress"]) for p in pending] == [("vm2", "s2", 30)]
+
+
+@pytest.mark.parametrize(
+    "listed, adopted",
+    [
+        ([{"id": "s0", "name": "ostokubevirt-w1", "status": "executing", "created_at": "2"}], "s0"),
+        (
+            [
+                {"id": "s0", "name": "ostokubevirt-w1", "status": "uploading", "created_at": "1"},
+                {"id": "s9", "name": "ostokubevirt-w1", "status": "executing", "created_at": "3"},
+            ],
+            "s9",
+        ),
+        ([{"id": "s0", "name": "ostokubevirt-w1", "status": "available"}], None),
+        ([{"id": "s0", "name": "ostokubevirt-w1", "status": "error"}], None),
+        ([{"id": "s0", "name": "nightly", "status": "executing"}], None),
+    ],
+)
+def test_a_snapshot_of_ours_still_running_is_resumed_instead_of_taking_another(tmp_path, listed, adopted):
+    """A run killed between starting the snapshot and saving its id: the next run must not back the disks up twice."""
+    api = standin_api(str(tmp_path))
+    api.session.answers[("GET", "snapshots")] = [Response(200, {"snapshots": listed})]
+    backup = tvo.BackupRun(api, tvo.BackupOptions(str(tmp_path), "http://srv"))
+    pending = backup.step(["vm1"], {})
+    posts = [c for c in api.session.calls if c[0] == "POST"]
+    assert [p["tvo"]["snapshot_id"] for p in pending] == [adopted or "s1"]
+    assert len(posts) == (0 if adopted else 1)
+    assert any(f"resumed full snapshot {adopted}" in a for a in backup.actions) == bool(adopted)
+    listing = [c for c in api.session.calls if c[:2] == ("GET", "snapshots")]
+    assert listing and listing[0][2]["params"] == {"workload_id": "w1"}
+
+
+def test_a_listing_that_fails_still_takes_the_snapshot(tmp_path):
+    api = standin_api(str(tmp_path))
+    api.session.answers[("GET", "snapshots")] = [Response(404, {"itemNotFound": {"message": "not implemented"}})]
+    backup = tvo.BackupRun(api, tvo.BackupOptions(str(tmp_path), "http://srv"))
+    assert [p["tvo"]["snapshot_id"] for p in backup.step(["vm1"], {})] == ["s1"]
+    assert any("could not list the snapshots of workload w1" in a for a in backup.actions) and backup.failed == []
