@@ -113,6 +113,8 @@ options:
         in flight are in RV(pending) with the ids to pass in O(in_flight) at the next call, so a caller that saved them
         (M(ostokubevirt.migrate.vm_migrate) keeps them in its progress ConfigMap) polls the same snapshot after a
         killed run instead of taking a second full backup. Failed servers are in RV(errors) and do not fail the task.
+      - Before taking a full snapshot, the module polls a snapshot of ours still running on the workload, if there is
+        one (a run killed before it could save the id had started it). A finished one is never reused.
     type: bool
     default: true
   in_flight:
