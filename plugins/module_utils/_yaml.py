@@ -44,6 +44,21 @@ def dump_documents(documents: list[dict]) -> str:
     return yaml.dump_all(documents, Dumper=_DUMPER, sort_keys=False, default_flow_style=False, explicit_start=True, width=120, allow_unicode=True)
 
 
+def parse_error(exc: Exception) -> str:
+    """What the YAML parser found wrong and where, without a quote of the text.
+
+    The pure-Python parser's message quotes the offending line, and a snapshot's line may hold user data.
+    """
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return type(exc).__name__
+
+    def at(mark) -> str:
+        return f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+
+    found = [f"{text}{at(mark)}" for text, mark in ((exc.context, exc.context_mark), (exc.problem, exc.problem_mark)) if text]
+    return "; ".join(found) or f"a syntax error{at(exc.problem_mark or exc.context_mark)}"
+
+
 def load_data(text: str, *, source: str, multi: bool = False):
     """JSON or YAML text -> data; JSON first because a snapshot is often a raw API dump.
 
@@ -54,7 +69,7 @@ def load_data(text: str, *, source: str, multi: bool = False):
         try:
             return list(yaml.load_all(text, Loader=_NoAliasLoader))
         except (AliasError, yaml.YAMLError) as exc:
-            raise ValueError(f"{source}: not a YAML stream without aliases: {exc}") from exc
+            raise ValueError(f"{source}: not a YAML stream without aliases: {exc if isinstance(exc, AliasError) else parse_error(exc)}") from exc
     if stripped.startswith("{") or stripped.startswith("["):
         try:
             return json.loads(text)
@@ -65,4 +80,4 @@ def load_data(text: str, *, source: str, multi: bool = False):
     except AliasError as exc:
         raise ValueError(f"{source}: {exc}") from exc
     except yaml.YAMLError as exc:
-        raise ValueError(f"{source}: not valid YAML or JSON: {exc}") from exc
+        raise ValueError(f"{source}: not valid YAML or JSON: {parse_error(exc)}") from exc

@@ -10,8 +10,9 @@ import base64
 import copy
 
 import pytest
+import yaml
 
-from ansible_collections.ostokubevirt.migrate.plugins.module_utils._yaml import load_data
+from ansible_collections.ostokubevirt.migrate.plugins.module_utils._yaml import load_data, parse_error
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.findings import BLOCKER, WARNING
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot import SnapshotError
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate.snapshot_checks import (
@@ -191,3 +192,19 @@ def test_a_non_mapping_source_is_a_finding(minimal_snapshot):
     minimal_snapshot["source"] = ["x"]
     translation = translate_tenant(minimal_snapshot)
     assert any(f["field"] == "source" for f in translation.plan["tenant_findings"])
+
+
+BROKEN_WITH_USER_DATA = 'servers:\n- name: web\n  user_data: "cGFzc3dvcmQ9aHVudGVyMg==\n  status: ACTIVE\n  x: [1\n'
+
+
+def test_a_parse_error_says_where_without_quoting_the_text():
+    with pytest.raises(ValueError) as raised:
+        load_data(BROKEN_WITH_USER_DATA, source="snap.yaml")
+    message = str(raised.value)
+    assert message.startswith("snap.yaml: not valid YAML or JSON: while scanning a quoted scalar at line 3, column 14")
+    assert "cGFzc3dvcmQ9aHVudGVyMg" not in message
+    # the pure-Python parser (no libyaml) quotes the line in its own message: that quote must not come through
+    with pytest.raises(yaml.YAMLError) as pure:
+        yaml.load(BROKEN_WITH_USER_DATA, Loader=yaml.SafeLoader)
+    assert "cGFzc3dvcmQ9aHVudGVyMg" in str(pure.value)
+    assert "cGFzc3dvcmQ9aHVudGVyMg" not in parse_error(pure.value) and "line 3, column 14" in parse_error(pure.value)
