@@ -9,6 +9,7 @@ import json
 import types
 
 import pytest
+from ansible.module_utils import _internal
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ostokubevirt.migrate.plugins.modules import disk_export
@@ -27,6 +28,9 @@ def run(cloud, capsys, monkeypatch, check_mode=False, **args):
     monkeypatch.setattr(disk_export, "connect", lambda params: types.SimpleNamespace(conn=None))
     monkeypatch.setattr(disk_export, "SdkCloud", lambda conn: cloud)
     monkeypatch.setattr(disk_export, "import_sdk", object)
+    # Once a test has imported controller code (the action plugin tests), warn() goes to the controller's display
+    # instead of the module result; a module runs apart from the controller.
+    monkeypatch.setattr(_internal, "is_controller", False)
     args = {"_ansible_check_mode": check_mode, "cloud": "test", "poll_interval": 0, **args}
     with patch_module_args(args), pytest.raises(SystemExit):
         disk_export.main()
