@@ -10,8 +10,9 @@ them, and behaves like TVO where the client depends on it:
   (``GET /v3/auth/tokens`` with the token as its own subject, which Keystone's default policy
   allows) and must be scoped to the project in the path; otherwise 401 (or 403);
 * a new workload's instances are looked up in the real Nova with the caller's token (404 there
-  is a 400 here), and its disks come from Nova's volume attachments: ``vda`` is the boot volume,
-  or the image-booted root disk (no volume id) when no volume sits at ``/dev/vda``;
+  is a 400 here), and its disks are Nova's volume attachments, each labelled by its device, plus the root
+  disk ``vda`` (no volume id) of a server booted from an image (Nova shows a boot-from-volume server's
+  ``image`` empty, and its root volume among the attachments);
 * a snapshot lays out real qcow2 files made with ``qemu-img`` from the raw bytes that
   ``content(server_id, label, generation)`` returns, at
   ``<target>/workload_<w>/snapshot_<s>/vm_id_<vm>/vm_res_id_<res>_<label>/<disk snap id>``;
@@ -117,7 +118,7 @@ class StandIn:
         attachments = (self._nova(token, token_data, f"/servers/{server_id}/os-volume_attachments") or {}).get("volumeAttachments") or []
         disks = []
         by_device = {str(a.get("device") or ""): a for a in attachments}
-        if "/dev/vda" not in by_device:
+        if image_id(server["server"]) and "/dev/vda" not in by_device:
             disks.append({"label": "vda", "volume_id": None, "mountpoint": "/dev/vda"})
         for device in sorted(by_device):
             disks.append({"label": os.path.basename(device) or "vdz", "volume_id": by_device[device]["volumeId"], "mountpoint": device})
@@ -303,6 +304,12 @@ class StandIn:
         snap["status"] = "available"
         self.snapshots[snap["id"]] = snap
         return 200, {"snapshot": _public({**snap, "status": "executing", "progress_percent": 0})}
+
+
+def image_id(server: dict) -> str | None:
+    """The image a server booted from; None for a boot-from-volume server (Nova shows ``image`` as ``""``)."""
+    image = server.get("image")
+    return (image.get("id") or None) if isinstance(image, dict) else None
 
 
 def _public(obj: dict, summary: bool = False) -> dict:

@@ -108,10 +108,11 @@ def run(ansible, **args):
 
 
 def expected_disks(connect, server_id, cloud=CLOUD):
-    """(label, source id) of each disk, from Nova: the image-booted root is named by the server id."""
-    attachments = connect(cloud).compute.volume_attachments(server_id)
-    by_device = {a.device: a.volume_id for a in attachments}
-    disks = {} if '/dev/vda' in by_device else {'vda': server_id}
+    """(label, source id) of each disk, from Nova: the root of a server booted from an image is named by the server id."""
+    compute = connect(cloud).compute
+    by_device = {a.device: a.volume_id for a in compute.volume_attachments(server_id)}
+    image_booted = getattr(compute.get_server(server_id).image, 'id', None)
+    disks = {'vda': server_id} if image_booted and '/dev/vda' not in by_device else {}
     disks.update({os.path.basename(device): volume for device, volume in by_device.items()})
     return disks
 
@@ -335,6 +336,7 @@ def test_migrate_tenant_tvo_killed_during_the_snapshot_resumes_it_byte_for_byte(
     for sid in ids:
         for label, source_id in expected_disks(connect, sid, seed['disks']['cloud']).items():
             expected[source_id] = sha256(content(sid, label, generation[workload_of[sid]]))
+    assert sorted(expected) == sorted(d['source_id'] for d in disks.values()), 'the backups hold other disks than the servers have'
     datavolumes = control_plane.items(f'{CDI}/namespaces/{namespace}/datavolumes')
     source_of = {dv['metadata']['name']: dv['metadata']['annotations'][SOURCE_ID_ANNOTATION] for dv in datavolumes}
     for dv in datavolumes:
