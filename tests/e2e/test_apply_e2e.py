@@ -20,7 +20,6 @@ import base64
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import pytest
 from e2e_common import BIN, COLLECTIONS_PATH, NEEDS_ANSIBLE, REPO, ControlPlane
+from process_tree import kill_tree
 
 PLAYBOOK = REPO / "playbooks" / "migrate_tenant.yml"
 ROLLBACK = REPO / "playbooks" / "rollback_tenant.yml"
@@ -255,7 +255,7 @@ def test_killed_run_resumes_without_duplicates_or_double_migration(cluster, kill
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the run finished before the kill point"
-    os.killpg(proc.pid, signal.SIGKILL)
+    kill_tree(proc.pid)
     proc.wait(timeout=30)
     done_before = {k[3:] for k, v in progress(cluster).items() if k.startswith("vm.") and v["phase"] == "done"}
     uids_before = {v["metadata"]["name"]: v["metadata"]["uid"] for v in cluster.items(f"/apis/kubevirt.io/v1/namespaces/{NAMESPACE}/virtualmachines")}

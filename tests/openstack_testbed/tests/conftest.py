@@ -20,6 +20,8 @@ import pytest
 import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
+# control_plane (the test cluster) and process_tree (killing a run as a crash would)
+sys.path.insert(0, str(REPO / 'tests' / 'control_plane'))
 CLOUDS = os.environ.get('OSTK_OPENSTACK_CLOUDS')
 SUMMARY = os.environ.get('OSTK_TESTBED_SUMMARY') or (str(pathlib.Path(CLOUDS).with_name('seed-summary.json')) if CLOUDS else None)
 DOMAIN, PROJECT = 'acme', 'acme-prod'
@@ -165,7 +167,6 @@ def control_plane(tmp_path_factory):
     disks come from the testbed's Glance on loopback. The control plane's Python needs the kubernetes
     client: OKV_CONTROL_PLANE_PYTHON (scripts/test passes its tools venv), else up.sh's default.
     """
-    sys.path.insert(0, str(REPO / 'tests' / 'control_plane'))
     from control_plane import ControlPlane
 
     directory = tmp_path_factory.mktemp('control-plane')

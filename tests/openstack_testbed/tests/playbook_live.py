@@ -5,12 +5,12 @@
 
 import json
 import os
-import signal
 import subprocess
 import time
 
 import pytest
 from conftest import CLOUDS, REPO
+from process_tree import kill_tree
 
 PLAYBOOK = REPO / 'playbooks' / 'migrate_tenant.yml'
 ROLLBACK = REPO / 'playbooks' / 'rollback_tenant.yml'
@@ -64,7 +64,7 @@ def rollback_tenant(plane, python, tmp, seed, namespace, check=False):
 
 
 def kill_when(run, tmp, ready, what, timeout=600):
-    """SIGKILL the background playbook ``run`` (its process group) once ``ready()`` holds; ``what`` names the moment.
+    """SIGKILL the background playbook ``run`` (it and every process it started) once ``ready()`` holds; ``what`` names the moment.
 
     A run that ends first, or a moment that never comes within ``timeout`` seconds, fails the test with its output.
     """
@@ -75,5 +75,5 @@ def kill_when(run, tmp, ready, what, timeout=600):
             pytest.fail(f'the playbook ended (rc {run.returncode}) before {what}:\n{tail}')
         assert time.monotonic() < deadline, f'waited {timeout} s for {what} in vain'
         time.sleep(0.2)
-    os.killpg(run.pid, signal.SIGKILL)
+    kill_tree(run.pid)
     run.wait()

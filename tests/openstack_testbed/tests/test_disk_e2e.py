@@ -17,10 +17,8 @@ SIGKILL during the export is resumed: every disk is exported once. Cleanup (stat
 import hashlib
 import http.client
 import http.server
-import os
 import pathlib
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -30,6 +28,7 @@ import urllib.parse
 import pytest
 import yaml
 from conftest import CLOUDS, Ansible
+from process_tree import kill_tree
 
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack import disk_export as de
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.translate import disk_import
@@ -180,7 +179,7 @@ def exported(cloud, disks, seed, source_raw, tmp_path_factory):
         assert killed.poll() is None, 'the export finished before it could be killed'
         assert time.monotonic() < deadline, 'the export created nothing within 300 s'
         time.sleep(0.2)
-    os.killpg(killed.pid, signal.SIGKILL)
+    kill_tree(killed.pid)
     killed.wait()
     at_kill = {kind: sorted(ids) for kind, ids in watcher.seen.items()}
     resumed = subprocess.run(export_argv(ansible, seed, disks, 'e2e-resume'), env=ansible.env, capture_output=True, text=True, timeout=900, check=False)

@@ -323,6 +323,7 @@ def test_migrate_tenant_tvo_killed_during_the_snapshot_resumes_it_byte_for_byte(
     polls_at_kill = {snap_id: standin.polls.get(snap_id, 0) for snap_id in set(standin.snapshots) - snapshots_before}
     done = migrate(control_plane, python, tmp_path, seed, extra=extra, namespace=namespace)
     output = done.stdout + done.stderr
+    (tmp_path / 'resumed.log').write_text(output, encoding='utf-8')
     OUTPUTS.append(output + (tmp_path / 'background.log').read_text(encoding='utf-8'))
     assert done.returncode == 0, output[-4000:]
 
