@@ -14,7 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-import e2e_common  # noqa: F401 - puts tests/control_plane on sys.path
+CONTROL_PLANE = Path(__file__).resolve().parents[1] / "control_plane"
+if str(CONTROL_PLANE) not in sys.path:
+    sys.path.insert(0, str(CONTROL_PLANE))
 from process_tree import kill_tree
 
 # a leader whose child leaves the leader's session, as an ansible-playbook worker does
