@@ -202,19 +202,23 @@ class TvoClient:
         if snapshot_id:
             return snapshot_id
         # Some releases answer 202 without a body: the newest snapshot of ours on the workload is the one just taken.
-        ours = [s for s in self.call("GET", "snapshots", params={"workload_id": workload_id}).get("snapshots") or [] if s.get("name") == name]
+        ours = self.snapshots_named(workload_id, name)
         if not ours:
             raise TvoError(f"POST {self.endpoint}/workloads/{workload_id}?full=1 returned no snapshot id and none named {name!r} is listed")
-        return sorted(ours, key=lambda s: str(s.get("created_at") or ""))[-1]["id"]
+        return ours[-1]["id"]
 
     def snapshot(self, snapshot_id: str) -> dict:
         return self.call("GET", f"snapshots/{snapshot_id}").get("snapshot") or {}
 
+    def snapshots_named(self, workload_id: str, name: str) -> list[dict]:
+        """The workload's snapshots named ``name``, oldest first."""
+        listed = self.call("GET", "snapshots", params={"workload_id": workload_id}).get("snapshots") or []
+        return sorted((s for s in listed if s.get("name") == name), key=lambda s: str(s.get("created_at") or ""))
+
     def snapshot_in_flight(self, workload_id: str, name: str) -> str | None:
         """The newest snapshot named ``name`` on the workload that has neither finished nor failed, or None."""
-        listed = self.call("GET", "snapshots", params={"workload_id": workload_id}).get("snapshots") or []
-        running = [s for s in listed if s.get("name") == name and str(s.get("status") or "").lower() not in (SNAPSHOT_DONE, *SNAPSHOT_FAILED)]
-        return sorted(running, key=lambda s: str(s.get("created_at") or ""))[-1]["id"] if running else None
+        running = [s for s in self.snapshots_named(workload_id, name) if str(s.get("status") or "").lower() not in (SNAPSHOT_DONE, *SNAPSHOT_FAILED)]
+        return running[-1]["id"] if running else None
 
 
 def _message(payload) -> str:
