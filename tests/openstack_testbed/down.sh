@@ -9,6 +9,7 @@
 #   down.sh --purge        ... and delete the work dir's content (DBs, images, volumes,
 #                          configs, logs, secrets.env, clouds.yaml)
 #   down.sh --purge-cache  ... and also delete the cached venvs (OSTK_TESTBED_CACHE)
+#   down.sh NAME...        stop only these services (e.g. nova-compute); up.sh starts them again
 #
 # up.sh starts every service with setsid and records its PID in run/NAME.pid,
 # so the PID is also the process group id: we signal that group (gunicorn
@@ -19,15 +20,20 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WORK=${OSTK_TESTBED_WORK:-$HERE/.work}
 CACHE=${OSTK_TESTBED_CACHE:-$HOME/.cache/ostokubevirt-testbed}
 RUN=$WORK/run
-PURGE='' PURGE_CACHE=''
+PURGE='' PURGE_CACHE='' ONLY=()
 for arg in "$@"; do
   case $arg in
     --purge) PURGE=1 ;;
     --purge-cache) PURGE=1 PURGE_CACHE=1 ;;
     -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d;s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "unknown argument: $arg" >&2; exit 2 ;;
+    -*) echo "unknown argument: $arg" >&2; exit 2 ;;
+    *) [[ -f $RUN/$arg.pid ]] || { echo "no service $arg is recorded in $RUN" >&2; exit 2; }
+       ONLY+=("$arg") ;;
   esac
 done
+if ((${#ONLY[@]})); then
+  [[ -z $PURGE ]] || { echo "--purge stops every service: it takes no service names" >&2; exit 2; }
+fi
 
 # OpenStack services first (all at once: several of them need the full grace period, one
 # by one that took a minute), infrastructure last, so no service logs errors about a vanished DB.
@@ -65,6 +71,7 @@ stop_all() {
   done
 }
 
+if ((${#ONLY[@]})); then stop_all "${ONLY[@]}"; exit 0; fi
 stop_all "${SERVICES[@]}"
 # anything else up.sh recorded (e.g. a service added later), then the infrastructure
 others=()

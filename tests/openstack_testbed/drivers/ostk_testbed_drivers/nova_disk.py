@@ -5,9 +5,15 @@
 
 Upstream's fake driver keeps no disk and its ``snapshot`` uploads nothing (the image stays
 ``queued`` forever). Here an image-booted server gets ``<instances_path>/<uuid>/disk``: the bytes
-of the Glance image it was booted from, fetched at spawn (or at the first snapshot, for a server
-spawned before the driver restarted: the fake driver forgets its instances then). ``snapshot``
-uploads that file to the image Nova created, in the base image's disk format, like libvirt does.
+of the Glance image it was booted from, fetched at spawn (or at the first snapshot, when the file
+is missing). ``snapshot`` uploads that file to the image Nova created, in the base image's disk
+format, like libvirt does.
+
+A hypervisor keeps its guests when nova-compute restarts; upstream's fake driver keeps them in
+memory and forgets them, so on a testbed started again over its data (``up.sh`` without
+``--purge``) every stop, start or snapshot of an earlier server would fail with InstanceNotFound.
+``init_host`` therefore takes back the servers Nova's database places on this host, in the power
+state Nova last recorded for them.
 
 nova-compute imports a compute driver only from inside ``nova.virt``; ``nova_compute.py``
 starts nova-compute with this module registered there as ``nova.virt.ostk_disk``:
@@ -20,7 +26,9 @@ import os
 import shutil
 import sys
 
-from nova.compute import task_states
+from nova import context as nova_context
+from nova import objects
+from nova.compute import power_state, task_states, vm_states
 from nova.conf import CONF
 from nova.image import glance
 from nova.virt import fake
@@ -37,6 +45,21 @@ class DiskFakeDriver(fake.FakeDriverWithoutFakeNodes):
     def __init__(self, virtapi, read_only=False):
         super().__init__(virtapi, read_only)
         self._image_api = glance.API()
+
+    def init_host(self, host):
+        super().init_host(host)
+        self._take_back_guests(host)
+
+    def _take_back_guests(self, host):
+        """Nova's servers on ``host`` that this process has not spawned, as the hypervisor still running them."""
+        context = nova_context.get_admin_context()
+        for instance in objects.InstanceList.get_by_host(context, host, expected_attrs=['flavor']):
+            if instance.uuid in self.instances or instance.vm_state == vm_states.BUILDING:
+                continue  # a spawn the restart interrupted never reached the hypervisor
+            stopped = instance.power_state == power_state.SHUTDOWN or instance.vm_state == vm_states.STOPPED
+            self.instances[instance.uuid] = fake.FakeInstance(instance.name, power_state.SHUTDOWN if stopped else power_state.RUNNING, instance.uuid)
+            self.resources.claim(vcpus=instance.flavor.vcpus, mem=instance.flavor.memory_mb, disk=instance.flavor.root_gb)
+            LOG.info('guest %s (%s) taken back after a restart', instance.uuid, 'shut off' if stopped else 'running')
 
     @staticmethod
     def _disk_path(instance):
