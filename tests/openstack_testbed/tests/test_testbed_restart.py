@@ -19,16 +19,17 @@ from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack imp
 from ansible_collections.ostokubevirt.migrate.plugins.module_utils.openstack.disk_cloud import SdkCloud
 
 TESTBED = pathlib.Path(__file__).resolve().parents[1]
+WORK = pathlib.Path(CLOUDS).parent if CLOUDS else None
 
 
 def run_testbed_script(name, *args):
-    env = dict(os.environ, OSTK_TESTBED_WORK=str(pathlib.Path(CLOUDS).parent))
+    env = dict(os.environ, OSTK_TESTBED_WORK=str(WORK))
     done = subprocess.run([str(TESTBED / name), *args], env=env, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, f'{name} {" ".join(args)}: rc {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}'
 
 
 def test_a_server_spawned_before_a_nova_compute_restart_stops_and_starts(connect, seed):
-    pid_file = pathlib.Path(CLOUDS).parent / 'run' / 'nova-compute.pid'
+    pid_file = WORK / 'run' / 'nova-compute.pid'
     before = pid_file.read_text().strip()
     run_testbed_script('down.sh', 'nova-compute')
     assert not pid_file.exists()
